@@ -1,4 +1,17 @@
 //! Kvarter's data layer: reading source files, coordinate systems, validation and repair,
-//! FlatGeobuf, the manifest of the embedded dataset, and the reproducible build.
+//! FlatGeobuf, the manifest of a data folder, loading it, and the reproducible build.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! let (dataset, manifest) = kvarter_data::dataset::load_dir(Path::new("geodata")).unwrap();
+//! println!("data version {}: {} layers", dataset.version, manifest.layers.len());
+//! ```
 
+pub mod build;
 pub mod crs;
+pub mod dataset;
+pub mod fgb;
+pub mod manifest;
+pub mod recipe;
+pub mod repair;
+pub mod source;

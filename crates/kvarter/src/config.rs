@@ -1,0 +1,56 @@
+//! Configuration in layers: command-line flags, then environment variables (`KVARTER_*`), then
+//! the config file (`--config`, TOML), then defaults that serve the embedded dataset.
+//!
+//! | setting | flag | environment | config key | default |
+//! |---|---|---|---|---|
+//! | data folder | `--data` | `KVARTER_DATA` | `data` | the embedded dataset |
+//! | listen address | `--bind` | `KVARTER_BIND` | `bind` | `127.0.0.1:8080` |
+//! | log format | `--log-format` | `KVARTER_LOG_FORMAT` | `log_format` | `text` (`json` for machines) |
+//! | log filter | — | `RUST_LOG` | — | `info` |
+//! | CORS origins | — | — | `server.cors_allowed_origins` | any origin (GET only) |
+//! | request timeout | — | — | `server.request_timeout_secs` | 30 |
+//! | max features per response | — | — | `server.max_features` | 20000 |
+//!
+//! Unknown keys in the config file are an error, so a typo never goes unnoticed.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use kvarter_server::ServerConfig;
+use serde::Deserialize;
+
+/// The config file's contents.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Data folder.
+    pub data: Option<PathBuf>,
+    /// Listen address.
+    pub bind: Option<SocketAddr>,
+    /// `text` or `json`.
+    pub log_format: Option<LogFormat>,
+    /// HTTP settings.
+    #[serde(default)]
+    pub server: Option<ServerConfig>,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl FileConfig {
+    /// Reads a config file; a missing file is an error (it was named explicitly).
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("the config file {} is invalid", path.display()))
+    }
+}
