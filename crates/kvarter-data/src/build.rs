@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::crs::{self, CrsError};
 use crate::fgb::{self, FgbError};
 use crate::manifest::{self, FORMAT, GeometryKind, Manifest, ManifestLayer};
-use crate::recipe::{From, LayerRecipe, ReconstructRecipe, Recipe, SourceRecipe};
+use crate::recipe::{From, LayerRecipe, Recipe, ReconstructRecipe, SourceRecipe};
 use crate::repair::{self, Repair, RepairError};
 use crate::source::{self, SourceError, SourceFeature};
 
@@ -50,7 +50,9 @@ pub enum BuildError {
         source: RepairError,
     },
     /// A feature has no usable id.
-    #[error("layer {layer}: feature #{index} has no usable {field:?} (a string or number is needed)")]
+    #[error(
+        "layer {layer}: feature #{index} has no usable {field:?} (a string or number is needed)"
+    )]
     MissingId {
         /// The layer.
         layer: String,
@@ -165,15 +167,37 @@ impl BuildReport {
 /// Builds every layer of `recipe` from `sources` into `out` (created if missing).
 pub fn build(recipe: &Recipe, sources: &Path, out: &Path) -> Result<BuildReport, BuildError> {
     let mut report = BuildReport::default();
-    let mut entries = Vec::new();
-    let mut encoded = Vec::new();
+    let mut layers = Vec::new();
     for layer_recipe in &recipe.layers {
         let (layer, layer_report) = build_layer(layer_recipe, sources)?;
-        let bytes = fgb::write_layer(&layer)?;
+        layers.push((layer_recipe.file.clone(), layer));
+        report.layers.push(layer_report);
+    }
+    let extra = [(REPORT_FILE.to_owned(), report.to_text().into_bytes())];
+    write_data_folder(out, &layers, &extra)?;
+    Ok(report)
+}
+
+/// Writes layers as a data folder: one FlatGeobuf file each (named as given), the manifest, and
+/// any extra files, all or nothing. Used by the build, and by tests that need a data folder with
+/// other layers (e.g. a synthetic state list).
+pub fn write_data_folder(
+    out: &Path,
+    layers: &[(String, Layer)],
+    extra: &[(String, Vec<u8>)],
+) -> Result<Manifest, BuildError> {
+    let mut entries = Vec::new();
+    let mut encoded = Vec::new();
+    for (file, layer) in layers {
+        let bytes = fgb::write_layer(layer)?;
+        let geometry = match layer.areas.first().map(|a| &a.geometry) {
+            Some(Geometry::LineString(_) | Geometry::MultiLineString(_)) => GeometryKind::Lines,
+            _ => GeometryKind::Areas,
+        };
         entries.push(ManifestLayer {
             meta: layer.meta.clone(),
-            file: layer_recipe.file.clone(),
-            geometry: layer_recipe.geometry,
+            file: file.clone(),
+            geometry,
             feature_count: layer.areas.len(),
             bounds: layer.bounds().ok_or_else(|| BuildError::Recipe {
                 layer: layer.meta.id.to_string(),
@@ -182,21 +206,26 @@ pub fn build(recipe: &Recipe, sources: &Path, out: &Path) -> Result<BuildReport,
             total_area_m2: round_m2(layer.areas.iter().filter_map(|a| a.area_m2).sum()),
             sha256: manifest::sha256_hex(&bytes),
         });
-        encoded.push((layer_recipe.file.clone(), bytes));
-        report.layers.push(layer_report);
+        encoded.push((file.clone(), bytes));
     }
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         layers: entries,
     };
-    encoded.push((manifest::FILE_NAME.to_owned(), manifest.to_json().into_bytes()));
-    encoded.push((REPORT_FILE.to_owned(), report.to_text().into_bytes()));
+    encoded.push((
+        manifest::FILE_NAME.to_owned(),
+        manifest.to_json().into_bytes(),
+    ));
+    encoded.extend(extra.iter().cloned());
     write_all_or_nothing(out, &encoded)?;
-    Ok(report)
+    Ok(manifest)
 }
 
 /// Builds one layer in memory.
-pub fn build_layer(recipe: &LayerRecipe, sources: &Path) -> Result<(Layer, LayerReport), BuildError> {
+pub fn build_layer(
+    recipe: &LayerRecipe,
+    sources: &Path,
+) -> Result<(Layer, LayerReport), BuildError> {
     let layer_id = recipe.meta.id.to_string();
     let mut report = LayerReport {
         id: layer_id.clone(),
@@ -233,12 +262,11 @@ fn copy_source(
     report: &mut LayerReport,
 ) -> Result<Vec<Area>, BuildError> {
     let layer = recipe.meta.id.to_string();
-    let file = source::read_geojson(&sources.join(&from.path)).map_err(|source| {
-        BuildError::Source {
+    let file =
+        source::read_geojson(&sources.join(&from.path)).map_err(|source| BuildError::Source {
             layer: layer.clone(),
             source,
-        }
-    })?;
+        })?;
     report.read = file.features.len();
     let mut areas = Vec::with_capacity(file.features.len());
     for feature in file.features {
@@ -255,11 +283,15 @@ fn copy_source(
         }
         let (geometry, area_m2, repairs) = repaired(&layer, &id, recipe.geometry, feature.clone())?;
         if !repairs.is_empty() {
-            report
-                .repaired
-                .push((id.clone(), repairs.iter().map(ToString::to_string).collect()));
+            report.repaired.push((
+                id.clone(),
+                repairs.iter().map(ToString::to_string).collect(),
+            ));
         }
-        let field = |name: &Option<String>| name.as_ref().and_then(|n| text_of(feature.properties.get(n)));
+        let field = |name: &Option<String>| {
+            name.as_ref()
+                .and_then(|n| text_of(feature.properties.get(n)))
+        };
         let properties: Properties = from
             .keep
             .iter()
@@ -298,13 +330,15 @@ fn repaired(
     };
     match kind {
         GeometryKind::Areas => {
-            let (shape, repairs) = repair::repair_polygonal(feature.geometry, feature.unclosed_rings)
-                .map_err(geometry_error)?;
+            let (shape, repairs) =
+                repair::repair_polygonal(feature.geometry, feature.unclosed_rings)
+                    .map_err(geometry_error)?;
             let m2 = measure(layer, id, &shape)?;
             Ok((shape.into(), Some(m2), repairs))
         }
         GeometryKind::Lines => {
-            let (lines, repairs) = repair::repair_linear(feature.geometry).map_err(geometry_error)?;
+            let (lines, repairs) =
+                repair::repair_linear(feature.geometry).map_err(geometry_error)?;
             Ok((lines.into(), None, repairs))
         }
     }
@@ -349,12 +383,11 @@ fn reconstruct(
     };
     let rows = read_rule_table(&table_path, rule).map_err(rule_error)?;
 
-    let units = source::read_geojson(&sources.join(&rule.units)).map_err(|source| {
-        BuildError::Source {
+    let units =
+        source::read_geojson(&sources.join(&rule.units)).map_err(|source| BuildError::Source {
             layer: layer.to_owned(),
             source,
-        }
-    })?;
+        })?;
     report.read = units.features.len();
     // Unit name → repaired unit shapes.
     let mut by_name: BTreeMap<String, Vec<MultiPolygon<f64>>> = BTreeMap::new();
@@ -521,8 +554,9 @@ fn write_all_or_nothing(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), B
         std::fs::write(&path, bytes).map_err(io(&path))?;
     }
     // The manifest goes last: until it is replaced, the old manifest's checksums refuse any mix.
-    let (manifest_first, rest): (Vec<_>, Vec<_>) =
-        files.iter().partition(|(name, _)| name == manifest::FILE_NAME);
+    let (manifest_first, rest): (Vec<_>, Vec<_>) = files
+        .iter()
+        .partition(|(name, _)| name == manifest::FILE_NAME);
     for (name, _) in rest.into_iter().chain(manifest_first) {
         let target = out.join(name);
         std::fs::rename(staging.join(name), &target).map_err(io(&target))?;
@@ -546,7 +580,10 @@ mod tests {
     #[test]
     fn ids_come_from_strings_or_numbers_only() {
         assert_eq!(text_of(Some(&Value::from(242))), Some("242".into()));
-        assert_eq!(text_of(Some(&Value::from(" Brønshøj-Husum "))), Some("Brønshøj-Husum".into()));
+        assert_eq!(
+            text_of(Some(&Value::from(" Brønshøj-Husum "))),
+            Some("Brønshøj-Husum".into())
+        );
         assert_eq!(text_of(Some(&Value::Null)), None);
         assert_eq!(text_of(Some(&Value::from(""))), None);
         assert_eq!(text_of(None), None);

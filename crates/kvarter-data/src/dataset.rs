@@ -62,7 +62,9 @@ pub enum LoadError {
         file: String,
     },
     /// A file's bytes do not match the manifest: it was changed or damaged after the build.
-    #[error("layer {layer}: {file} has checksum {found}, the manifest says {expected}: the file is damaged or was changed after the build")]
+    #[error(
+        "layer {layer}: {file} has checksum {found}, the manifest says {expected}: the file is damaged or was changed after the build"
+    )]
     Checksum {
         /// The layer.
         layer: String,
@@ -103,14 +105,18 @@ pub fn load_dir(dir: &Path) -> Result<(Dataset, Manifest), LoadError> {
             }
         }
     })?;
-    load_with(&manifest_bytes, &manifest_path.display().to_string(), |file| {
-        let path = dir.join(file);
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(Cow::Owned(bytes))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(LoadError::Io { path, source }),
-        }
-    })
+    load_with(
+        &manifest_bytes,
+        &manifest_path.display().to_string(),
+        |file| {
+            let path = dir.join(file);
+            match std::fs::read(&path) {
+                Ok(bytes) => Ok(Some(Cow::Owned(bytes))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(LoadError::Io { path, source }),
+            }
+        },
+    )
 }
 
 /// Loads a dataset from a manifest and a function that returns a file's bytes by name (`None`
@@ -144,7 +150,9 @@ pub fn load_with<'a>(
             return Err(bad("the layer id appears twice"));
         }
         if !is_plain_file_name(&entry.file) {
-            return Err(bad("the file must be a plain file name ending in .fgb inside the data folder"));
+            return Err(bad(
+                "the file must be a plain file name ending in .fgb inside the data folder",
+            ));
         }
         if !files.insert(entry.file.clone()) {
             return Err(bad("the file is listed twice"));

@@ -76,7 +76,8 @@ pub fn write_layer(layer: &Layer) -> Result<Vec<u8>, FgbError> {
         metadata: Some(&meta_json),
         ..FgbWriterOptions::default()
     };
-    let mut writer = FgbWriter::create_with_options(name, geometry_type, options).map_err(format)?;
+    let mut writer =
+        FgbWriter::create_with_options(name, geometry_type, options).map_err(format)?;
 
     let columns = attribute_columns(&layer.areas);
     writer.add_column("fid", ColumnType::String, |_, c| c.nullable = false);
@@ -247,9 +248,10 @@ fn attribute_columns(areas: &[Area]) -> Vec<(String, ColumnType)> {
             *slot = match (*slot, this) {
                 (None, t) | (t, None) => t,
                 (Some(a), Some(b)) if a == b => Some(a),
-                (Some(ColumnType::Long | ColumnType::Double), Some(ColumnType::Long | ColumnType::Double)) => {
-                    Some(ColumnType::Double)
-                }
+                (
+                    Some(ColumnType::Long | ColumnType::Double),
+                    Some(ColumnType::Long | ColumnType::Double),
+                ) => Some(ColumnType::Double),
                 _ => Some(ColumnType::Json),
             };
         }
@@ -342,7 +344,11 @@ mod tests {
         Layer {
             meta: meta(),
             areas: vec![
-                square(12.5, "1", json!({"rode_nr": 7, "navn": "Ålholm", "share": 0.5})),
+                square(
+                    12.5,
+                    "1",
+                    json!({"rode_nr": 7, "navn": "Ålholm", "share": 0.5}),
+                ),
                 square(12.52, "2", json!({"rode_nr": 8, "navn": null, "share": 1})),
                 square(12.54, "10", json!({"mixed": [1, 2]})),
             ],
@@ -369,7 +375,10 @@ mod tests {
 
     #[test]
     fn writing_the_same_layer_twice_gives_the_same_bytes() {
-        assert_eq!(write_layer(&layer()).unwrap(), write_layer(&layer()).unwrap());
+        assert_eq!(
+            write_layer(&layer()).unwrap(),
+            write_layer(&layer()).unwrap()
+        );
     }
 
     #[test]

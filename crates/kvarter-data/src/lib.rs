@@ -15,3 +15,4 @@ pub mod manifest;
 pub mod recipe;
 pub mod repair;
 pub mod source;
+pub mod synthetic;

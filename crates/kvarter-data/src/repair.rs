@@ -213,7 +213,8 @@ pub fn rebuild(shape: &MultiPolygon<f64>) -> MultiPolygon<f64> {
             .chain(polygon.interiors())
             .map(ring_path)
             .collect();
-        let rebuilt = FloatOverlay::with_subj(&rings).overlay(OverlayRule::Subject, FillRule::EvenOdd);
+        let rebuilt =
+            FloatOverlay::with_subj(&rings).overlay(OverlayRule::Subject, FillRule::EvenOdd);
         pieces.extend(rebuilt);
     }
     // i_overlay returns shells clockwise and holes counter-clockwise; the union with the
@@ -390,7 +391,11 @@ mod tests {
             wkt!(POLYGON((0. 0., 1. 0., 1.5 0.5, 1. 1., 0.5 0.5, 1. 0., 2. 0., 2. 2., 0. 2., 0. 0.))).into();
         let (shape, _) = repair_polygonal(Some(touching), 0).unwrap();
         assert!(shape.is_valid());
-        assert!((shape.unsigned_area() - 3.5).abs() < 1e-9, "{}", shape.unsigned_area());
+        assert!(
+            (shape.unsigned_area() - 3.5).abs() < 1e-9,
+            "{}",
+            shape.unsigned_area()
+        );
     }
 
     #[test]
@@ -409,7 +414,10 @@ mod tests {
             repair_polygonal(Some(point.clone()), 0),
             Err(RepairError::NotPolygonal("Point"))
         );
-        assert_eq!(repair_linear(Some(point)), Err(RepairError::NotLinear("Point")));
+        assert_eq!(
+            repair_linear(Some(point)),
+            Err(RepairError::NotLinear("Point"))
+        );
         assert_eq!(repair_polygonal(None, 0), Err(RepairError::Null));
     }
 
@@ -422,8 +430,12 @@ mod tests {
 
     #[test]
     fn neighbouring_squares_union_into_one_rectangle() {
-        let a = MultiPolygon::new(vec![polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)]]);
-        let b = MultiPolygon::new(vec![polygon![(x: 1., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 1., y: 1.)]]);
+        let a = MultiPolygon::new(vec![
+            polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)],
+        ]);
+        let b = MultiPolygon::new(vec![
+            polygon![(x: 1., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 1., y: 1.)],
+        ]);
         let merged = union_all([&a, &b]);
         assert_eq!(merged.0.len(), 1);
         assert!((merged.unsigned_area() - 2.0).abs() < 1e-12);

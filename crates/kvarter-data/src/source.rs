@@ -254,7 +254,10 @@ mod tests {
 
     #[test]
     fn utm_coordinates_declared_as_lon_lat_are_refused() {
-        let text = collection("", "[[724351.93,6175804.02],[724451.93,6175804.02],[724451.93,6175904.02],[724351.93,6175804.02]]");
+        let text = collection(
+            "",
+            "[[724351.93,6175804.02],[724451.93,6175804.02],[724451.93,6175904.02],[724351.93,6175804.02]]",
+        );
         assert!(matches!(
             parse_geojson(&text, "t"),
             Err(SourceError::Coordinates { index: 0, .. })
@@ -273,7 +276,10 @@ mod tests {
     #[test]
     fn unclosed_rings_are_counted() {
         let text = collection("", "[[12.5,55.6],[12.6,55.6],[12.6,55.7]]");
-        assert_eq!(parse_geojson(&text, "t").unwrap().features[0].unclosed_rings, 1);
+        assert_eq!(
+            parse_geojson(&text, "t").unwrap().features[0].unclosed_rings,
+            1
+        );
     }
 
     #[test]

@@ -51,6 +51,7 @@ impl FileConfig {
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("the config file {} is invalid", path.display()))
+        toml::from_str(&text)
+            .with_context(|| format!("the config file {} is invalid", path.display()))
     }
 }

@@ -9,7 +9,10 @@ use kvarter_data::manifest::{self, Manifest};
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
 fn file(name: &str) -> Option<&'static [u8]> {
-    FILES.iter().find(|(n, _)| *n == name).map(|(_, bytes)| *bytes)
+    FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, bytes)| *bytes)
 }
 
 /// Loads the embedded dataset, checking every file as a data folder would be checked.

@@ -161,8 +161,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let recipe_path = recipe.unwrap_or_else(|| out.join("recipe.toml"));
             let recipe = kvarter_data::recipe::Recipe::read(&recipe_path)?;
-            let report = kvarter_data::build::build(&recipe, &sources, &out)
-                .with_context(|| format!("building {} from {}", out.display(), sources.display()))?;
+            let report =
+                kvarter_data::build::build(&recipe, &sources, &out).with_context(|| {
+                    format!("building {} from {}", out.display(), sources.display())
+                })?;
             for layer in &report.layers {
                 println!(
                     "{:<26} read {:>5}  written {:>5}  dropped {:>3}  repaired {:>3}",
@@ -195,7 +197,10 @@ fn load(data: Option<&Path>) -> anyhow::Result<(Dataset, Manifest)> {
 
 fn print_layers(dataset: &Dataset, manifest: &Manifest) {
     println!("data version {}", dataset.version);
-    println!("{:<26} {:<22} {:<13} {:>8}  title", "id", "kind", "status", "features");
+    println!(
+        "{:<26} {:<22} {:<13} {:>8}  title",
+        "id", "kind", "status", "features"
+    );
     for entry in &manifest.layers {
         let kind = serde_json::to_value(entry.meta.kind)
             .ok()
@@ -236,7 +241,9 @@ fn serve(
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
