@@ -1,1 +1,135 @@
-//! e2e
+//! Helpers for Kvarter's end-to-end tests: start the real `kvarter` binary on a free port, talk
+//! to it over HTTP, stop it when the test ends.
+//!
+//! The binary must be built first (`scripts/test` runs `cargo build --bins` before the tests).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The `kvarter` binary next to the test executable (`target/<profile>/kvarter`).
+///
+/// # Panics
+/// When it has not been built.
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test runs from target/<profile>/deps");
+    let binary = profile_dir.join(format!("kvarter{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo build --bins` first (scripts/test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// Runs `kvarter ARGS` to completion.
+///
+/// # Panics
+/// When the binary cannot be started.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kvarter runs")
+}
+
+/// A running `kvarter serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    client: reqwest::blocking::Client,
+}
+
+impl Server {
+    /// Starts `kvarter serve --bind 127.0.0.1:0 EXTRA…` and waits until it listens.
+    ///
+    /// # Panics
+    /// When the server does not start within 30 seconds.
+    pub fn start(extra: &[&str]) -> Self {
+        let mut child = Command::new(binary())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kvarter serve starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent && let Some(at) = line.find("http://127.0.0.1:") {
+                    let url: String = line[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && *c != '"')
+                        .collect();
+                    sent = tx.send(url).is_ok();
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("kvarter serve logs its address within 30 s");
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client");
+        Self {
+            child,
+            base,
+            client,
+        }
+    }
+
+    /// `GET path` (with query), returning the response.
+    ///
+    /// # Panics
+    /// When the request fails at the transport level.
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .expect("the server answers")
+    }
+
+    /// `GET path` with one extra header.
+    ///
+    /// # Panics
+    /// When the request fails at the transport level.
+    pub fn get_with(&self, path: &str, header: (&str, &str)) -> reqwest::blocking::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header(header.0, header.1)
+            .send()
+            .expect("the server answers")
+    }
+
+    /// `GET path`, asserting the status, and parsing the body as JSON.
+    ///
+    /// # Panics
+    /// When the status differs or the body is not JSON.
+    pub fn json(&self, path: &str, status: u16) -> serde_json::Value {
+        let response = self.get(path);
+        let got = response.status().as_u16();
+        let text = response.text().expect("a body");
+        assert_eq!(got, status, "GET {path} → {got}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

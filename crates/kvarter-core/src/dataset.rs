@@ -1,5 +1,5 @@
 //! A dataset: every layer the service holds, with one version string that changes whenever any
-//! layer's data changes (used for cache keys and ETags).
+//! layer's data changes (used for cache keys and `ETag`s).
 
 use crate::{Layer, LayerId};
 

@@ -316,13 +316,16 @@ fn copy_source(
     Ok(areas)
 }
 
+/// A repaired geometry, its area in m² (areas only) and the repairs made.
+type Repaired = (Geometry<f64>, Option<f64>, Vec<Repair>);
+
 /// Repairs a feature's geometry for the layer's kind; measures areas.
 fn repaired(
     layer: &str,
     id: &str,
     kind: GeometryKind,
     feature: SourceFeature,
-) -> Result<(Geometry<f64>, Option<f64>, Vec<Repair>), BuildError> {
+) -> Result<Repaired, BuildError> {
     let geometry_error = |source| BuildError::Geometry {
         layer: layer.to_owned(),
         feature: id.to_owned(),

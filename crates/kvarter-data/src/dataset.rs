@@ -189,7 +189,9 @@ pub fn load_with<'a>(
 
 fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty()
-        && name.ends_with(".fgb")
+        && Path::new(name)
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("fgb"))
         && !name.starts_with('.')
         && name
             .chars()

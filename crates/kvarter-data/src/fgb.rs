@@ -328,7 +328,7 @@ mod tests {
         }
     }
 
-    fn square(x: f64, id: &str, props: serde_json::Value) -> Area {
+    fn square(x: f64, id: &str, props: &serde_json::Value) -> Area {
         let p = polygon![(x: x, y: 55.0), (x: x + 0.01, y: 55.0), (x: x + 0.01, y: 55.01), (x: x, y: 55.01)];
         Area {
             id: id.into(),
@@ -347,10 +347,10 @@ mod tests {
                 square(
                     12.5,
                     "1",
-                    json!({"rode_nr": 7, "navn": "Ålholm", "share": 0.5}),
+                    &json!({"rode_nr": 7, "navn": "Ålholm", "share": 0.5}),
                 ),
-                square(12.52, "2", json!({"rode_nr": 8, "navn": null, "share": 1})),
-                square(12.54, "10", json!({"mixed": [1, 2]})),
+                square(12.52, "2", &json!({"rode_nr": 8, "navn": null, "share": 1})),
+                square(12.54, "10", &json!({"mixed": [1, 2]})),
             ],
         }
     }

@@ -227,7 +227,7 @@ pub fn rebuild(shape: &MultiPolygon<f64>) -> MultiPolygon<f64> {
 pub fn union_all<'a>(shapes: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> MultiPolygon<f64> {
     let paths: Vec<Vec<Vec<[f64; 2]>>> = shapes
         .into_iter()
-        .flat_map(|mp| mp.iter())
+        .flat_map(MultiPolygon::iter)
         .map(|polygon| {
             // Orient each part the same way so the non-zero rule adds them up.
             let polygon = polygon.orient(Direction::Default);

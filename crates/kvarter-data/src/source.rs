@@ -56,7 +56,7 @@ pub enum SourceError {
         #[source]
         source: Box<geojson::Error>,
     },
-    /// The GeoJSON is valid but not a FeatureCollection.
+    /// The GeoJSON is valid but not a `FeatureCollection`.
     #[error("{origin} is a GeoJSON {found}, expected a FeatureCollection")]
     NotFeatureCollection {
         /// The file.
@@ -96,7 +96,7 @@ pub enum SourceError {
     },
 }
 
-/// Reads a GeoJSON FeatureCollection from a file.
+/// Reads a GeoJSON `FeatureCollection` from a file.
 pub fn read_geojson(path: &Path) -> Result<SourceFile, SourceError> {
     let text = std::fs::read_to_string(path).map_err(|source| SourceError::Io {
         path: path.to_owned(),
@@ -105,7 +105,7 @@ pub fn read_geojson(path: &Path) -> Result<SourceFile, SourceError> {
     parse_geojson(&text, &path.display().to_string())
 }
 
-/// Parses a GeoJSON FeatureCollection; `origin` names it in errors.
+/// Parses a GeoJSON `FeatureCollection`; `origin` names it in errors.
 pub fn parse_geojson(text: &str, origin: &str) -> Result<SourceFile, SourceError> {
     let json: GeoJson = text.parse().map_err(|source| SourceError::Json {
         origin: origin.to_owned(),

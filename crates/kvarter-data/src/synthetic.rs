@@ -24,8 +24,8 @@ pub fn state_estates(seed: u64, count: usize) -> Layer {
         .map(|i| {
             let lon = rng.gen_range(12.50..12.62);
             let lat = rng.gen_range(55.64..55.71);
-            let half = (0.0016, 0.0009); // about 100 m each way
-            let ring: Vec<Coord<f64>> = [
+            let (half_lon, half_lat) = (0.0016, 0.0009); // about 100 m each way
+            let corners: Vec<Coord<f64>> = [
                 (-1.0, -1.0),
                 (1.0, -1.0),
                 (1.0, 1.0),
@@ -34,11 +34,11 @@ pub fn state_estates(seed: u64, count: usize) -> Layer {
             ]
             .iter()
             .map(|(dx, dy)| Coord {
-                x: lon + dx * half.0,
-                y: lat + dy * half.1,
+                x: lon + dx * half_lon,
+                y: lat + dy * half_lat,
             })
             .collect();
-            let shape = MultiPolygon::new(vec![Polygon::new(LineString::new(ring), vec![])]);
+            let shape = MultiPolygon::new(vec![Polygon::new(LineString::new(corners), vec![])]);
             let mut properties = Properties::new();
             properties.insert("synthetic".into(), Value::Bool(true));
             properties.insert("seed".into(), Value::from(seed));
@@ -46,7 +46,7 @@ pub fn state_estates(seed: u64, count: usize) -> Layer {
                 id: format!("{}", i + 1),
                 name: Some(format!("Syntetisk boligområde {}", i + 1)),
                 parent: None,
-                area_m2: crs::area_m2(&shape).ok().map(|m2| m2.round()),
+                area_m2: crs::area_m2(&shape).ok().map(f64::round),
                 properties,
                 geometry: shape.into(),
             }

@@ -1,1 +1,119 @@
-//! placeholder
+//! Kvarter's HTTP API: the axum router over the index, its handlers, and the one place where
+//! errors become HTTP responses. This is the only crate that knows axum, tokio and tower.
+//!
+//! [`app`] builds the router, so tests can call it without a socket; [`serve`] runs it on a
+//! listener until Ctrl-C or SIGTERM. The routes are listed in [`ROUTES`] and described by
+//! `GET /api/openapi.json`.
+//!
+//! ```no_run
+//! # async fn run(index: kvarter_index::Index) -> std::io::Result<()> {
+//! use std::sync::Arc;
+//! use kvarter_server::{AppState, ServerConfig};
+//!
+//! let state = Arc::new(AppState::new(index, ServerConfig::default()));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! kvarter_server::serve(listener, state).await
+//! # }
+//! ```
+
+pub mod config;
+pub mod error;
+pub mod fallback;
+pub mod features;
+pub mod index_page;
+pub mod layers;
+pub mod lookup;
+pub mod middleware;
+pub mod openapi;
+pub mod params;
+pub mod state;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use config::{ConfigError, ServerConfig};
+pub use error::ApiError;
+pub use state::AppState;
+
+/// Every route the router answers (all `GET`, and so `HEAD`), in axum's path syntax, which is
+/// also the `OpenAPI` document's.
+pub const ROUTES: [&str; 8] = [
+    "/",
+    "/health",
+    "/api/layers",
+    "/api/layers/{id}",
+    "/api/layers/{id}/features",
+    "/api/layers/{id}/features/{fid}",
+    "/api/lookup",
+    "/api/openapi.json",
+];
+
+/// The router with every route, the JSON 404/405 fallbacks and the middleware (request ids,
+/// logs, CORS, gzip, timeout; see [`middleware`]).
+pub fn app(state: Arc<AppState>) -> Router {
+    let [
+        root,
+        health,
+        layers,
+        layer,
+        features,
+        feature,
+        lookup,
+        openapi,
+    ] = ROUTES;
+    let routes = Router::new()
+        .route(root, get(index_page::page))
+        .route(health, get(layers::health))
+        .route(layers, get(layers::list))
+        .route(layer, get(layers::one))
+        .route(features, get(features::collection))
+        .route(feature, get(features::single))
+        .route(lookup, get(lookup::lookup))
+        .route(openapi, get(openapi::openapi))
+        .fallback(fallback::no_route)
+        .method_not_allowed_fallback(fallback::method_not_allowed);
+    middleware::around(routes, &state.config).with_state(state)
+}
+
+/// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, data_version = state.data_version(), "listening");
+    }
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM. A signal that cannot be listened for is logged and
+/// never fires, so the other one still works.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
+    }
+}

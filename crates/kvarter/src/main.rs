@@ -111,6 +111,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
             let (dataset, _) = load(data.as_deref())?;
             let server_config = file_config.server.unwrap_or_default();
+            server_config
+                .validate()
+                .context("the [server] settings of the config file are invalid")?;
             serve(dataset, bind, server_config)
         }
         Command::Lookup {

@@ -1,0 +1,150 @@
+//! The server's settings: CORS origins, the request timeout and the size limit of a features
+//! answer. Read from the `[server]` table of the config file by the binary; every key optional.
+
+use axum::http::HeaderValue;
+use serde::{Deserialize, Serialize};
+
+/// How the HTTP API behaves. Unknown keys are rejected, so a typo in the config file is an error
+/// rather than a silently ignored setting.
+///
+/// ```
+/// let config: kvarter_server::ServerConfig =
+///     serde_json::from_str(r#"{"request_timeout_secs": 10}"#).unwrap();
+/// assert_eq!(config.max_features, 20_000);
+/// assert!(config.cors_allowed_origins.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Origins a browser may call the API from (CORS), e.g. `["https://kort.kk.dk"]`. Empty (the
+    /// default) or containing `"*"`: any origin. Only `GET`, `HEAD` and `OPTIONS` are ever allowed.
+    pub cors_allowed_origins: Vec<String>,
+    /// Seconds a request may take before it is answered `503 {"error":"timeout"}`. Default 30;
+    /// 0 turns the timeout off.
+    pub request_timeout_secs: u64,
+    /// The most features one `/api/layers/{id}/features` answer may hold. A request that would
+    /// return more is answered `413` naming the count and suggesting `bbox=`. Default 20 000.
+    pub max_features: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            cors_allowed_origins: Vec::new(),
+            request_timeout_secs: 30,
+            max_features: 20_000,
+        }
+    }
+}
+
+/// Why a [`ServerConfig`] cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// An entry of `cors_allowed_origins` is not a valid `Origin` header value; write it as
+    /// `scheme://host[:port]`, e.g. `https://kort.kk.dk`, without a path or a trailing slash.
+    #[error(
+        "cors_allowed_origins: {origin:?} is not an origin; write it as scheme://host[:port], e.g. https://kort.kk.dk"
+    )]
+    BadOrigin {
+        /// The entry as given.
+        origin: String,
+    },
+    /// `max_features` is 0, which would refuse every features request; use a positive number.
+    #[error("max_features must be at least 1")]
+    NoFeaturesAllowed,
+}
+
+impl ServerConfig {
+    /// Checks the settings that serde cannot: call this at start-up so a bad value stops the
+    /// service with a clear message. ([`crate::app`] also copes with a config that fails this check:
+    /// it skips bad origins, never widening CORS to more origins than were named.)
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for origin in &self.cors_allowed_origins {
+            if origin != "*" && parse_origin(origin).is_none() {
+                return Err(ConfigError::BadOrigin {
+                    origin: origin.clone(),
+                });
+            }
+        }
+        if self.max_features == 0 {
+            return Err(ConfigError::NoFeaturesAllowed);
+        }
+        Ok(())
+    }
+
+    /// Whether every origin is allowed: no origins named, or `"*"` among them.
+    pub(crate) fn allows_any_origin(&self) -> bool {
+        self.cors_allowed_origins.is_empty() || self.cors_allowed_origins.iter().any(|o| o == "*")
+    }
+}
+
+/// An origin as a header value, or `None` when it cannot be one (`scheme://host[:port]`).
+pub(crate) fn parse_origin(origin: &str) -> Option<HeaderValue> {
+    let (scheme, rest) = origin.split_once("://")?;
+    let well_formed = !scheme.is_empty()
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', ' ']);
+    if well_formed {
+        HeaderValue::from_str(origin).ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_config_gives_the_documented_defaults() {
+        let config: ServerConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(config, ServerConfig::default());
+        assert_eq!(config.request_timeout_secs, 30);
+        assert_eq!(config.max_features, 20_000);
+        assert!(config.allows_any_origin());
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = serde_json::from_str::<ServerConfig>(r#"{"max_feature": 5}"#).unwrap_err();
+        assert!(err.to_string().contains("max_feature"), "{err}");
+    }
+
+    #[test]
+    fn origins_with_a_path_or_without_a_scheme_fail_validation() {
+        for bad in [
+            "kort.kk.dk",
+            "https://kort.kk.dk/",
+            "https://",
+            "https://a b",
+        ] {
+            let config = ServerConfig {
+                cors_allowed_origins: vec![bad.to_owned()],
+                ..ServerConfig::default()
+            };
+            assert!(
+                matches!(config.validate(), Err(ConfigError::BadOrigin { .. })),
+                "{bad}"
+            );
+        }
+        let good = ServerConfig {
+            cors_allowed_origins: vec!["https://kort.kk.dk".into(), "http://localhost:5173".into()],
+            ..ServerConfig::default()
+        };
+        assert_eq!(good.validate(), Ok(()));
+        assert!(!good.allows_any_origin());
+    }
+
+    #[test]
+    fn a_zero_feature_limit_fails_validation() {
+        let config = ServerConfig {
+            max_features: 0,
+            ..ServerConfig::default()
+        };
+        assert_eq!(config.validate(), Err(ConfigError::NoFeaturesAllowed));
+    }
+}

@@ -1,0 +1,341 @@
+//! The API's one error type, and the one place where errors become HTTP responses.
+//!
+//! Every handler returns `Result<_, ApiError>`. A client's mistake becomes a 4xx with a JSON body
+//! `{"error": "<machine code>", "detail": "<sentence naming the parameter, value and problem>"}`
+//! and is logged at debug level; an internal failure becomes a generic
+//! `500 {"error":"internal","detail":"internal error"}` and its real cause is logged at error level.
+
+use std::fmt::Write as _;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Everything that can go wrong while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A query parameter is missing, malformed, out of range or unknown. The client should fix
+    /// the parameter named in the message.
+    #[error("{parameter}: {problem}")]
+    BadParameter {
+        /// The parameter's name (`bbox`, `lon`, …).
+        parameter: String,
+        /// What is wrong with it and what is accepted.
+        problem: String,
+    },
+    /// The layer named in the path does not exist; use one of the listed ids.
+    #[error("there is no layer {id:?}; known layers: {}", known.join(", "))]
+    UnknownLayer {
+        /// The id as given (it may not even be a valid layer id).
+        id: String,
+        /// The ids of the layers this service holds.
+        known: Vec<String>,
+    },
+    /// The layer exists but has no feature with this id; list its features to find the ids.
+    #[error("layer {layer} has no feature {id:?}; see /api/layers/{layer}/features for its ids")]
+    UnknownFeature {
+        /// The layer's id.
+        layer: String,
+        /// The feature id as given.
+        id: String,
+    },
+    /// No route matches the path; see `/api/openapi.json` for the routes.
+    #[error("there is no route {path:?}; the API is described at /api/openapi.json")]
+    NoRoute {
+        /// The path as requested.
+        path: String,
+    },
+    /// The route exists but not for this method; the API only reads, so use GET.
+    #[error("method {method} is not allowed on {path:?}; this API only answers GET and HEAD")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+        /// The path as requested.
+        path: String,
+    },
+    /// A features request would return more features than the configured limit; narrow it with
+    /// `bbox=`.
+    #[error(
+        "layer {layer} would return {count} features, more than the limit of {max}; ask for a part of it with bbox=west,south,east,north"
+    )]
+    TooManyFeatures {
+        /// The layer's id.
+        layer: String,
+        /// How many features the request would return.
+        count: usize,
+        /// The configured `max_features`.
+        max: usize,
+    },
+    /// The coordinate is well-formed and in range but could not be converted to lon/lat.
+    #[error("the coordinate ({x}, {y}) in EPSG:{srid} could not be converted to lon/lat: {reason}")]
+    Unconvertible {
+        /// First ordinate as given.
+        x: f64,
+        /// Second ordinate as given.
+        y: f64,
+        /// The EPSG code it was given in.
+        srid: u32,
+        /// Why the conversion failed.
+        reason: String,
+    },
+    /// The request took longer than `request_timeout_secs`; retry, or ask for less (a `bbox=`,
+    /// `simplify=`).
+    #[error("the request took longer than {secs} s; ask for less (bbox=, simplify=) or retry")]
+    Timeout {
+        /// The configured timeout.
+        secs: u64,
+    },
+    /// Something failed inside the server. Not the client's fault; the cause is in the log.
+    #[error("internal error while {context}")]
+    Internal {
+        /// What the server was doing.
+        context: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl ApiError {
+    /// A [`ApiError::BadParameter`].
+    pub fn bad_parameter(parameter: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::BadParameter {
+            parameter: parameter.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// An [`ApiError::Internal`] with its cause.
+    pub fn internal(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Internal {
+            context,
+            source: source.into(),
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            Self::UnknownLayer { .. } | Self::UnknownFeature { .. } | Self::NoRoute { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyFeatures { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unconvertible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The short machine-readable code in the body's `error` member.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadParameter { .. } => "bad_parameter",
+            Self::UnknownLayer { .. } => "unknown_layer",
+            Self::UnknownFeature { .. } => "unknown_feature",
+            Self::NoRoute { .. } => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::TooManyFeatures { .. } => "too_many_features",
+            Self::Unconvertible { .. } => "unconvertible_coordinate",
+            Self::Timeout { .. } => "timeout",
+            Self::Internal { .. } => "internal",
+        }
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    error: &'static str,
+    detail: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            Self::Internal { .. } => {
+                tracing::error!(error = %chain(&self), "request failed");
+                "internal error".to_owned()
+            }
+            Self::Timeout { .. } => {
+                tracing::warn!(error = %self, "request timed out");
+                self.to_string()
+            }
+            _ => {
+                tracing::debug!(status = status.as_u16(), error = %self, "request refused");
+                self.to_string()
+            }
+        };
+        let body = ErrorBody {
+            error: self.code(),
+            detail,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Self::MethodNotAllowed { .. } = self {
+            response.headers_mut().insert(
+                header::ALLOW,
+                HeaderValue::from_static("GET, HEAD, OPTIONS"),
+            );
+        }
+        response
+    }
+}
+
+/// The error and all its causes, `: `-separated, for the log.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+/// A value from the request cut to 80 characters, so a huge parameter is not echoed back whole.
+pub fn shortened(value: &str) -> String {
+    const MAX: usize = 80;
+    if value.chars().count() <= MAX {
+        value.to_owned()
+    } else {
+        let mut cut: String = value.chars().take(MAX).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// A value from the request, [`shortened`] and quoted, for an error message.
+pub fn quoted(value: &str) -> String {
+    format!("{:?}", shortened(value))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    async fn answer(error: ApiError) -> (StatusCode, serde_json::Value, Response) {
+        let response = error.into_response();
+        let status = response.status();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap();
+        (
+            status,
+            json,
+            Response::from_parts(parts, axum::body::Body::empty()),
+        )
+    }
+
+    #[tokio::test]
+    async fn each_error_maps_to_its_status_and_code_with_a_detail() {
+        let cases = [
+            (
+                ApiError::bad_parameter("bbox", "expected 4 numbers"),
+                400,
+                "bad_parameter",
+                "bbox",
+            ),
+            (
+                ApiError::UnknownLayer {
+                    id: "nope".into(),
+                    known: vec!["a".into(), "b".into()],
+                },
+                404,
+                "unknown_layer",
+                "a, b",
+            ),
+            (
+                ApiError::UnknownFeature {
+                    layer: "a".into(),
+                    id: "x9".into(),
+                },
+                404,
+                "unknown_feature",
+                "x9",
+            ),
+            (
+                ApiError::NoRoute {
+                    path: "/nowhere".into(),
+                },
+                404,
+                "not_found",
+                "/nowhere",
+            ),
+            (
+                ApiError::MethodNotAllowed {
+                    method: "POST".into(),
+                    path: "/health".into(),
+                },
+                405,
+                "method_not_allowed",
+                "POST",
+            ),
+            (
+                ApiError::TooManyFeatures {
+                    layer: "a".into(),
+                    count: 30_000,
+                    max: 20_000,
+                },
+                413,
+                "too_many_features",
+                "30000",
+            ),
+            (
+                ApiError::Unconvertible {
+                    x: 1.0,
+                    y: 2.0,
+                    srid: 25832,
+                    reason: "r".into(),
+                },
+                422,
+                "unconvertible_coordinate",
+                "25832",
+            ),
+            (ApiError::Timeout { secs: 30 }, 503, "timeout", "30 s"),
+        ];
+        for (error, status, code, named) in cases {
+            let (got_status, body, _) = answer(error).await;
+            assert_eq!(got_status.as_u16(), status, "{body}");
+            assert_eq!(body["error"], code);
+            let detail = body["detail"].as_str().unwrap();
+            assert!(detail.contains(named), "{detail} should name {named}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_hides_its_cause_from_the_client() {
+        let error = ApiError::internal("encoding GeoJSON", "secret path /var/lib/kvarter broke");
+        assert!(chain(&error).contains("secret path"));
+        let (status, body, _) = answer(error).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            body,
+            serde_json::json!({"error": "internal", "detail": "internal error"})
+        );
+    }
+
+    #[tokio::test]
+    async fn method_not_allowed_says_which_methods_are() {
+        let (_, _, response) = answer(ApiError::MethodNotAllowed {
+            method: "DELETE".into(),
+            path: "/".into(),
+        })
+        .await;
+        assert_eq!(response.headers()[header::ALLOW], "GET, HEAD, OPTIONS");
+    }
+
+    #[test]
+    fn long_values_are_cut_when_quoted() {
+        assert_eq!(quoted("abc"), "\"abc\"");
+        let long = "x".repeat(500);
+        assert!(quoted(&long).len() < 100);
+    }
+}

@@ -1,0 +1,338 @@
+//! The API's description, `GET /api/openapi.json`: an `OpenAPI` 3.1.0 document written by hand,
+//! kept next to the routes and checked by a test to cover every one of them.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use serde_json::{Value, json};
+
+use crate::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES};
+
+/// The document, built once.
+static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> Json<Value> {
+    Json(DOCUMENT.clone())
+}
+
+/// A reference to a schema in `components`.
+fn schema(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// A reference to a response in `components`.
+fn response(name: &str) -> Value {
+    json!({"$ref": format!("#/components/responses/{name}")})
+}
+
+/// A JSON response with the given schema.
+fn json_response(description: &str, schema_name: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": schema(schema_name)}},
+    })
+}
+
+/// A `GeoJSON` response with the given schema.
+fn geojson_response(description: &str, schema_name: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/geo+json": {"schema": schema(schema_name)}},
+    })
+}
+
+fn query(name: &str, description: &str, schema: &Value, example: &Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description,
+           "schema": schema, "example": example})
+}
+
+/// The whole `OpenAPI` document.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one literal document reads better than one split into pieces"
+)]
+pub fn document() -> Value {
+    let layer_id = json!({
+        "name": "id", "in": "path", "required": true,
+        "description": "A layer id, as listed by /api/layers.",
+        "schema": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,63}$"},
+        "example": "udsatte-byomraader-2017",
+    });
+    let simplify = query(
+        "simplify",
+        "Simplification tolerance in metres (0 = none), turned into degrees by dividing by 111 320. \
+         Polygons: topology-preserving Visvalingam–Whyatt (threshold = tolerance²); lines: Douglas–Peucker.",
+        &json!({"type": "number", "minimum": 0, "maximum": MAX_SIMPLIFY_METRES}),
+        &json!(25),
+    );
+    let precision = query(
+        "precision",
+        "Decimal places every output coordinate is rounded to.",
+        &json!({"type": "integer", "minimum": 0, "maximum": MAX_PRECISION, "default": DEFAULT_PRECISION}),
+        &json!(6),
+    );
+    let properties = query(
+        "properties",
+        "Comma-separated property names to keep; id, layer and status are always kept. \
+         An unknown name is a 400 listing the available ones.",
+        &json!({"type": "string"}),
+        &json!("name,area_m2"),
+    );
+    let geo_responses = |ok: Value| {
+        json!({
+            "200": ok,
+            "400": response("BadRequest"),
+            "404": response("NotFound"),
+            "405": response("MethodNotAllowed"),
+            "503": response("Timeout"),
+            "500": response("Internal"),
+        })
+    };
+
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kvarter",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Boundaries of Copenhagen's udsatte byområder (vulnerable urban areas) — \
+                versioned designation layers, each marked official or reconstructed — and \
+                administrative units, as GeoJSON and point lookups. Every error is JSON \
+                {\"error\": code, \"detail\": sentence}. Empty parameters count as absent; \
+                unknown or repeated parameters are a 400.",
+            "license": {"name": "MIT OR Apache-2.0 (software); each layer states its data licence"},
+        },
+        "paths": {
+            "/": {"get": {
+                "operationId": "indexPage",
+                "summary": "Landing page: the layers with status, source and licence (HTML, Danish first).",
+                "responses": {"200": {"description": "The page.",
+                                      "content": {"text/html": {"schema": {"type": "string"}}}}},
+            }},
+            "/health": {"get": {
+                "operationId": "health",
+                "summary": "Liveness, data version and layer count.",
+                "responses": {"200": json_response("The service is up.", "Health"),
+                              "400": response("BadRequest")},
+            }},
+            "/api/layers": {"get": {
+                "operationId": "listLayers",
+                "summary": "All layers with their metadata, status, feature count and bounds.",
+                "responses": {"200": json_response("The layers, in manifest order.", "LayerList"),
+                              "400": response("BadRequest")},
+            }},
+            "/api/layers/{id}": {"get": {
+                "operationId": "getLayer",
+                "summary": "One layer's summary.",
+                "parameters": [layer_id],
+                "responses": {"200": json_response("The layer.", "LayerSummary"),
+                              "400": response("BadRequest"),
+                              "404": response("NotFound")},
+            }},
+            "/api/layers/{id}/features": {"get": {
+                "operationId": "getFeatures",
+                "summary": "A layer's areas as an RFC 7946 FeatureCollection (lon/lat).",
+                "parameters": [
+                    layer_id,
+                    query("bbox", "Only areas intersecting west,south,east,north (degrees; w ≤ e, s ≤ n).",
+                          &json!({"type": "string"}), &json!("12.45,55.65,12.60,55.73")),
+                    simplify, precision, properties,
+                ],
+                "responses": {
+                    "200": geojson_response("The features.", "FeatureCollection"),
+                    "400": response("BadRequest"),
+                    "404": response("NotFound"),
+                    "413": response("TooManyFeatures"),
+                    "500": response("Internal"),
+                    "503": response("Timeout"),
+                },
+            }},
+            "/api/layers/{id}/features/{fid}": {"get": {
+                "operationId": "getFeature",
+                "summary": "One area of a layer as a GeoJSON Feature.",
+                "parameters": [
+                    layer_id,
+                    {"name": "fid", "in": "path", "required": true,
+                     "description": "The area id (the feature's top-level id).",
+                     "schema": {"type": "string"}},
+                    simplify, precision, properties,
+                ],
+                "responses": geo_responses(geojson_response("The feature.", "Feature")),
+            }},
+            "/api/lookup": {"get": {
+                "operationId": "lookup",
+                "summary": "Which designations (per year, with status) and admin units contain a point.",
+                "description": "Give lon and lat (EPSG:4326), or x, y and srid (25832 = ETRS89 / UTM 32N metres, \
+                    or 4326), not both. Every designation layer asked for (or in force on `at`) is listed, \
+                    with designated=false when the point is in none of its areas.",
+                "parameters": [
+                    query("lon", "Longitude, degrees (−180…180).", &json!({"type": "number"}), &json!(12.4622)),
+                    query("lat", "Latitude, degrees (−90…90).", &json!({"type": "number"}), &json!(55.7134)),
+                    query("x", "Easting (with srid=25832, metres) or longitude (srid=4326).",
+                          &json!({"type": "number"}), &json!(717_600)),
+                    query("y", "Northing (with srid=25832, metres) or latitude (srid=4326).",
+                          &json!({"type": "number"}), &json!(6_178_800)),
+                    query("srid", "CRS of x and y; required with them.",
+                          &json!({"type": "integer", "enum": [25832, 4326]}), &json!(25832)),
+                    query("at", "Only designation layers in force on this day (admin units unaffected).",
+                          &json!({"type": "string", "format": "date"}), &json!("2025-01-01")),
+                    query("layers", "Comma-separated layer ids to consider (default: all but base maps). \
+                          Base-map layers named here are answered under base_map.",
+                          &json!({"type": "string"}), &json!("udsatte-byomraader-2011,udsatte-byomraader-2017")),
+                ],
+                "responses": {
+                    "200": json_response("What contains the point.", "LookupAnswer"),
+                    "400": response("BadRequest"),
+                    "422": response("Unconvertible"),
+                    "500": response("Internal"),
+                    "503": response("Timeout"),
+                },
+            }},
+            "/api/openapi.json": {"get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "responses": {"200": {"description": "The OpenAPI 3.1 document.",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+        },
+        "components": {
+            "responses": {
+                "BadRequest": json_response("A parameter is missing, malformed, out of range or unknown (error: bad_parameter).", "Error"),
+                "NotFound": json_response("Unknown layer (unknown_layer, lists the known ids), feature (unknown_feature) or route (not_found).", "Error"),
+                "MethodNotAllowed": json_response("Only GET and HEAD are answered (method_not_allowed).", "Error"),
+                "TooManyFeatures": json_response("More features than max_features would be returned; use bbox (too_many_features).", "Error"),
+                "Unconvertible": json_response("The coordinate could not be converted to lon/lat (unconvertible_coordinate).", "Error"),
+                "Timeout": json_response("The request took longer than the configured timeout (timeout).", "Error"),
+                "Internal": json_response("Internal failure; details are in the server log (internal).", "Error"),
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object", "required": ["error", "detail"],
+                    "properties": {
+                        "error": {"type": "string", "description": "Machine-readable code.",
+                                  "enum": ["bad_parameter", "unknown_layer", "unknown_feature", "not_found",
+                                           "method_not_allowed", "too_many_features",
+                                           "unconvertible_coordinate", "timeout", "internal"]},
+                        "detail": {"type": "string", "description": "A sentence naming the parameter, value and problem."},
+                    },
+                },
+                "Health": {
+                    "type": "object", "required": ["status", "data_version", "layers"],
+                    "properties": {"status": {"const": "ok"}, "data_version": {"type": "string"},
+                                   "layers": {"type": "integer"}},
+                },
+                "Status": {"type": "string", "enum": ["official", "reconstructed", "imported", "synthetic"],
+                           "description": "Where the geometry comes from; reconstructed layers are approximations built by `method`."},
+                "LayerKind": {"type": "string", "enum": ["municipal_designation", "state_designation", "admin_unit", "base_map"]},
+                "LayerSummary": {
+                    "type": "object",
+                    "required": ["id", "title", "kind", "authority", "policy", "valid_from", "valid_to",
+                                 "validity_note", "status", "source", "licence", "method", "confidence",
+                                 "feature_count", "bounds", "links"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "object", "required": ["da", "en"],
+                                  "properties": {"da": {"type": "string"}, "en": {"type": "string"}}},
+                        "kind": schema("LayerKind"),
+                        "authority": {"type": "string"},
+                        "policy": {"type": ["string", "null"]},
+                        "valid_from": {"type": ["string", "null"], "format": "date", "description": "First day in force (inclusive)."},
+                        "valid_to": {"type": ["string", "null"], "format": "date", "description": "First day no longer in force (exclusive)."},
+                        "validity_note": {"type": ["string", "null"]},
+                        "status": schema("Status"),
+                        "source": {"type": "object", "required": ["publisher", "origin", "files", "vintage"],
+                                   "properties": {"publisher": {"type": "string"}, "origin": {"type": "string"},
+                                                  "files": {"type": "array", "items": {"type": "string"}},
+                                                  "vintage": {"type": "string"}}},
+                        "licence": {"type": "string"},
+                        "method": {"type": ["string", "null"], "description": "For reconstructed layers: the rule that built them."},
+                        "confidence": {"type": ["string", "null"], "description": "For reconstructed layers: how far to trust them."},
+                        "feature_count": {"type": "integer"},
+                        "bounds": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
+                                   "description": "[west, south, east, north] in degrees; null for an empty layer."},
+                        "links": {"type": "object", "required": ["self", "features"],
+                                  "properties": {"self": {"type": "string"}, "features": {"type": "string"}}},
+                    },
+                },
+                "LayerList": {
+                    "type": "object", "required": ["data_version", "layers"],
+                    "properties": {"data_version": {"type": "string"},
+                                   "layers": {"type": "array", "items": schema("LayerSummary")}},
+                },
+                "FeatureProperties": {
+                    "type": "object", "required": ["id", "layer", "status"],
+                    "description": "id, name, parent, area_m2, layer, status, then the area's source properties \
+                        (a source property whose name clashes with these is written as source:<name>).",
+                    "properties": {
+                        "id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                        "parent": {"type": ["string", "null"]}, "area_m2": {"type": ["number", "null"]},
+                        "layer": {"type": "string"}, "status": schema("Status"),
+                    },
+                    "additionalProperties": true,
+                },
+                "LayerMember": {
+                    "type": "object", "description": "Foreign member `layer`: which layer, its status, licence and publisher.",
+                    "properties": {"id": {"type": "string"}, "title": {"type": "object"}, "status": schema("Status"),
+                                   "licence": {"type": "string"},
+                                   "source": {"type": "object", "properties": {"publisher": {"type": "string"},
+                                                                                "vintage": {"type": "string"}}}},
+                },
+                "Feature": {
+                    "type": "object", "required": ["type", "id", "geometry", "properties"],
+                    "properties": {"type": {"const": "Feature"}, "id": {"type": "string"},
+                                   "geometry": {"type": "object", "description": "RFC 7946 geometry in lon/lat."},
+                                   "properties": schema("FeatureProperties"),
+                                   "layer": schema("LayerMember")},
+                },
+                "FeatureCollection": {
+                    "type": "object", "required": ["type", "features"],
+                    "properties": {"type": {"const": "FeatureCollection"},
+                                   "features": {"type": "array", "items": schema("Feature")},
+                                   "layer": schema("LayerMember")},
+                },
+                "LookupArea": {
+                    "type": "object", "required": ["id", "name", "parent", "area_m2", "on_boundary", "properties"],
+                    "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                                   "parent": {"type": ["string", "null"]}, "area_m2": {"type": ["number", "null"]},
+                                   "on_boundary": {"type": "boolean", "description": "The point lies on the area's boundary (counted as inside)."},
+                                   "properties": {"type": "object"}},
+                },
+                "LayerAreas": {
+                    "type": "object", "required": ["layer", "areas"],
+                    "properties": {"layer": schema("LayerSummary"),
+                                   "areas": {"type": "array", "items": schema("LookupArea")}},
+                },
+                "DesignationLayer": {
+                    "type": "object", "required": ["layer", "designated", "areas"],
+                    "properties": {"layer": schema("LayerSummary"), "designated": {"type": "boolean"},
+                                   "areas": {"type": "array", "items": schema("LookupArea")}},
+                },
+                "LookupAnswer": {
+                    "type": "object", "required": ["query", "summary", "designations", "units"],
+                    "properties": {
+                        "query": {
+                            "type": "object", "required": ["lon", "lat", "input", "at", "layers"],
+                            "properties": {
+                                "lon": {"type": "number"}, "lat": {"type": "number"},
+                                "input": {"type": ["object", "null"], "description": "x, y and srid as given, when the point was given so.",
+                                          "properties": {"x": {"type": "number"}, "y": {"type": "number"}, "srid": {"type": "integer"}}},
+                                "at": {"type": ["string", "null"], "format": "date"},
+                                "layers": {"type": ["array", "null"], "items": {"type": "string"}},
+                            },
+                        },
+                        "summary": {"type": "string", "description": "One sentence per layer naming the status of each designation, e.g. \
+                            \"2011 (reconstructed, in force 2011-01-01 – 2017-06-22): Husum/Tingbjerg.\""},
+                        "designations": {"type": "array", "description": "Designation layers grouped by the year of valid_from, ascending (undated last, year null).",
+                                         "items": {"type": "object", "required": ["year", "layers"],
+                                                   "properties": {"year": {"type": ["integer", "null"]},
+                                                                  "layers": {"type": "array", "items": schema("DesignationLayer")}}}},
+                        "units": {"type": "array", "items": schema("LayerAreas"),
+                                  "description": "Every admin-unit layer considered, with empty areas where the point is in none."},
+                        "base_map": {"type": "array", "items": schema("LayerAreas"),
+                                     "description": "Only when base-map layers were named in layers=."},
+                    },
+                },
+            },
+        },
+    })
+}
