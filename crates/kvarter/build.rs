@@ -13,7 +13,9 @@ fn main() {
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".fgb") || name == "layers.json")
+                .filter(|name| {
+                    Path::new(name).extension().is_some_and(|e| e == "fgb") || name == "layers.json"
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -7,7 +7,9 @@
 //! `Status::Synthetic`. Each group benches [`Index::lookup`] with the default query on a fixed
 //! list of 1,000 seeded random points, reported per lookup.
 //!
-//! To add a group (e.g. for the real dataset), write a function that builds an `Index` and its
+//! `default_dataset` does the same on the committed default dataset (`geodata/`).
+//!
+//! To add a group, write a function that builds an `Index` and its
 //! points, calls [`bench_lookups`], and list it in `criterion_group!` at the bottom.
 //!
 //! Run: `cargo bench -p kvarter-index --bench lookup -- --warm-up-time 1 --measurement-time 3`
@@ -41,50 +43,7 @@ fn bench_lookups(c: &mut Criterion, group: &str, index: &Index, points: &[Coord<
         points.len()
     );
 
-    let (a, b) = points.iter().fold((0, 0), |acc, &p| {
-        let (x, y) = index.tmp_candidates(p);
-        (acc.0 + x, acc.1 + y)
-    });
-    eprintln!(
-        "candidates per point: {} (default layers {})",
-        a as f64 / 1000.0,
-        b as f64 / 1000.0
-    );
-    {
-        let mut per_layer = std::collections::BTreeMap::new();
-        for &p in points {
-            for (l, n, c) in index.tmp_stats(p) {
-                let e = per_layer.entry(l).or_insert((0usize, 0usize, 0u32, 0usize));
-                e.0 += 1;
-                e.1 += n;
-                e.2 = e.2.max(c);
-                e.3 = e.3.max(n);
-            }
-        }
-        for (l, (tests, edges, maxc, maxn)) in per_layer {
-            eprintln!(
-                "layer {l}: tests {tests} mean edges {:.1} max edges {maxn} max bands {maxc}",
-                edges as f64 / tests as f64
-            );
-        }
-    }
     let mut group = c.benchmark_group(group);
-    group.bench_function("tree only", |b| {
-        let mut next = points.iter().copied().cycle();
-        b.iter(|| index.tmp_candidates(black_box(next.next().unwrap())));
-    });
-    group.bench_function("tree and tests, 8 points hot", |b| {
-        let mut next = points[..8].iter().copied().cycle();
-        b.iter(|| index.tmp_tests(black_box(next.next().unwrap())));
-    });
-    group.bench_function("tree only, 8 points hot", |b| {
-        let mut next = points[..8].iter().copied().cycle();
-        b.iter(|| index.tmp_candidates(black_box(next.next().unwrap())));
-    });
-    group.bench_function("tree and tests", |b| {
-        let mut next = points.iter().copied().cycle();
-        b.iter(|| index.tmp_tests(black_box(next.next().unwrap())));
-    });
     group.throughput(Throughput::Elements(1));
     group.bench_function("default query, one point round-robin", |b| {
         let mut next = points.iter().copied().cycle();
@@ -104,192 +63,43 @@ fn bench_lookups(c: &mut Criterion, group: &str, index: &Index, points: &[Coord<
     group.finish();
 }
 
-/// `n` seeded random points in the bounding box of the dataset's first layer, widened by 10 %.
+/// `n` seeded random points in the bounding box of the dataset's first layer.
 fn random_points(index: &Index, n: usize, seed: u64) -> Vec<Coord<f64>> {
     let bounds = index.layers()[0].bounds().unwrap();
-    let (dx, dy) = (
-        0.1 * (bounds.east - bounds.west),
-        0.1 * (bounds.north - bounds.south),
-    );
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..n)
         .map(|_| Coord {
-            x: rng.gen_range(bounds.west - dx..bounds.east + dx),
-            y: rng.gen_range(bounds.south - dy..bounds.north + dy),
+            x: rng.gen_range(bounds.west..bounds.east),
+            y: rng.gen_range(bounds.south..bounds.north),
         })
         .collect()
 }
 
-mod exp {
-    use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams};
-    use std::ops::ControlFlow;
-    #[derive(Clone, Copy)]
-    pub struct E {
-        pub env: AABB<[f64; 2]>,
-        pub layer: u32,
-    }
-    impl RTreeObject for E {
-        type Envelope = AABB<[f64; 2]>;
-        fn envelope(&self) -> Self::Envelope {
-            self.env
-        }
-    }
-    pub struct P16;
-    impl RTreeParams for P16 {
-        const MIN_SIZE: usize = 6;
-        const MAX_SIZE: usize = 16;
-        const REINSERTION_COUNT: usize = 4;
-        type DefaultInsertionStrategy = RStarInsertionStrategy;
-    }
-    pub struct P32;
-    impl RTreeParams for P32 {
-        const MIN_SIZE: usize = 12;
-        const MAX_SIZE: usize = 32;
-        const REINSERTION_COUNT: usize = 4;
-        type DefaultInsertionStrategy = RStarInsertionStrategy;
-    }
-    pub struct P8;
-    impl RTreeParams for P8 {
-        const MIN_SIZE: usize = 3;
-        const MAX_SIZE: usize = 8;
-        const REINSERTION_COUNT: usize = 2;
-        type DefaultInsertionStrategy = RStarInsertionStrategy;
-    }
-    pub fn count<Pa: RTreeParams>(t: &RTree<E, Pa>, p: [f64; 2]) -> usize {
-        t.locate_in_envelope_intersecting(&AABB::from_point(p))
-            .filter(|e| e.layer != 5)
-            .count()
-    }
-    pub fn count_int<Pa: RTreeParams>(t: &RTree<E, Pa>, p: [f64; 2]) -> usize {
-        let mut n = 0;
-        let _ = t.locate_in_envelope_intersecting_int(&AABB::from_point(p), |e| {
-            if e.layer != 5 {
-                n += 1;
-            }
-            ControlFlow::<()>::Continue(())
-        });
-        n
-    }
-}
-
 fn synthetic(c: &mut Criterion) {
-    {
-        use geo::BoundingRect;
-        let ds = synthetic::copenhagen(SEED);
-        let mut es = vec![];
-        for (li, l) in ds.layers.iter().enumerate() {
-            for a in &l.areas {
-                let r = a.geometry.bounding_rect().unwrap();
-                es.push(exp::E {
-                    env: rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    layer: li as u32,
-                });
-            }
-        }
-        let t6: rstar::RTree<exp::E> = rstar::RTree::bulk_load(es.clone());
-        let t_nobase: rstar::RTree<exp::E> =
-            rstar::RTree::bulk_load(es.iter().copied().filter(|e| e.layer != 5).collect());
-        let t8: rstar::RTree<exp::E, exp::P8> = rstar::RTree::bulk_load_with_params(es.clone());
-        let t16: rstar::RTree<exp::E, exp::P16> = rstar::RTree::bulk_load_with_params(es.clone());
-        let t32: rstar::RTree<exp::E, exp::P32> = rstar::RTree::bulk_load_with_params(es.clone());
-        let idx = Index::new(synthetic::copenhagen(SEED));
-        let pts: Vec<[f64; 2]> = random_points(&idx, 1000, SEED + 1)
-            .iter()
-            .map(|c| [c.x, c.y])
-            .collect();
-        fn visit<Pa: rstar::RTreeParams>(
-            n: &rstar::ParentNode<exp::E>,
-            p: [f64; 2],
-            nodes: &mut usize,
-            checks: &mut usize,
-        ) {
-            use rstar::{Envelope, RTreeNode};
-            *nodes += 1;
-            for ch in n.children() {
-                *checks += 1;
-                match ch {
-                    RTreeNode::Leaf(_) => {}
-                    RTreeNode::Parent(q) => {
-                        if q.envelope().contains_point(&p) {
-                            visit::<Pa>(q, p, nodes, checks)
-                        }
-                    }
-                }
-            }
-        }
-        let (mut nodes, mut checks) = (0, 0);
-        for p in &pts {
-            visit::<rstar::DefaultParams>(t6.root(), *p, &mut nodes, &mut checks);
-        }
-        eprintln!(
-            "t6: nodes {} checks {}",
-            nodes as f64 / 1000.0,
-            checks as f64 / 1000.0
-        );
-        let (mut nodes, mut checks) = (0, 0);
-        for p in &pts {
-            visit::<exp::P16>(t16.root(), *p, &mut nodes, &mut checks);
-        }
-        eprintln!(
-            "t16: nodes {} checks {}",
-            nodes as f64 / 1000.0,
-            checks as f64 / 1000.0
-        );
-        let mut g = c.benchmark_group("exp");
-        macro_rules! run {
-            ($name:expr, $f:expr) => {
-                g.bench_function($name, |b| {
-                    let mut it = pts.iter().copied().cycle();
-                    b.iter(|| $f(black_box(it.next().unwrap())))
-                });
-            };
-        }
-        run!("t6 iter", |p| exp::count(&t6, p));
-        run!("t6 int", |p| exp::count_int(&t6, p));
-        run!("t6 int no base map", |p| exp::count_int(&t_nobase, p));
-        run!("t8 int", |p| exp::count_int(&t8, p));
-        run!("t16 iter", |p| exp::count(&t16, p));
-        run!("t16 int", |p| exp::count_int(&t16, p));
-        run!("t32 int", |p| exp::count_int(&t32, p));
-        run!("t6 iter again", |p| exp::count(&t6, p));
-        g.finish();
-    }
-    let ds = synthetic::copenhagen(SEED);
-    {
-        use geo::{Area as _, Validation};
-        for layer in &ds.layers {
-            let mut invalid = 0;
-            let mut total = 0.0;
-            let mut verts = 0usize;
-            let mut maxv = 0usize;
-            for a in &layer.areas {
-                if !a.geometry.is_valid() {
-                    invalid += 1;
-                }
-                total += a.geometry.unsigned_area();
-                if let Geometry::MultiPolygon(mp) = &a.geometry {
-                    let v = mp.0[0].exterior().0.len();
-                    verts += v;
-                    maxv = maxv.max(v);
-                }
-            }
-            eprintln!(
-                "{} areas={} invalid={} area={:.8} verts={} max={}",
-                layer.meta.id,
-                layer.areas.len(),
-                invalid,
-                total,
-                verts,
-                maxv
-            );
-        }
-    }
-    let index = Index::new(ds);
+    let index = Index::new(synthetic::copenhagen(SEED));
     let points = random_points(&index, 1_000, SEED + 1);
     bench_lookups(c, "lookup/synthetic-copenhagen", &index, &points);
 }
 
-criterion_group!(benches, synthetic);
+/// The committed default dataset (`geodata/`): every layer the service holds, points over the
+/// municipality's bounding box (about half of them outside Copenhagen or in Frederiksberg).
+fn default_dataset(c: &mut Criterion) {
+    let geodata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata");
+    let (dataset, _) = kvarter_data::dataset::load_dir(&geodata).unwrap();
+    let index = Index::new(dataset);
+    let kommune = index.layer(&"kommune-2023".parse().unwrap()).unwrap();
+    let bounds = kommune.bounds().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 2);
+    let points: Vec<Coord<f64>> = (0..1_000)
+        .map(|_| Coord {
+            x: rng.gen_range(bounds.west..bounds.east),
+            y: rng.gen_range(bounds.south..bounds.north),
+        })
+        .collect();
+    bench_lookups(c, "lookup/default-dataset", &index, &points);
+}
+
+criterion_group!(benches, default_dataset, synthetic);
 criterion_main!(benches);
 
 /// A seeded dataset shaped like Copenhagen's layers.

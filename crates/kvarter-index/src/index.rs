@@ -139,3 +139,32 @@ impl fmt::Debug for Index {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Index>();
+    }
+
+    #[test]
+    fn an_empty_dataset_makes_an_empty_index() {
+        let index = Index::new(Dataset {
+            version: "empty".into(),
+            layers: vec![],
+        });
+        assert!(index.layers().is_empty());
+        assert_eq!(index.tree.size(), 0);
+        assert!(
+            index
+                .lookup(
+                    geo::Coord { x: 12.5, y: 55.7 },
+                    &crate::LookupQuery::default()
+                )
+                .is_empty()
+        );
+    }
+}

@@ -9,7 +9,8 @@ use kvarter_core::{Area, Date, Layer, LayerId};
 use rstar::AABB;
 
 use crate::Index;
-use crate::prepared::{Bands, Position};
+use crate::part::PartEntry;
+use crate::prepared::{Band, Bands, Position};
 
 /// Which layers a lookup answers from.
 #[derive(Debug, Clone, Default)]
@@ -46,22 +47,25 @@ impl Index {
         if !layers.contains(&true) {
             return Vec::new();
         }
-        let mut found: Vec<(u32, u32, bool)> = Vec::with_capacity(8);
+        // `(layer, area, on_boundary)`; `usize` so that it has the size and alignment of a `Hit`
+        // and the final `collect` can reuse the allocation.
+        let mut found: Vec<(usize, usize, bool)> = Vec::new();
         let mut pending = Pending::default();
+        let visit = |entry: &PartEntry| {
+            if let (true, Some(banding)) = (layers[entry.layer as usize], entry.polygon) {
+                let (min_y, max_y) = (entry.envelope.lower()[1], entry.envelope.upper()[1]);
+                let band = self.bands.band(banding, min_y, max_y, point.y);
+                pending.push(entry.layer, entry.area, band);
+                if pending.is_full() {
+                    pending.test(&self.bands, point, &mut found);
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        };
         let envelope = AABB::from_point([point.x, point.y]);
-        let _: ControlFlow<()> =
-            self.tree
-                .locate_in_envelope_intersecting_int(&envelope, |entry| {
-                    if let (true, Some(banding)) = (layers[entry.layer as usize], entry.polygon) {
-                        let (min_y, max_y) = (entry.envelope.lower()[1], entry.envelope.upper()[1]);
-                        let band = self.bands.band_of(banding, min_y, max_y, point.y);
-                        pending.push(entry.layer, entry.area, band);
-                        if pending.is_full() {
-                            pending.test(&self.bands, point, &mut found);
-                        }
-                    }
-                    ControlFlow::Continue(())
-                });
+        let _ = self
+            .tree
+            .locate_in_envelope_intersecting_int(&envelope, visit);
         pending.test(&self.bands, point, &mut found);
         // Per area, `false` (inside some part) sorts first and survives the dedup.
         found.sort_unstable();
@@ -69,79 +73,14 @@ impl Index {
         found
             .into_iter()
             .map(|(layer, area, on_boundary)| {
-                let layer = &self.dataset.layers[layer as usize];
+                let layer = &self.dataset.layers[layer];
                 Hit {
                     layer,
-                    area: &layer.areas[area as usize],
+                    area: &layer.areas[area],
                     on_boundary,
                 }
             })
             .collect()
-    }
-
-    #[doc(hidden)]
-    pub fn tmp_candidates(&self, point: Coord<f64>) -> (usize, usize) {
-        let envelope = AABB::from_point([point.x, point.y]);
-        let mut n = 0;
-        let mut m = 0;
-        let _: ControlFlow<()> =
-            self.tree
-                .locate_in_envelope_intersecting_int(&envelope, |entry| {
-                    n += 1;
-                    if self.default_layers[entry.layer as usize] {
-                        m += 1;
-                    }
-                    ControlFlow::Continue(())
-                });
-        (n, m)
-    }
-
-    #[doc(hidden)]
-    pub fn tmp_stats(&self, point: Coord<f64>) -> Vec<(u32, usize, u32)> {
-        let envelope = AABB::from_point([point.x, point.y]);
-        let mut v = vec![];
-        let _: ControlFlow<()> =
-            self.tree
-                .locate_in_envelope_intersecting_int(&envelope, |entry| {
-                    if let (true, Some(banding)) =
-                        (self.default_layers[entry.layer as usize], entry.polygon)
-                    {
-                        let (n, c) = self.bands.tmp_band_len(
-                            banding,
-                            entry.envelope.lower()[1],
-                            entry.envelope.upper()[1],
-                            point,
-                        );
-                        v.push((entry.layer, n, c));
-                    }
-                    ControlFlow::Continue(())
-                });
-        v
-    }
-
-    #[doc(hidden)]
-    pub fn tmp_tests(&self, point: Coord<f64>) -> usize {
-        let envelope = AABB::from_point([point.x, point.y]);
-        let mut n = 0;
-        let _: ControlFlow<()> =
-            self.tree
-                .locate_in_envelope_intersecting_int(&envelope, |entry| {
-                    if let (true, Some(banding)) =
-                        (self.default_layers[entry.layer as usize], entry.polygon)
-                    {
-                        if self.bands.position(
-                            banding,
-                            entry.envelope.lower()[1],
-                            entry.envelope.upper()[1],
-                            point,
-                        ) != Position::Outside
-                        {
-                            n += 1;
-                        }
-                    }
-                    ControlFlow::Continue(())
-                });
-        n
     }
 
     /// One `bool` per layer: whether `query` answers from it.
@@ -173,20 +112,20 @@ impl Index {
 ///
 /// Finding a candidate's band reads its band offsets; reading its edges is a second, dependent
 /// memory access. Collecting a few candidates before testing any lets the CPU fetch the offsets
-/// of all of them (and walk the tree) while earlier fetches are still in flight, which cut the
-/// time per lookup by about a fifth on the synthetic benchmark, where most time is spent
-/// waiting for memory.
+/// of all of them (and walk the tree) while earlier fetches are still in flight. On the synthetic
+/// benchmark, where most of a lookup is spent waiting for memory, this cut the time per lookup
+/// by 10–20 %.
 #[derive(Default)]
 struct Pending {
     len: usize,
-    /// `(layer, area, edge range of the point's band)`.
-    items: [(u32, u32, (u32, u32)); Pending::CAPACITY],
+    /// `(layer, area, the polygon's band of the point)`.
+    items: [(u32, u32, Band); Pending::CAPACITY],
 }
 
 impl Pending {
     const CAPACITY: usize = 16;
 
-    fn push(&mut self, layer: u32, area: u32, band: (u32, u32)) {
+    fn push(&mut self, layer: u32, area: u32, band: Band) {
         if let Some(slot) = self.items.get_mut(self.len) {
             *slot = (layer, area, band);
             self.len += 1;
@@ -199,9 +138,10 @@ impl Pending {
 
     /// Tests `point` against every pending candidate, records the hits in `found` and empties
     /// the list.
-    fn test(&mut self, bands: &Bands, point: Coord<f64>, found: &mut Vec<(u32, u32, bool)>) {
+    fn test(&mut self, bands: &Bands, point: Coord<f64>, found: &mut Vec<(usize, usize, bool)>) {
         for &(layer, area, band) in &self.items[..self.len] {
-            match bands.position_in(band, point) {
+            let (layer, area) = (layer as usize, area as usize);
+            match bands.position(band, point) {
                 Position::Inside => found.push((layer, area, false)),
                 Position::Boundary => found.push((layer, area, true)),
                 Position::Outside => {}
@@ -529,6 +469,24 @@ mod tests {
             at: Some(day("2030-01-01")),
         };
         assert_eq!(ids(&named_and_dated), ["bydele"]);
+    }
+
+    #[test]
+    fn a_point_in_many_overlapping_areas_finds_them_all() {
+        // More candidates than one batch of pending tests holds.
+        let areas = (0..40)
+            .map(|i| area(&format!("a{i:02}"), square(-f64::from(i), -1.0, 1.0, 1.0)))
+            .collect();
+        let index = Index::new(Dataset {
+            version: "test".into(),
+            layers: vec![layer("stack", LayerKind::AdminUnit, areas)],
+        });
+        let hits = found(&index, at(0.0, 0.0), &LookupQuery::default());
+        let expected: Vec<_> = (0..40)
+            // a00 is [0, 1] × [-1, 1]: (0, 0) is on its western edge.
+            .map(|i| hit("stack", &format!("a{i:02}"), i == 0))
+            .collect();
+        assert_eq!(hits, expected);
     }
 
     #[test]

@@ -45,12 +45,20 @@ pub(crate) struct Banding {
     count: NonZeroU32,
 }
 
+/// The edges of one band of one polygon: a range of [`Bands`]' edge array.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Band {
+    start: u32,
+    end: u32,
+}
+
 /// The bands of every prepared polygon.
 ///
 /// Band `i` of a polygon lists, in `edges[offsets[first + i]..offsets[first + i + 1]]`, a copy
 /// of every edge (of any ring) whose y-range overlaps the band. The band of a y value is
-/// computed by one monotonic function ([`band`]) both when building and when querying, so every
-/// edge whose y-range contains the point's y is in the point's band, whatever the rounding.
+/// computed by one monotonic function ([`band_index`]) both when building and when querying,
+/// so every edge whose y-range contains the point's y is in the point's band, whatever the
+/// rounding.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Bands {
     offsets: Vec<u32>,
@@ -66,7 +74,7 @@ pub(crate) struct Bands {
     clippy::cast_sign_loss,
     reason = "float-to-int `as` saturates (negative and NaN give 0), then we clamp"
 )]
-fn band(min_y: f64, max_y: f64, count: NonZeroU32, y: f64) -> usize {
+fn band_index(min_y: f64, max_y: f64, count: NonZeroU32, y: f64) -> usize {
     let last = count.get() as usize - 1;
     if last == 0 {
         return 0;
@@ -98,8 +106,8 @@ impl Bands {
         }
         let envelope = Rect::new(min, max);
         let span = |e: &Edge, count| {
-            band(min.y, max.y, count, e.a.y.min(e.b.y))
-                ..=band(min.y, max.y, count, e.a.y.max(e.b.y))
+            band_index(min.y, max.y, count, e.a.y.min(e.b.y))
+                ..=band_index(min.y, max.y, count, e.a.y.max(e.b.y))
         };
 
         // As many bands as the copy budget allows, up to one per `EDGES_PER_BAND` edges.
@@ -154,52 +162,26 @@ impl Bands {
         self.edges.len()
     }
 
-    #[doc(hidden)]
-    pub(crate) fn tmp_band_len(
-        &self,
-        banding: Banding,
-        min_y: f64,
-        max_y: f64,
-        p: Coord<f64>,
-    ) -> (usize, u32) {
-        let i = banding.first as usize + band(min_y, max_y, banding.count, p.y);
-        (
-            self.offsets[i + 1] as usize - self.offsets[i] as usize,
-            banding.count.get(),
-        )
-    }
-
-    /// Where `p` lies relative to the polygon prepared as `banding`, whose envelope spans
-    /// `min_y..=max_y`.
-    ///
-    /// Even–odd crossing number of a ray from `p` towards +x over the edges of `p`'s band, with
-    /// an exact on-edge test first. Orientation is decided by geo's robust (exact) predicate, so
-    /// the answer is exact for the coordinates as given. For valid polygons the even–odd rule
-    /// agrees with "inside the exterior and not inside a hole".
+    /// The band of `y` in the polygon prepared as `banding`, whose envelope spans
+    /// `min_y..=max_y`. Reads the band's offsets, not its edges.
     #[inline]
-    pub(crate) fn position(
-        &self,
-        banding: Banding,
-        min_y: f64,
-        max_y: f64,
-        p: Coord<f64>,
-    ) -> Position {
-        self.position_in(self.band_of(banding, min_y, max_y, p.y), p)
-    }
-
-    /// The edge range of the band of `y`.
-    #[inline]
-    pub(crate) fn band_of(&self, banding: Banding, min_y: f64, max_y: f64, y: f64) -> (u32, u32) {
-        let i = banding.first as usize + band(min_y, max_y, banding.count, y);
+    pub(crate) fn band(&self, banding: Banding, min_y: f64, max_y: f64, y: f64) -> Band {
+        let i = banding.first as usize + band_index(min_y, max_y, banding.count, y);
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&start), Some(&end)) => (start, end),
-            _ => (0, 0),
+            (Some(&start), Some(&end)) => Band { start, end },
+            _ => Band::default(),
         }
     }
 
-    /// Where `p` lies, from the edges of its band (`band_of`).
+    /// Where `p` lies relative to a polygon, given `band`, the polygon's band of `p.y`.
+    ///
+    /// Even–odd crossing number of a ray from `p` towards +x over the band's edges, with an
+    /// exact on-edge test first. Orientation is decided by geo's robust (exact) predicate, so the
+    /// answer is exact for the coordinates as given. For valid polygons the even–odd rule agrees
+    /// with "inside the exterior and not inside a hole".
     #[inline]
-    pub(crate) fn position_in(&self, (start, end): (u32, u32), p: Coord<f64>) -> Position {
+    pub(crate) fn position(&self, band: Band, p: Coord<f64>) -> Position {
+        let Band { start, end } = band;
         let Some(edges) = self.edges.get(start as usize..end as usize) else {
             return Position::Outside;
         };
@@ -253,7 +235,8 @@ mod tests {
     impl Prepared {
         fn position(&self, p: Coord<f64>) -> Position {
             let (min_y, max_y) = (self.envelope.min().y, self.envelope.max().y);
-            self.bands.position(self.banding, min_y, max_y, p)
+            let band = self.bands.band(self.banding, min_y, max_y, p.y);
+            self.bands.position(band, p)
         }
     }
 
@@ -300,9 +283,13 @@ mod tests {
         assert_eq!(diamond.position(at(-2.0, 0.0)), Position::Outside);
         assert_eq!(diamond.position(at(0.5, 0.5)), Position::Boundary);
         // A concave notch: the ray from (1, 2) runs exactly through the notch's tip (2, 2).
-        let notch = prepare(
-            &polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 2.0, y: 2.0), (x: 0.0, y: 4.0)],
-        );
+        let notch = prepare(&polygon![
+            (x: 0.0, y: 0.0),
+            (x: 4.0, y: 0.0),
+            (x: 4.0, y: 4.0),
+            (x: 2.0, y: 2.0),
+            (x: 0.0, y: 4.0),
+        ]);
         assert_eq!(notch.position(at(1.0, 2.0)), Position::Inside);
         assert_eq!(notch.position(at(2.0, 3.0)), Position::Outside);
         assert_eq!(notch.position(at(0.5, 3.0)), Position::Inside);

@@ -632,3 +632,51 @@ fn bbox_queries_agree_with_a_brute_force_scan_on_random_rectangles() {
     }
     assert!(returned > 5_000, "{returned}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The real default dataset
+// ---------------------------------------------------------------------------------------------
+
+/// The committed default dataset (`geodata/`), as the service loads it.
+fn default_index() -> Index {
+    let geodata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata");
+    let (dataset, _) = kvarter_data::dataset::load_dir(&geodata).expect("geodata/ loads");
+    Index::new(dataset)
+}
+
+#[test]
+fn lookups_on_the_default_dataset_agree_with_a_brute_force_scan_on_ten_thousand_points() {
+    let index = default_index();
+    let brute = BruteForce::new(index.dataset());
+    let bounds = index
+        .layer(&"kommune-2023".parse().unwrap())
+        .unwrap()
+        .bounds()
+        .unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 7);
+    let mut hits = 0;
+    for _ in 0..10_000 {
+        let point = at(
+            rng.gen_range(bounds.west..bounds.east),
+            rng.gen_range(bounds.south..bounds.north),
+        );
+        hits += check_point(&index, &brute, point).len();
+    }
+    // Vertices of the 2011 and 2017 designations: exactly on boundaries shared with roder.
+    for id in ["udsatte-byomraader-2011", "udsatte-byomraader-2017"] {
+        let layer = index.layer(&id.parse().unwrap()).unwrap();
+        for area in &layer.areas {
+            if let Geometry::MultiPolygon(shape) = &area.geometry {
+                for coord in shape
+                    .0
+                    .iter()
+                    .flat_map(|p| p.exterior().0.iter())
+                    .step_by(7)
+                {
+                    hits += check_point(&index, &brute, *coord).len();
+                }
+            }
+        }
+    }
+    assert!(hits > 25_000, "{hits}");
+}

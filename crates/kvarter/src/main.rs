@@ -36,8 +36,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP service (API, and the map page at /).
     ///
-    /// Config file keys: data, bind, log_format, and a [server] table with
-    /// cors_allowed_origins, request_timeout_secs, max_features.
+    /// Config file keys: `data`, `bind`, `log_format`, and a `[server]` table with
+    /// `cors_allowed_origins`, `request_timeout_secs` and `max_features`.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "KVARTER_BIND")]
