@@ -1,9 +1,12 @@
 -- wrk script: GET /api/lookup for each point of a fixed, seeded list, round-robin per thread.
--- The list (lon,lat per line) is written by scripts/bench_lookup.py.
+-- The list (lon,lat per line) is written by scripts/bench_lookup.py; KVARTER_BENCH_GZIP=1 asks
+-- for gzip.
 local points = {}
 local next_index = 1
+local headers = {}
 
 function init(args)
+  if os.getenv("KVARTER_BENCH_GZIP") == "1" then headers["Accept-Encoding"] = "gzip" end
   local path = os.getenv("KVARTER_BENCH_POINTS") or "target/bench/points.csv"
   for line in io.lines(path) do
     local lon, lat = line:match("([^,]+),([^,]+)")
@@ -16,7 +19,7 @@ end
 function request()
   local path = points[next_index]
   next_index = next_index % #points + 1
-  return wrk.format("GET", path, { ["Accept-Encoding"] = "gzip" })
+  return wrk.format("GET", path, headers)
 end
 
 function setup(thread)

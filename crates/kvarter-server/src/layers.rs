@@ -43,6 +43,64 @@ struct Links {
     features: String,
 }
 
+/// How a lookup answer names a layer: enough to read the answer honestly (title, kind, period,
+/// status, licence, source and vintage, and for reconstructions the confidence) without the
+/// long texts; `links.self` leads to the full summary with `method` and notes.
+#[derive(Debug, Serialize)]
+struct Reference<'a> {
+    id: &'a LayerId,
+    title: &'a Title,
+    kind: LayerKind,
+    authority: &'a str,
+    policy: Option<&'a str>,
+    valid_from: Option<Date>,
+    valid_to: Option<Date>,
+    status: Status,
+    licence: &'a str,
+    source: ReferenceSource<'a>,
+    confidence: Option<&'a str>,
+    links: Links,
+}
+
+#[derive(Debug, Serialize)]
+struct ReferenceSource<'a> {
+    publisher: &'a str,
+    vintage: &'a str,
+}
+
+/// A layer's reference, as lookups show it (see [`Reference`]).
+pub fn reference(layer: &Layer) -> Value {
+    let meta = &layer.meta;
+    let reference = Reference {
+        id: &meta.id,
+        title: &meta.title,
+        kind: meta.kind,
+        authority: &meta.authority,
+        policy: meta.policy.as_deref(),
+        valid_from: meta.valid_from,
+        valid_to: meta.valid_to,
+        status: meta.status,
+        licence: &meta.licence,
+        source: ReferenceSource {
+            publisher: &meta.source.publisher,
+            vintage: &meta.source.vintage,
+        },
+        confidence: meta.confidence.as_deref(),
+        links: links(&meta.id),
+    };
+    serde_json::to_value(reference).unwrap_or_else(|error| {
+        tracing::error!(layer = %meta.id, %error, "could not serialise a layer reference");
+        json!({"id": meta.id, "status": meta.status})
+    })
+}
+
+fn links(id: &LayerId) -> Links {
+    Links {
+        this: format!("/api/layers/{id}"),
+        features: format!("/api/layers/{id}/features"),
+    }
+}
+
 /// A layer's summary: every metadata field, `feature_count`, `bounds` `[w,s,e,n]` (or `null`
 /// for an empty layer) and `links`.
 pub fn summary(layer: &Layer) -> Value {
@@ -63,10 +121,7 @@ pub fn summary(layer: &Layer) -> Value {
         confidence: meta.confidence.as_deref(),
         feature_count: layer.areas.len(),
         bounds: layer.bounds(),
-        links: Links {
-            this: format!("/api/layers/{}", meta.id),
-            features: format!("/api/layers/{}/features", meta.id),
-        },
+        links: links(&meta.id),
     };
     // Serialising plain strings, numbers and dates into a `Value` cannot fail; should it ever,
     // the summary still says which layer it is.

@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use geo::Coord;
-use kvarter_core::{Date, Layer, LayerId, LayerKind};
+use kvarter_core::{Date, Layer, LayerId, LayerKind, Properties};
 use kvarter_data::crs::{self, CrsError};
 use kvarter_index::{Hit, LookupQuery};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::error::{ApiError, quoted};
 use crate::params::{Params, RawQuery, layer_ids};
@@ -29,7 +31,7 @@ const WGS84: u32 = 4326;
 const UTM32: u32 = 25832;
 
 /// A point given as `x`, `y` and `srid`, before conversion.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 struct Input {
     x: f64,
     y: f64,
@@ -213,7 +215,7 @@ fn to_lon_lat(input: Input) -> Result<Coord<f64>, ApiError> {
 pub async fn lookup(
     State(state): State<Arc<AppState>>,
     query: RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let params = Params::new(query, &PARAMETERS)?;
     let request = Request::from_params(&params, &state)?;
     let hits = state.index.lookup(
@@ -223,7 +225,7 @@ pub async fn lookup(
             at: request.at,
         },
     );
-    Ok(Json(answer(&state, &request, &hits)))
+    Ok(Json(answer(&state, &request, &hits)).into_response())
 }
 
 /// One listed layer and the hits in it.
@@ -232,8 +234,60 @@ struct Listed<'a> {
     hits: Vec<&'a Hit<'a>>,
 }
 
-fn answer(state: &AppState, request: &Request, hits: &[Hit<'_>]) -> Value {
-    let listed: Vec<Listed<'_>> = state
+/// The answer, serialised straight from borrowed data: lookups are the hot path, and building
+/// a `serde_json::Value` tree (and cloning each layer's summary into it) cost far more than the
+/// R-tree query itself. Layer references are serialised once at start-up and copied in as raw
+/// JSON.
+#[derive(Serialize)]
+struct Answer<'a> {
+    query: Echo<'a>,
+    summary: String,
+    designations: Vec<YearGroup<'a>>,
+    units: Vec<Entry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_map: Option<Vec<Entry<'a>>>,
+}
+
+/// The request as understood (the point always in lon/lat).
+#[derive(Serialize)]
+struct Echo<'a> {
+    lon: f64,
+    lat: f64,
+    input: Option<Input>,
+    at: Option<Date>,
+    layers: Option<&'a [LayerId]>,
+}
+
+/// The designation layers whose period starts in one year.
+#[derive(Serialize)]
+struct YearGroup<'a> {
+    year: Option<u16>,
+    layers: Vec<Entry<'a>>,
+}
+
+/// One listed layer: its reference, whether the point is designated (designations only), and the
+/// areas containing the point.
+#[derive(Serialize)]
+struct Entry<'a> {
+    layer: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    designated: Option<bool>,
+    areas: Vec<AreaHit<'a>>,
+}
+
+/// One area containing the point.
+#[derive(Serialize)]
+struct AreaHit<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    parent: Option<&'a str>,
+    area_m2: Option<f64>,
+    on_boundary: bool,
+    properties: &'a Properties,
+}
+
+fn answer<'a>(state: &'a AppState, request: &'a Request, hits: &'a [Hit<'a>]) -> Answer<'a> {
+    let listed: Vec<Listed<'a>> = state
         .index
         .layers()
         .iter()
@@ -242,7 +296,7 @@ fn answer(state: &AppState, request: &Request, hits: &[Hit<'_>]) -> Value {
             layer,
             hits: hits
                 .iter()
-                .filter(|hit| hit.layer.meta.id == layer.meta.id)
+                .filter(|hit| std::ptr::eq(hit.layer, layer))
                 .collect(),
         })
         .collect();
@@ -256,61 +310,56 @@ fn answer(state: &AppState, request: &Request, hits: &[Hit<'_>]) -> Value {
             .or_default()
             .push(entry);
     }
-    let designations: Vec<Value> = by_year
+    let entry = |e: &Listed<'a>, designation: bool| Entry {
+        layer: state.reference_json(e.layer),
+        designated: designation.then_some(!e.hits.is_empty()),
+        areas: areas(&e.hits),
+    };
+    let designations = by_year
         .iter()
-        .map(|(&(undated, year), entries)| {
-            json!({
-                "year": (!undated).then_some(year),
-                "layers": entries.iter().map(|e| json!({
-                    "layer": state.summary(e.layer),
-                    "designated": !e.hits.is_empty(),
-                    "areas": areas(&e.hits),
-                })).collect::<Vec<_>>(),
-            })
+        .map(|(&(undated, year), entries)| YearGroup {
+            year: (!undated).then_some(year),
+            layers: entries.iter().map(|e| entry(e, true)).collect(),
         })
         .collect();
-    let plain = |kind: LayerKind| -> Vec<Value> {
+    let plain = |kind: LayerKind| -> Vec<Entry<'a>> {
         listed
             .iter()
             .filter(|e| e.layer.meta.kind == kind)
-            .map(|e| json!({"layer": state.summary(e.layer), "areas": areas(&e.hits)}))
+            .map(|e| entry(e, false))
             .collect()
     };
-
-    let mut answer = json!({
-        "query": {
-            "lon": request.point.x,
-            "lat": request.point.y,
-            "input": request.input.map(|i| json!({"x": i.x, "y": i.y, "srid": i.srid})),
-            "at": request.at,
-            "layers": request.layers,
-        },
-        "summary": summary(request, &by_year, &listed),
-        "designations": designations,
-        "units": plain(LayerKind::AdminUnit),
-    });
     let base_map_named = request.layers.is_some()
         && listed
             .iter()
             .any(|e| e.layer.meta.kind == LayerKind::BaseMap);
-    if base_map_named && let Some(object) = answer.as_object_mut() {
-        object.insert("base_map".into(), Value::from(plain(LayerKind::BaseMap)));
+    Answer {
+        query: Echo {
+            lon: request.point.x,
+            lat: request.point.y,
+            input: request.input,
+            at: request.at,
+            layers: request.layers.as_deref(),
+        },
+        summary: summary(request, &by_year, &listed),
+        designations,
+        units: plain(LayerKind::AdminUnit),
+        base_map: base_map_named.then(|| plain(LayerKind::BaseMap)),
     }
-    answer
 }
 
-fn areas(hits: &[&Hit<'_>]) -> Vec<Value> {
+fn areas<'a>(hits: &[&'a Hit<'a>]) -> Vec<AreaHit<'a>> {
     hits.iter()
         .map(|hit| {
             let area = hit.area;
-            json!({
-                "id": area.id,
-                "name": area.name,
-                "parent": area.parent,
-                "area_m2": area.area_m2,
-                "on_boundary": hit.on_boundary,
-                "properties": area.properties,
-            })
+            AreaHit {
+                id: &area.id,
+                name: area.name.as_deref(),
+                parent: area.parent.as_deref(),
+                area_m2: area.area_m2,
+                on_boundary: hit.on_boundary,
+                properties: &area.properties,
+            }
         })
         .collect()
 }

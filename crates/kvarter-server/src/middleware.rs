@@ -8,6 +8,7 @@ use axum::Router;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use tower::util::MapResponseLayer;
+use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -27,7 +28,9 @@ where
     S: Clone + Send + Sync + 'static,
 {
     with_timeout(router, config.request_timeout_secs)
-        .layer(CompressionLayer::new())
+        // The fastest gzip level: API answers are small (a few KB), and at the default level
+        // compressing took longer than building the answer (see BENCHMARKS.md).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(cors(config))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

@@ -4,6 +4,7 @@
 use kvarter_core::{Layer, LayerId};
 use kvarter_index::Index;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
@@ -23,6 +24,9 @@ pub struct AppState {
 /// What is worked out once for one layer.
 struct Entry {
     summary: Value,
+    /// The layer's short reference (see [`layers::reference`]), serialised once: lookups copy
+    /// it into every answer.
+    reference_json: Box<RawValue>,
     properties: Vec<String>,
 }
 
@@ -42,9 +46,13 @@ impl AppState {
         let catalogue = index
             .layers()
             .iter()
-            .map(|layer| Entry {
-                summary: layers::summary(layer),
-                properties: features::property_names(layer),
+            .map(|layer| {
+                let summary = layers::summary(layer);
+                Entry {
+                    reference_json: raw(&layers::reference(layer)),
+                    summary,
+                    properties: features::property_names(layer),
+                }
             })
             .collect();
         Self {
@@ -85,6 +93,12 @@ impl AppState {
             .map_or_else(|| layers::summary(layer), |entry| entry.summary.clone())
     }
 
+    /// The short JSON reference to a layer that lookups show, serialised once at start-up.
+    pub fn reference_json(&self, layer: &Layer) -> &RawValue {
+        self.entry(layer)
+            .map_or_else(|| NULL_JSON.as_ref(), |entry| entry.reference_json.as_ref())
+    }
+
     /// The property names a layer's features can carry, including the fixed ones.
     pub fn property_names(&self, layer: &Layer) -> Vec<String> {
         self.entry(layer).map_or_else(
@@ -100,4 +114,16 @@ impl AppState {
             .position(|l| l.meta.id == layer.meta.id)
             .and_then(|i| self.catalogue.get(i))
     }
+}
+
+/// What [`AppState::reference_json`] answers for a layer that is not in the index (never, in
+/// practice: layers come from the index).
+static NULL_JSON: std::sync::LazyLock<Box<RawValue>> =
+    std::sync::LazyLock::new(|| raw(&Value::Null));
+
+/// A JSON value as raw JSON text. Serialising a `Value` cannot fail; should it ever, `null`.
+fn raw(value: &Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| {
+        RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
+    })
 }
