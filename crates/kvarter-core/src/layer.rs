@@ -188,6 +188,34 @@ pub struct LayerMeta {
 }
 
 impl LayerMeta {
+    /// Metadata for generated test or benchmark data: status `synthetic`, a title saying so, and
+    /// no period. Set further fields with struct update syntax where a test needs them.
+    pub fn synthetic(id: LayerId, kind: LayerKind) -> Self {
+        Self {
+            title: Title {
+                da: format!("Syntetisk lag {id}"),
+                en: format!("Synthetic layer {id}"),
+            },
+            id,
+            kind,
+            authority: "none (synthetic)".into(),
+            policy: None,
+            valid_from: None,
+            valid_to: None,
+            validity_note: None,
+            status: Status::Synthetic,
+            source: Source {
+                publisher: "Kvarter tests".into(),
+                origin: "generated".into(),
+                files: vec![],
+                vintage: "generated".into(),
+            },
+            licence: "CC0 (generated)".into(),
+            method: None,
+            confidence: None,
+        }
+    }
+
     /// Whether the layer is in force on `day`. Layers without a period (admin units, base maps)
     /// are always in force.
     pub fn in_force_on(&self, day: Date) -> bool {
@@ -296,27 +324,9 @@ mod tests {
     #[test]
     fn a_layer_is_in_force_from_its_first_day_until_the_day_before_valid_to() {
         let meta = LayerMeta {
-            id: "x".parse().unwrap(),
-            title: Title {
-                da: "x".into(),
-                en: "x".into(),
-            },
-            kind: LayerKind::MunicipalDesignation,
-            authority: "a".into(),
-            policy: None,
             valid_from: Some("2017-06-22".parse().unwrap()),
             valid_to: Some("2025-07-01".parse().unwrap()),
-            validity_note: None,
-            status: Status::Official,
-            source: Source {
-                publisher: "p".into(),
-                origin: "o".into(),
-                files: vec![],
-                vintage: "v".into(),
-            },
-            licence: "CC BY 4.0".into(),
-            method: None,
-            confidence: None,
+            ..LayerMeta::synthetic("x".parse().unwrap(), LayerKind::MunicipalDesignation)
         };
         let day = |s: &str| s.parse::<Date>().unwrap();
         assert!(!meta.in_force_on(day("2017-06-21")));

@@ -297,34 +297,18 @@ impl PropertyProcessor for Collector {
 #[cfg(test)]
 mod tests {
     use geo::{MultiPolygon, polygon};
-    use kvarter_core::{LayerKind, Source, Status, Title};
+    use kvarter_core::{LayerKind, Title};
     use serde_json::json;
 
     use super::*;
 
     fn meta() -> LayerMeta {
         LayerMeta {
-            id: "test-layer".parse().unwrap(),
             title: Title {
                 da: "Prøvelag".into(),
                 en: "Test layer".into(),
             },
-            kind: LayerKind::AdminUnit,
-            authority: "Kvarter tests".into(),
-            policy: None,
-            valid_from: None,
-            valid_to: None,
-            validity_note: None,
-            status: Status::Synthetic,
-            source: Source {
-                publisher: "Kvarter tests".into(),
-                origin: "generated".into(),
-                files: vec![],
-                vintage: "2026".into(),
-            },
-            licence: "CC0".into(),
-            method: None,
-            confidence: None,
+            ..LayerMeta::synthetic("test-layer".parse().unwrap(), LayerKind::AdminUnit)
         }
     }
 

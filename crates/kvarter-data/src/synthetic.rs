@@ -6,7 +6,7 @@
 //! the state-designation kind end to end.
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
-use kvarter_core::{Area, Layer, LayerKind, LayerMeta, Properties, Source, Status, Title};
+use kvarter_core::{Area, Layer, LayerKind, LayerMeta, Properties, Source, Title};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
@@ -59,35 +59,31 @@ pub fn state_estates(seed: u64, count: usize) -> Layer {
 }
 
 fn state_estates_meta(seed: u64) -> LayerMeta {
+    let id = STATE_ESTATES_ID
+        .parse()
+        .unwrap_or_else(|_| unreachable!("a valid id"));
     LayerMeta {
-        id: STATE_ESTATES_ID
-            .parse()
-            .unwrap_or_else(|_| unreachable!("a valid id")),
         title: Title {
             da: "Syntetiske forebyggelsesområder (kun til test)".into(),
             en: "Synthetic prevention areas (tests only)".into(),
         },
-        kind: LayerKind::StateDesignation,
-        authority: "none (synthetic)".into(),
         policy: Some("synthetic stand-in for the state's list of forebyggelsesområder".into()),
         valid_from: "2024-12-01".parse().ok(),
-        valid_to: None,
-        validity_note: None,
-        status: Status::Synthetic,
         source: Source {
             publisher: "Kvarter test fixture".into(),
             origin: format!("kvarter_data::synthetic::state_estates, seed {seed}"),
             files: vec![],
             vintage: "generated".into(),
         },
-        licence: "CC0 (generated)".into(),
         method: Some("Random squares from a fixed seed; describes no real place.".into()),
-        confidence: None,
+        ..LayerMeta::synthetic(id, LayerKind::StateDesignation)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use kvarter_core::Status;
+
     use super::*;
 
     #[test]

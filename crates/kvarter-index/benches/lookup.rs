@@ -25,7 +25,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
-use kvarter_core::{Area, Dataset, Layer, LayerKind, LayerMeta, Properties, Source, Status, Title};
+use kvarter_core::{Area, Dataset, Layer, LayerKind, LayerMeta, Properties};
 use kvarter_index::{Index, LookupQuery};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -106,7 +106,7 @@ criterion_main!(benches);
 mod synthetic {
     use super::{
         Area, Coord, Dataset, Geometry, Layer, LayerKind, LayerMeta, LineString, MultiPolygon,
-        Polygon, Properties, Rng, SeedableRng, Source, Status, TAU, Title,
+        Polygon, Properties, Rng, SeedableRng, TAU,
     };
     use rand_chacha::ChaCha8Rng;
 
@@ -259,29 +259,7 @@ mod synthetic {
             })
             .collect();
         Layer {
-            meta: LayerMeta {
-                id: id.parse().unwrap(),
-                title: Title {
-                    da: id.to_owned(),
-                    en: id.to_owned(),
-                },
-                kind,
-                authority: "synthetic".into(),
-                policy: None,
-                valid_from: None,
-                valid_to: None,
-                validity_note: None,
-                status: Status::Synthetic,
-                source: Source {
-                    publisher: "kvarter-index benches".into(),
-                    origin: "generated from a fixed seed".into(),
-                    files: vec![],
-                    vintage: "none".into(),
-                },
-                licence: "CC0".into(),
-                method: None,
-                confidence: None,
-            },
+            meta: LayerMeta::synthetic(id.parse().unwrap(), kind),
             areas,
         }
     }

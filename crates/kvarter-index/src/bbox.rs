@@ -6,6 +6,7 @@ use kvarter_core::{Area, LayerId};
 use rstar::AABB;
 
 use crate::Index;
+use crate::layer_box::{InLayers, layer_bit};
 use crate::part;
 
 impl Index {
@@ -18,10 +19,14 @@ impl Index {
             return Vec::new();
         };
         let (min, max) = (rect.min(), rect.max());
-        let envelope = AABB::from_corners([min.x, min.y], [max.x, max.y]);
+        let selection = InLayers {
+            layers: layer_bit(layer_ix),
+            aabb: AABB::from_corners([min.x, min.y], [max.x, max.y]),
+        };
         let mut candidates: Vec<(u32, u32)> = self
             .tree
-            .locate_in_envelope_intersecting(&envelope)
+            .locate_with_selection_function(selection)
+            // The layer's bit may be shared (layers from 63 on); its index is not.
             .filter(|entry| entry.layer == layer_ix)
             .map(|entry| (entry.area, entry.part))
             .collect();

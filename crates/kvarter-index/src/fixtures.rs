@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
-use kvarter_core::{Area, Date, Layer, LayerKind, LayerMeta, Properties, Source, Status, Title};
+use kvarter_core::{Area, Date, Layer, LayerKind, LayerMeta, Properties};
 
 /// The axis-aligned square (rectangle) `[x0, x1] × [y0, y1]`, counter-clockwise.
 pub(crate) fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
@@ -59,29 +59,7 @@ fn with_geometry(id: &str, geometry: Geometry<f64>) -> Area {
 /// A synthetic layer of the given kind.
 pub(crate) fn layer(id: &str, kind: LayerKind, areas: Vec<Area>) -> Layer {
     Layer {
-        meta: LayerMeta {
-            id: id.parse().unwrap(),
-            title: Title {
-                da: id.to_owned(),
-                en: id.to_owned(),
-            },
-            kind,
-            authority: "test".into(),
-            policy: None,
-            valid_from: None,
-            valid_to: None,
-            validity_note: None,
-            status: Status::Synthetic,
-            source: Source {
-                publisher: "test".into(),
-                origin: "generated in the test".into(),
-                files: vec![],
-                vintage: "none".into(),
-            },
-            licence: "CC0".into(),
-            method: None,
-            confidence: None,
-        },
+        meta: LayerMeta::synthetic(id.parse().unwrap(), kind),
         areas,
     }
 }

@@ -25,26 +25,32 @@ use crate::prepared::Bands;
 ///    are bucketed into equal horizontal bands of its y-range, about one band per two edges
 ///    (fewer when long edges would be copied into too many bands). All polygons' bands share two
 ///    flat arrays (see `prepared`).
-/// 3. **Bulk-load** one `rstar::RTree` with one entry per part: its envelope, its layer index and
-///    area index (`u32`), its part number and where its bands are. Lines get entries too, for
-///    bbox queries, but no bands. Parts without coordinates or with a non-finite coordinate are
-///    left out of the tree.
+/// 3. **Bulk-load** one `rstar::RTree` with one entry per part: its bounding box, its layer index
+///    and area index (`u32`), its part number and where its bands are. Lines get entries too,
+///    for bbox queries, but no bands. Parts without coordinates or with a non-finite coordinate
+///    are left out of the tree. The tree's envelope is a `LayerBox` (see `layer_box`): the
+///    bounding box plus a 64-bit mask of layers (bit *i* = layer *i*; layers from 63 on share
+///    bit 63), merged by union, so every node knows which layers lie beneath it. The boxes
+///    alone decide the tree's shape, exactly as with plain boxes.
 ///
 /// [`Index::lookup`] then runs per query:
 ///
 /// 1. **Filter layers**: one `bool` per layer, computed once per query (the default query's is
-///    cached).
-/// 2. **Search** the tree for entries whose envelope contains the point, skipping entries of
-///    other layers with one array read.
+///    cached), and from it the mask of wanted layers.
+/// 2. **Search** the tree for entries whose bounding box contains the point, entering only
+///    subtrees whose mask shares a bit with the wanted mask (a default lookup thus skips
+///    subtrees of base-map parts alone) and checking each entry's layer exactly with one
+///    array read.
 /// 3. **Test** each candidate polygon part against the edges of the point's band only (the band
-///    is computed from the entry's envelope, so the test reads just that band's offsets and
+///    is computed from the entry's bounding box, so the test reads just that band's offsets and
 ///    edges): an exact on-edge test (→ `on_boundary`), else the crossing number of a ray
 ///    towards +x.
 /// 4. **Merge** the parts of each area (inside any part wins over on a part's boundary) and
 ///    order the hits by layer, then area.
 ///
-/// [`Index::query_bbox`] searches the tree with the rectangle, keeps the layer's entries, tests
-/// each part exactly with `geo::Intersects`, and returns each area once, in the layer's order.
+/// [`Index::query_bbox`] searches the tree with the rectangle, entering only subtrees whose mask
+/// holds the layer's bit, keeps the layer's entries, tests each part exactly with
+/// `geo::Intersects`, and returns each area once, in the layer's order.
 pub struct Index {
     pub(crate) dataset: Dataset,
     pub(crate) tree: RTree<PartEntry>,
@@ -78,11 +84,11 @@ impl Index {
                             None => continue,
                         },
                     };
-                    let Some(envelope) = part::envelope(rect) else {
+                    let Some(aabb) = part::envelope(rect) else {
                         continue;
                     };
                     entries.push(PartEntry {
-                        envelope,
+                        aabb,
                         layer: layer_ix,
                         area: area_ix,
                         part: part_ix,

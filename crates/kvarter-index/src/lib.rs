@@ -78,6 +78,7 @@ mod bbox;
 #[cfg(test)]
 mod fixtures;
 mod index;
+mod layer_box;
 mod lookup;
 mod part;
 mod prepared;

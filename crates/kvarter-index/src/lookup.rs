@@ -7,8 +7,10 @@ use std::ops::ControlFlow;
 use geo::Coord;
 use kvarter_core::{Area, Date, Layer, LayerId};
 use rstar::AABB;
+use rstar::iterators::select_nodes;
 
 use crate::Index;
+use crate::layer_box::{InLayers, layer_mask};
 use crate::part::PartEntry;
 use crate::prepared::{Band, Bands, Position};
 
@@ -44,16 +46,22 @@ impl Index {
     /// another part's boundary. Lines never contain a point.
     pub fn lookup(&self, point: Coord<f64>, query: &LookupQuery) -> Vec<Hit<'_>> {
         let layers = self.layer_filter(query);
-        if !layers.contains(&true) {
+        let wanted = layer_mask(&layers);
+        if wanted == 0 {
             return Vec::new();
         }
         // `(layer, area, on_boundary)`; `usize` so that it has the size and alignment of a `Hit`
         // and the final `collect` can reuse the allocation.
         let mut found: Vec<(usize, usize, bool)> = Vec::new();
         let mut pending = Pending::default();
-        let visit = |entry: &PartEntry| {
+        let selection = InLayers {
+            layers: wanted,
+            aabb: AABB::from_point([point.x, point.y]),
+        };
+        let mut visit = |entry: &PartEntry| {
+            // The mask is exact for layers below 63; this read is exact for every layer.
             if let (true, Some(banding)) = (layers[entry.layer as usize], entry.polygon) {
-                let (min_y, max_y) = (entry.envelope.lower()[1], entry.envelope.upper()[1]);
+                let (min_y, max_y) = (entry.aabb.lower()[1], entry.aabb.upper()[1]);
                 let band = self.bands.band(banding, min_y, max_y, point.y);
                 pending.push(entry.layer, entry.area, band);
                 if pending.is_full() {
@@ -62,10 +70,10 @@ impl Index {
             }
             ControlFlow::<()>::Continue(())
         };
-        let envelope = AABB::from_point([point.x, point.y]);
-        let _ = self
-            .tree
-            .locate_in_envelope_intersecting_int(&envelope, visit);
+        // rstar's internal-iteration walk (what its `locate_*_int` methods run), not the
+        // iterator of `locate_with_selection_function`: with the iterator, lookups on the
+        // benchmarks were about 30 % slower.
+        let _ = select_nodes(self.tree.root(), &selection, &mut visit);
         pending.test(&self.bands, point, &mut found);
         // Per area, `false` (inside some part) sorts first and survives the dedup.
         found.sort_unstable();
@@ -487,6 +495,48 @@ mod tests {
             .map(|i| hit("stack", &format!("a{i:02}"), i == 0))
             .collect();
         assert_eq!(hits, expected);
+    }
+
+    #[test]
+    fn layers_beyond_the_63rd_share_a_mask_bit_but_are_answered_only_when_wanted() {
+        // Layer `i` is the square [i, i + 2] × [0, 1]: the point (66.5, 0.5) is in layers 65
+        // and 66, the point (1.5, 0.5) in layers 0 and 1.
+        let layers = (0..70)
+            .map(|i| {
+                let x = f64::from(i);
+                layer(
+                    &format!("l{i:02}"),
+                    LayerKind::AdminUnit,
+                    vec![area(&format!("a{i:02}"), square(x, 0.0, x + 2.0, 1.0))],
+                )
+            })
+            .collect();
+        let index = Index::new(Dataset {
+            version: "test".into(),
+            layers,
+        });
+        let only = |ids: &[&str]| LookupQuery {
+            layers: Some(ids.iter().map(|id| id.parse().unwrap()).collect()),
+            at: None,
+        };
+        assert_eq!(
+            found(&index, at(66.5, 0.5), &LookupQuery::default()),
+            vec![hit("l65", "a65", false), hit("l66", "a66", false)]
+        );
+        assert_eq!(
+            found(&index, at(66.5, 0.5), &only(&["l66", "l01"])),
+            vec![hit("l66", "a66", false)]
+        );
+        assert!(found(&index, at(66.5, 0.5), &only(&["l68"])).is_empty());
+        assert_eq!(
+            found(&index, at(1.5, 0.5), &only(&["l01", "l66"])),
+            vec![hit("l01", "a01", false)]
+        );
+        let rect = geo::Rect::new((66.5, 0.25), (67.5, 0.75));
+        let areas = index.query_bbox(&"l66".parse().unwrap(), rect);
+        assert_eq!(areas.len(), 1);
+        assert_eq!(areas[0].id, "a66");
+        assert!(index.query_bbox(&"l68".parse().unwrap(), rect).is_empty());
     }
 
     #[test]

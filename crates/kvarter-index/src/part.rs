@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use geo::{BoundingRect, Geometry, Intersects, Polygon, Rect};
 use rstar::{AABB, RTreeObject};
 
+use crate::layer_box::{LayerBox, layer_bit};
 use crate::prepared::Banding;
 
 /// One leaf of a geometry: a polygon-like piece that can contain points, or anything else
@@ -99,11 +100,11 @@ pub(crate) fn leaf(geometry: &Geometry<f64>, part: u32) -> Option<Leaf<'_>> {
     }
 }
 
-/// One R-tree entry: one part of one area, with the part's own envelope.
+/// One R-tree entry: one part of one area, with the part's own bounding box.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PartEntry {
     /// The part's bounding box (for polygons: over all rings).
-    pub(crate) envelope: AABB<[f64; 2]>,
+    pub(crate) aabb: AABB<[f64; 2]>,
     /// Index of the layer in the dataset.
     pub(crate) layer: u32,
     /// Index of the area in its layer.
@@ -114,11 +115,16 @@ pub(crate) struct PartEntry {
     pub(crate) polygon: Option<Banding>,
 }
 
+/// In the tree, a part's envelope is its bounding box tagged with its layer, so that parent
+/// nodes learn which layers they hold.
 impl RTreeObject for PartEntry {
-    type Envelope = AABB<[f64; 2]>;
+    type Envelope = LayerBox;
 
-    fn envelope(&self) -> Self::Envelope {
-        self.envelope
+    fn envelope(&self) -> LayerBox {
+        LayerBox {
+            aabb: self.aabb,
+            layers: layer_bit(self.layer),
+        }
     }
 }
 

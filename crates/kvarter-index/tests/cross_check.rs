@@ -12,9 +12,7 @@ use geo::{
     BoundingRect, Coord, Geometry, Intersects, LineString, MultiLineString, MultiPolygon, Polygon,
     Rect,
 };
-use kvarter_core::{
-    Area, Dataset, Date, Layer, LayerKind, LayerMeta, Properties, Source, Status, Title,
-};
+use kvarter_core::{Area, Dataset, Date, Layer, LayerKind, LayerMeta, Properties};
 use kvarter_index::{Index, LookupQuery};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -55,29 +53,7 @@ fn area(id: String, geometry: Geometry<f64>) -> Area {
 
 fn layer(id: &str, kind: LayerKind, areas: Vec<Area>) -> Layer {
     Layer {
-        meta: LayerMeta {
-            id: id.parse().unwrap(),
-            title: Title {
-                da: id.to_owned(),
-                en: id.to_owned(),
-            },
-            kind,
-            authority: "cross_check".into(),
-            policy: None,
-            valid_from: None,
-            valid_to: None,
-            validity_note: None,
-            status: Status::Synthetic,
-            source: Source {
-                publisher: "kvarter-index tests".into(),
-                origin: format!("generated from seed {SEED:#x}"),
-                files: vec![],
-                vintage: "none".into(),
-            },
-            licence: "CC0".into(),
-            method: None,
-            confidence: None,
-        },
+        meta: LayerMeta::synthetic(id.parse().unwrap(), kind),
         areas,
     }
 }
