@@ -85,7 +85,8 @@ impl Params {
             Err(ApiError::bad_parameter(
                 name,
                 format!(
-                    "{value} is out of range; use {} to {}",
+                    "{} is out of range; use {} to {}",
+                    quoted(self.get(name).unwrap_or_default()),
                     range.start(),
                     range.end()
                 ),
