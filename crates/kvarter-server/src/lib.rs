@@ -77,10 +77,30 @@ pub fn app(state: Arc<AppState>) -> Router {
     middleware::around(routes, &state.config).with_state(state)
 }
 
+/// Runs the service on `bind` until Ctrl-C or SIGTERM: starts the async runtime, binds the
+/// address and calls [`serve`]. This is what `kvarter serve` calls, so the binary needs no
+/// runtime of its own.
+pub fn run(bind: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| {
+            std::io::Error::new(error.kind(), format!("cannot listen on {bind}: {error}"))
+        })?;
+        serve(listener, state).await
+    })
+}
+
 /// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
     if let Ok(address) = listener.local_addr() {
-        tracing::info!(%address, data_version = state.data_version(), "listening");
+        tracing::info!(
+            %address,
+            data_version = state.data_version(),
+            layers = state.index.layers().len(),
+            "kvarter listening on http://{address}"
+        );
     }
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -5,6 +5,7 @@
 mod config;
 mod embedded;
 
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -221,32 +222,19 @@ fn serve(
     bind: SocketAddr,
     config: kvarter_server::ServerConfig,
 ) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
-        let version = dataset.version.clone();
-        let layers = dataset.layers.len();
-        let index = Index::new(dataset);
-        let state = Arc::new(kvarter_server::AppState::new(index, config));
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .with_context(|| format!("cannot listen on {bind}"))?;
-        let local = listener.local_addr().context("no local address")?;
-        tracing::info!(%local, %version, layers, "kvarter listening on http://{local}");
-        kvarter_server::serve(listener, state)
-            .await
-            .context("the server stopped with an error")
-    })
+    let state = Arc::new(kvarter_server::AppState::new(Index::new(dataset), config));
+    kvarter_server::run(bind, state).context("the server stopped with an error")
 }
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal, and never when NO_COLOR is set.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
