@@ -21,7 +21,7 @@ use crate::fgb::{self, FgbError};
 use crate::manifest::{self, FORMAT, GeometryKind, Manifest, ManifestLayer};
 use crate::recipe::{From, LayerRecipe, Recipe, ReconstructRecipe, SourceRecipe};
 use crate::repair::{self, Repair, RepairError};
-use crate::source::{self, SourceError, SourceFeature};
+use crate::source::{self, SourceError};
 
 /// The name of the build report written beside the manifest.
 pub const REPORT_FILE: &str = "build-report.txt";
@@ -269,7 +269,7 @@ fn copy_source(
         })?;
     report.read = file.features.len();
     let mut areas = Vec::with_capacity(file.features.len());
-    for feature in file.features {
+    for mut feature in file.features {
         let id = text_of(feature.properties.get(&from.id_field)).ok_or_else(|| {
             BuildError::MissingId {
                 layer: layer.clone(),
@@ -281,7 +281,14 @@ fn copy_source(
             report.dropped.push((id, RepairError::Null.to_string()));
             continue;
         }
-        let (geometry, area_m2, repairs) = repaired(&layer, &id, recipe.geometry, feature.clone())?;
+        let source_geometry = feature.geometry.take();
+        let (geometry, area_m2, repairs) = repaired(
+            &layer,
+            &id,
+            recipe.geometry,
+            source_geometry,
+            feature.unclosed_rings,
+        )?;
         if !repairs.is_empty() {
             report.repaired.push((
                 id.clone(),
@@ -324,7 +331,8 @@ fn repaired(
     layer: &str,
     id: &str,
     kind: GeometryKind,
-    feature: SourceFeature,
+    geometry: Option<Geometry<f64>>,
+    unclosed_rings: usize,
 ) -> Result<Repaired, BuildError> {
     let geometry_error = |source| BuildError::Geometry {
         layer: layer.to_owned(),
@@ -334,14 +342,12 @@ fn repaired(
     match kind {
         GeometryKind::Areas => {
             let (shape, repairs) =
-                repair::repair_polygonal(feature.geometry, feature.unclosed_rings)
-                    .map_err(geometry_error)?;
+                repair::repair_polygonal(geometry, unclosed_rings).map_err(geometry_error)?;
             let m2 = measure(layer, id, &shape)?;
             Ok((shape.into(), Some(m2), repairs))
         }
         GeometryKind::Lines => {
-            let (lines, repairs) =
-                repair::repair_linear(feature.geometry).map_err(geometry_error)?;
+            let (lines, repairs) = repair::repair_linear(geometry).map_err(geometry_error)?;
             Ok((lines.into(), None, repairs))
         }
     }

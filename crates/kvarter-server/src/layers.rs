@@ -6,18 +6,21 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use kvarter_core::{Bounds, Date, Layer, LayerId, LayerKind, Source, Status, Title};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 
-/// Everything about a layer except its areas, as the API shows it. Optional metadata is written
-/// as `null` rather than left out, so every summary has the same members.
+/// What names a layer and says how far to trust it: the members the full summary and the
+/// short reference share. Optional metadata is written as `null` rather than left out, so every
+/// layer has the same members.
 #[derive(Debug, Serialize)]
-struct Summary<'a> {
+struct Identity<'a> {
     id: &'a LayerId,
     title: &'a Title,
     kind: LayerKind,
@@ -25,15 +28,32 @@ struct Summary<'a> {
     policy: Option<&'a str>,
     valid_from: Option<Date>,
     valid_to: Option<Date>,
-    validity_note: Option<&'a str>,
     status: Status,
-    source: &'a Source,
     licence: &'a str,
-    method: Option<&'a str>,
     confidence: Option<&'a str>,
-    feature_count: usize,
-    bounds: Option<Bounds>,
     links: Links,
+}
+
+impl<'a> Identity<'a> {
+    fn of(layer: &'a Layer) -> Self {
+        let meta = &layer.meta;
+        Identity {
+            id: &meta.id,
+            title: &meta.title,
+            kind: meta.kind,
+            authority: &meta.authority,
+            policy: meta.policy.as_deref(),
+            valid_from: meta.valid_from,
+            valid_to: meta.valid_to,
+            status: meta.status,
+            licence: &meta.licence,
+            confidence: meta.confidence.as_deref(),
+            links: Links {
+                this: format!("/api/layers/{}", meta.id),
+                features: format!("/api/layers/{}/features", meta.id),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -43,23 +63,26 @@ struct Links {
     features: String,
 }
 
+/// Everything about a layer except its areas, as `/api/layers` shows it.
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    #[serde(flatten)]
+    identity: Identity<'a>,
+    validity_note: Option<&'a str>,
+    source: &'a Source,
+    method: Option<&'a str>,
+    feature_count: usize,
+    bounds: Option<Bounds>,
+}
+
 /// How a lookup answer names a layer: enough to read the answer honestly (title, kind, period,
 /// status, licence, source and vintage, and for reconstructions the confidence) without the
 /// long texts; `links.self` leads to the full summary with `method` and notes.
 #[derive(Debug, Serialize)]
 struct Reference<'a> {
-    id: &'a LayerId,
-    title: &'a Title,
-    kind: LayerKind,
-    authority: &'a str,
-    policy: Option<&'a str>,
-    valid_from: Option<Date>,
-    valid_to: Option<Date>,
-    status: Status,
-    licence: &'a str,
+    #[serde(flatten)]
+    identity: Identity<'a>,
     source: ReferenceSource<'a>,
-    confidence: Option<&'a str>,
-    links: Links,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,66 +91,46 @@ struct ReferenceSource<'a> {
     vintage: &'a str,
 }
 
-/// A layer's reference, as lookups show it (see [`Reference`]).
-pub fn reference(layer: &Layer) -> Value {
-    let meta = &layer.meta;
-    let reference = Reference {
-        id: &meta.id,
-        title: &meta.title,
-        kind: meta.kind,
-        authority: &meta.authority,
-        policy: meta.policy.as_deref(),
-        valid_from: meta.valid_from,
-        valid_to: meta.valid_to,
-        status: meta.status,
-        licence: &meta.licence,
-        source: ReferenceSource {
-            publisher: &meta.source.publisher,
-            vintage: &meta.source.vintage,
-        },
-        confidence: meta.confidence.as_deref(),
-        links: links(&meta.id),
-    };
-    serde_json::to_value(reference).unwrap_or_else(|error| {
-        tracing::error!(layer = %meta.id, %error, "could not serialise a layer reference");
-        json!({"id": meta.id, "status": meta.status})
-    })
-}
-
-fn links(id: &LayerId) -> Links {
-    Links {
-        this: format!("/api/layers/{id}"),
-        features: format!("/api/layers/{id}/features"),
-    }
-}
-
 /// A layer's summary: every metadata field, `feature_count`, `bounds` `[w,s,e,n]` (or `null`
-/// for an empty layer) and `links`.
-pub fn summary(layer: &Layer) -> Value {
+/// for an empty layer) and `links`, as JSON text (built once per layer at start-up).
+pub fn summary(layer: &Layer) -> Box<RawValue> {
     let meta = &layer.meta;
-    let summary = Summary {
-        id: &meta.id,
-        title: &meta.title,
-        kind: meta.kind,
-        authority: &meta.authority,
-        policy: meta.policy.as_deref(),
-        valid_from: meta.valid_from,
-        valid_to: meta.valid_to,
-        validity_note: meta.validity_note.as_deref(),
-        status: meta.status,
-        source: &meta.source,
-        licence: &meta.licence,
-        method: meta.method.as_deref(),
-        confidence: meta.confidence.as_deref(),
-        feature_count: layer.areas.len(),
-        bounds: layer.bounds(),
-        links: links(&meta.id),
-    };
-    // Serialising plain strings, numbers and dates into a `Value` cannot fail; should it ever,
-    // the summary still says which layer it is.
-    serde_json::to_value(summary).unwrap_or_else(|error| {
-        tracing::error!(layer = %meta.id, %error, "could not serialise a layer summary");
-        json!({"id": meta.id, "status": meta.status})
+    raw(
+        layer,
+        &Summary {
+            identity: Identity::of(layer),
+            validity_note: meta.validity_note.as_deref(),
+            source: &meta.source,
+            method: meta.method.as_deref(),
+            feature_count: layer.areas.len(),
+            bounds: layer.bounds(),
+        },
+    )
+}
+
+/// A layer's short reference, as lookups show it (see [`Reference`]), as JSON text.
+pub fn reference(layer: &Layer) -> Box<RawValue> {
+    let meta = &layer.meta;
+    raw(
+        layer,
+        &Reference {
+            identity: Identity::of(layer),
+            source: ReferenceSource {
+                publisher: &meta.source.publisher,
+                vintage: &meta.source.vintage,
+            },
+        },
+    )
+}
+
+/// Serialises a view of a layer. Plain strings, numbers and dates cannot fail to serialise;
+/// should it ever happen, the text still says which layer it is and its status.
+fn raw(layer: &Layer, view: &impl Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(view).unwrap_or_else(|error| {
+        tracing::error!(layer = %layer.meta.id, %error, "could not serialise a layer view");
+        let fallback = json!({"id": layer.meta.id, "status": layer.meta.status});
+        serde_json::value::to_raw_value(&fallback)
+            .unwrap_or_else(|_| unreachable!("an id and a status serialise"))
     })
 }
 
@@ -148,9 +151,9 @@ pub async fn health(
 pub async fn list(
     State(state): State<Arc<AppState>>,
     query: RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     Params::new(query, &[])?;
-    let layers: Vec<Value> = state
+    let layers: Vec<&RawValue> = state
         .index
         .layers()
         .iter()
@@ -159,7 +162,8 @@ pub async fn list(
     Ok(Json(json!({
         "data_version": state.data_version(),
         "layers": layers,
-    })))
+    }))
+    .into_response())
 }
 
 /// `GET /api/layers/{id}`: one layer's summary.
@@ -167,10 +171,10 @@ pub async fn one(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
     query: RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Path(id) =
         path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
     Params::new(query, &[])?;
     let layer = state.layer(&id)?;
-    Ok(Json(state.summary(layer)))
+    Ok(Json(state.summary(layer)).into_response())
 }

@@ -311,7 +311,7 @@ fn answer<'a>(state: &'a AppState, request: &'a Request, hits: &'a [Hit<'a>]) ->
             .push(entry);
     }
     let entry = |e: &Listed<'a>, designation: bool| Entry {
-        layer: state.reference_json(e.layer),
+        layer: state.reference(e.layer),
         designated: designation.then_some(!e.hits.is_empty()),
         areas: areas(&e.hits),
     };

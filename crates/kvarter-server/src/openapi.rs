@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES};
@@ -12,8 +13,8 @@ use crate::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES};
 static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
 
 /// `GET /api/openapi.json`.
-pub async fn openapi() -> Json<Value> {
-    Json(DOCUMENT.clone())
+pub async fn openapi() -> Response {
+    Json(&*DOCUMENT).into_response()
 }
 
 /// A reference to a schema in `components`.
@@ -224,39 +225,9 @@ pub fn document() -> Value {
                 "Status": {"type": "string", "enum": ["official", "reconstructed", "imported", "synthetic"],
                            "description": "Where the geometry comes from; reconstructed layers are approximations built by `method`."},
                 "LayerKind": {"type": "string", "enum": ["municipal_designation", "state_designation", "admin_unit", "base_map"]},
-                "LayerSummary": {
-                    "type": "object",
-                    "required": ["id", "title", "kind", "authority", "policy", "valid_from", "valid_to",
-                                 "validity_note", "status", "source", "licence", "method", "confidence",
-                                 "feature_count", "bounds", "links"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "title": {"type": "object", "required": ["da", "en"],
-                                  "properties": {"da": {"type": "string"}, "en": {"type": "string"}}},
-                        "kind": schema("LayerKind"),
-                        "authority": {"type": "string"},
-                        "policy": {"type": ["string", "null"]},
-                        "valid_from": {"type": ["string", "null"], "format": "date", "description": "First day in force (inclusive)."},
-                        "valid_to": {"type": ["string", "null"], "format": "date", "description": "First day no longer in force (exclusive)."},
-                        "validity_note": {"type": ["string", "null"]},
-                        "status": schema("Status"),
-                        "source": {"type": "object", "required": ["publisher", "origin", "files", "vintage"],
-                                   "properties": {"publisher": {"type": "string"}, "origin": {"type": "string"},
-                                                  "files": {"type": "array", "items": {"type": "string"}},
-                                                  "vintage": {"type": "string"}}},
-                        "licence": {"type": "string"},
-                        "method": {"type": ["string", "null"], "description": "For reconstructed layers: the rule that built them."},
-                        "confidence": {"type": ["string", "null"], "description": "For reconstructed layers: how far to trust them."},
-                        "feature_count": {"type": "integer"},
-                        "bounds": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
-                                   "description": "[west, south, east, north] in degrees; null for an empty layer."},
-                        "links": {"type": "object", "required": ["self", "features"],
-                                  "properties": {"self": {"type": "string"}, "features": {"type": "string"}}},
-                    },
-                },
                 "LayerReference": {
                     "type": "object",
-                    "description": "How lookups name a layer; `links.self` leads to the full LayerSummary (with method and notes).",
+                    "description": "How lookups name a layer; `links.self` leads to the full LayerSummary (with method and notes). LayerSummary has every member of this too.",
                     "required": ["id", "title", "kind", "authority", "policy", "valid_from", "valid_to",
                                  "status", "licence", "source", "confidence", "links"],
                     "properties": {
@@ -266,16 +237,34 @@ pub fn document() -> Value {
                         "kind": schema("LayerKind"),
                         "authority": {"type": "string"},
                         "policy": {"type": ["string", "null"]},
-                        "valid_from": {"type": ["string", "null"], "format": "date"},
-                        "valid_to": {"type": ["string", "null"], "format": "date"},
+                        "valid_from": {"type": ["string", "null"], "format": "date", "description": "First day in force (inclusive)."},
+                        "valid_to": {"type": ["string", "null"], "format": "date", "description": "First day no longer in force (exclusive)."},
                         "status": schema("Status"),
                         "licence": {"type": "string"},
                         "source": {"type": "object", "required": ["publisher", "vintage"],
                                    "properties": {"publisher": {"type": "string"}, "vintage": {"type": "string"}}},
-                        "confidence": {"type": ["string", "null"]},
+                        "confidence": {"type": ["string", "null"], "description": "For reconstructed layers: how far to trust them."},
                         "links": {"type": "object", "required": ["self", "features"],
                                   "properties": {"self": {"type": "string"}, "features": {"type": "string"}}},
                     },
+                },
+                "LayerSummary": {
+                    "description": "Everything about a layer except its areas: the LayerReference members, the full source, the notes and the counts.",
+                    "allOf": [schema("LayerReference"), {
+                        "type": "object",
+                        "required": ["validity_note", "source", "method", "feature_count", "bounds"],
+                        "properties": {
+                            "validity_note": {"type": ["string", "null"]},
+                            "source": {"type": "object", "required": ["publisher", "origin", "files", "vintage"],
+                                       "properties": {"publisher": {"type": "string"}, "origin": {"type": "string"},
+                                                      "files": {"type": "array", "items": {"type": "string"}},
+                                                      "vintage": {"type": "string"}}},
+                            "method": {"type": ["string", "null"], "description": "For reconstructed layers: the rule that built them."},
+                            "feature_count": {"type": "integer"},
+                            "bounds": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
+                                       "description": "[west, south, east, north] in degrees; null for an empty layer."},
+                        },
+                    }],
                 },
                 "LayerList": {
                     "type": "object", "required": ["data_version", "layers"],

@@ -1,9 +1,10 @@
 //! The state every handler shares read-only: the index, the config, and what is worked out once
-//! per layer at start-up (its JSON summary, the property names its features carry).
+//! per layer at start-up (its JSON summary and reference, the property names its features carry).
+
+use std::sync::LazyLock;
 
 use kvarter_core::{Layer, LayerId};
 use kvarter_index::Index;
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::config::ServerConfig;
@@ -23,10 +24,11 @@ pub struct AppState {
 
 /// What is worked out once for one layer.
 struct Entry {
-    summary: Value,
-    /// The layer's short reference (see [`layers::reference`]), serialised once: lookups copy
-    /// it into every answer.
-    reference_json: Box<RawValue>,
+    /// The layer's full summary (see [`layers::summary`]), as JSON text.
+    summary: Box<RawValue>,
+    /// The layer's short reference (see [`layers::reference`]), as JSON text: lookups copy it
+    /// into every answer.
+    reference: Box<RawValue>,
     properties: Vec<String>,
 }
 
@@ -46,13 +48,10 @@ impl AppState {
         let catalogue = index
             .layers()
             .iter()
-            .map(|layer| {
-                let summary = layers::summary(layer);
-                Entry {
-                    reference_json: raw(&layers::reference(layer)),
-                    summary,
-                    properties: features::property_names(layer),
-                }
+            .map(|layer| Entry {
+                summary: layers::summary(layer),
+                reference: layers::reference(layer),
+                properties: features::property_names(layer),
             })
             .collect();
         Self {
@@ -87,43 +86,37 @@ impl AppState {
             .collect()
     }
 
-    /// The JSON summary of a layer (see [`layers::summary`]).
-    pub fn summary(&self, layer: &Layer) -> Value {
-        self.entry(layer)
-            .map_or_else(|| layers::summary(layer), |entry| entry.summary.clone())
+    /// The JSON summary of a layer (see [`layers::summary`]), built at start-up.
+    pub fn summary(&self, layer: &Layer) -> &RawValue {
+        self.entry(layer).map_or(&NULL_JSON, |entry| &entry.summary)
     }
 
-    /// The short JSON reference to a layer that lookups show, serialised once at start-up.
-    pub fn reference_json(&self, layer: &Layer) -> &RawValue {
+    /// The short JSON reference to a layer that lookups show, built at start-up.
+    pub fn reference(&self, layer: &Layer) -> &RawValue {
         self.entry(layer)
-            .map_or_else(|| NULL_JSON.as_ref(), |entry| entry.reference_json.as_ref())
+            .map_or(&NULL_JSON, |entry| &entry.reference)
     }
 
     /// The property names a layer's features can carry, including the fixed ones.
     pub fn property_names(&self, layer: &Layer) -> Vec<String> {
-        self.entry(layer).map_or_else(
-            || features::property_names(layer),
-            |entry| entry.properties.clone(),
-        )
+        self.entry(layer)
+            .map(|entry| entry.properties.clone())
+            .unwrap_or_default()
     }
 
+    /// What was worked out for `layer`, found by its position in the index (layers handed to
+    /// handlers always come from the index).
     fn entry(&self, layer: &Layer) -> Option<&Entry> {
         self.index
             .layers()
             .iter()
-            .position(|l| l.meta.id == layer.meta.id)
+            .position(|l| std::ptr::eq(l, layer))
             .and_then(|i| self.catalogue.get(i))
     }
 }
 
-/// What [`AppState::reference_json`] answers for a layer that is not in the index (never, in
-/// practice: layers come from the index).
-static NULL_JSON: std::sync::LazyLock<Box<RawValue>> =
-    std::sync::LazyLock::new(|| raw(&Value::Null));
-
-/// A JSON value as raw JSON text. Serialising a `Value` cannot fail; should it ever, `null`.
-fn raw(value: &Value) -> Box<RawValue> {
-    serde_json::value::to_raw_value(value).unwrap_or_else(|_| {
-        RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
-    })
-}
+/// What [`AppState::summary`] and [`AppState::reference`] answer for a layer that is not in the
+/// index (never, in practice).
+static NULL_JSON: LazyLock<Box<RawValue>> = LazyLock::new(|| {
+    RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
+});
