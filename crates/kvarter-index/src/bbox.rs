@@ -15,6 +15,18 @@ impl Index {
     /// Intersection is exact and closed: an area that only touches the rectangle's edge counts.
     /// Lines count too. An unknown layer has no areas.
     pub fn query_bbox(&self, layer: &LayerId, rect: Rect<f64>) -> Vec<&Area> {
+        let Some((_, found)) = self.layer_position(layer) else {
+            return Vec::new();
+        };
+        self.query_bbox_positions(layer, rect)
+            .into_iter()
+            .filter_map(|position| found.areas.get(position))
+            .collect()
+    }
+
+    /// Like [`Index::query_bbox`], but the areas' positions in the layer's `areas`, ascending:
+    /// for callers that keep their own per-area data in the same order (the tile renderer).
+    pub fn query_bbox_positions(&self, layer: &LayerId, rect: Rect<f64>) -> Vec<usize> {
         let Some((layer_ix, layer)) = self.layer_position(layer) else {
             return Vec::new();
         };
@@ -32,7 +44,7 @@ impl Index {
             .collect();
         candidates.sort_unstable();
 
-        let mut areas: Vec<&Area> = Vec::new();
+        let mut positions: Vec<usize> = Vec::new();
         let mut last_found = None;
         for (area_ix, part_ix) in candidates {
             if last_found == Some(area_ix) {
@@ -42,11 +54,11 @@ impl Index {
                 continue;
             };
             if part::leaf(&area.geometry, part_ix).is_some_and(|leaf| leaf.intersects(&rect)) {
-                areas.push(area);
+                positions.push(area_ix as usize);
                 last_found = Some(area_ix);
             }
         }
-        areas
+        positions
     }
 }
 

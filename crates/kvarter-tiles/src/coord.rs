@@ -84,7 +84,8 @@ impl TileCoord {
     /// fraction, at most 20 digits).
     pub fn parse(z: &str, x: &str, y: &str) -> Result<TileCoord, TileCoordError> {
         let int = |part, text: &str| {
-            let digits = !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit());
+            let digits =
+                !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit());
             digits
                 .then(|| text.parse::<u64>().ok())
                 .flatten()
@@ -166,7 +167,9 @@ pub struct ZoomRange {
 
 /// Why a text is not a zoom range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{text:?} is not a zoom range; write e.g. 0-14 or 12 (levels 0 to {MAX_ZOOM}, low to high)")]
+#[error(
+    "{text:?} is not a zoom range; write e.g. 0-14 or 12 (levels 0 to {MAX_ZOOM}, low to high)"
+)]
 pub struct ZoomRangeError {
     text: String,
 }
@@ -182,7 +185,9 @@ impl FromStr for ZoomRange {
     type Err = ZoomRangeError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = || ZoomRangeError { text: text.chars().take(40).collect() };
+        let error = || ZoomRangeError {
+            text: text.chars().take(40).collect(),
+        };
         let level = |s: &str| {
             s.trim()
                 .parse::<u8>()
@@ -190,12 +195,11 @@ impl FromStr for ZoomRange {
                 .filter(|z| *z <= MAX_ZOOM)
                 .ok_or_else(error)
         };
-        let (min, max) = match text.split_once('-') {
-            Some((min, max)) => (level(min)?, level(max)?),
-            None => {
-                let z = level(text)?;
-                (z, z)
-            }
+        let (min, max) = if let Some((min, max)) = text.split_once('-') {
+            (level(min)?, level(max)?)
+        } else {
+            let z = level(text)?;
+            (z, z)
         };
         if min > max {
             return Err(error());
@@ -234,9 +238,18 @@ mod tests {
 
     #[test]
     fn tile_path_segments_must_be_plain_integers() {
-        for (z, x, y) in [("1.5", "0", "0"), ("-1", "0", "0"), ("1", "+1", "0"), ("", "0", "0"), ("1", "0", "1e3")] {
+        for (z, x, y) in [
+            ("1.5", "0", "0"),
+            ("-1", "0", "0"),
+            ("1", "+1", "0"),
+            ("", "0", "0"),
+            ("1", "0", "1e3"),
+        ] {
             assert!(
-                matches!(TileCoord::parse(z, x, y), Err(TileCoordError::NotAnInteger { .. })),
+                matches!(
+                    TileCoord::parse(z, x, y),
+                    Err(TileCoordError::NotAnInteger { .. })
+                ),
                 "{z}/{x}/{y}"
             );
         }
@@ -244,7 +257,10 @@ mod tests {
             TileCoord::parse("99999999999999999999999", "0", "0"),
             Err(TileCoordError::NotAnInteger { .. })
         ));
-        assert_eq!(TileCoord::parse("0", "0", "0").unwrap(), TileCoord::new(0, 0, 0).unwrap());
+        assert_eq!(
+            TileCoord::parse("0", "0", "0").unwrap(),
+            TileCoord::new(0, 0, 0).unwrap()
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub fn world(lon: f64, lat: f64) -> (f64, f64) {
 /// World coordinates back to lon/lat (degrees).
 pub fn lon_lat(x: f64, y: f64) -> (f64, f64) {
     let lon = x * 360.0 - 180.0;
-    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
+    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y))
+        .sinh()
+        .atan()
+        .to_degrees();
     (lon, lat)
 }
 
@@ -37,10 +40,18 @@ mod tests {
 
     #[test]
     fn world_coordinates_round_trip_to_lon_lat() {
-        for (lon, lat) in [(12.5683, 55.6761), (-179.0, -80.0), (0.0, 0.0), (179.9, 85.0)] {
+        for (lon, lat) in [
+            (12.5683, 55.6761),
+            (-179.0, -80.0),
+            (0.0, 0.0),
+            (179.9, 85.0),
+        ] {
             let (x, y) = world(lon, lat);
             let (lon2, lat2) = lon_lat(x, y);
-            assert!((lon - lon2).abs() < 1e-9 && (lat - lat2).abs() < 1e-9, "{lon},{lat}");
+            assert!(
+                (lon - lon2).abs() < 1e-9 && (lat - lat2).abs() < 1e-9,
+                "{lon},{lat}"
+            );
         }
     }
 
