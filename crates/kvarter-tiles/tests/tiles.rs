@@ -231,11 +231,11 @@ fn crossing_contains(shape: &MultiPolygon<f64>, p: Coord<f64>) -> bool {
     inside
 }
 
-/// Points on borders that two areas of a layer share in the source, away from the layer's outer
-/// edge: the middles of edges that appear in two areas' rings.
 /// Edge (by its end points' bits) → (the area using it, or `usize::MAX` for several; its ends).
 type Edges = HashMap<((u64, u64), (u64, u64)), (usize, Coord<f64>, Coord<f64>)>;
 
+/// Points on borders that two areas of a layer share in the source, away from the layer's outer
+/// edge: the middles of edges that appear in two areas' rings.
 fn shared_border_points(layer: &str) -> Vec<(f64, f64)> {
     let layer = FIXTURE.index.layer(&layer.parse().unwrap()).unwrap();
     let key = |c: Coord<f64>| (c.x.to_bits(), c.y.to_bits());
