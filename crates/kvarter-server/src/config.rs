@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(config.max_features, 20_000);
 /// assert!(config.cors_allowed_origins.is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// Origins a browser may call the API from (CORS), e.g. `["https://kort.kk.dk"]`. Empty (the
@@ -25,6 +25,17 @@ pub struct ServerConfig {
     /// The most features one `/api/layers/{id}/features` answer may hold. A request that would
     /// return more is answered `413` naming the count and suggesting `bbox=`. Default 20 000.
     pub max_features: usize,
+    /// MiB of memory for rendered tiles (each kept with its gzip and brotli bytes). Default 256;
+    /// 0 turns the cache off, so every tile request renders.
+    pub tile_cache_mb: u64,
+    /// The `Cache-Control` header of tile and TileJSON responses. Default
+    /// `public, max-age=3600`.
+    pub tile_cache_control: String,
+    /// The service's public base URL (e.g. `https://kort.kk.dk/kvarter`), for the tile URLs in
+    /// TileJSON. Default: taken from each request's `Host` (and `X-Forwarded-Proto`) header.
+    pub public_url: Option<String>,
+    /// How tiles are cut (`[server.tiles]`: `extent`, `buffer`, `simplify`, `maxzoom`).
+    pub tiles: kvarter_tiles::TileConfig,
 }
 
 impl Default for ServerConfig {
@@ -33,12 +44,16 @@ impl Default for ServerConfig {
             cors_allowed_origins: Vec::new(),
             request_timeout_secs: 30,
             max_features: 20_000,
+            tile_cache_mb: 256,
+            tile_cache_control: "public, max-age=3600".to_owned(),
+            public_url: None,
+            tiles: kvarter_tiles::TileConfig::default(),
         }
     }
 }
 
 /// Why a [`ServerConfig`] cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
     /// An entry of `cors_allowed_origins` is not a valid `Origin` header value; write it as
     /// `scheme://host[:port]`, e.g. `https://kort.kk.dk`, without a path or a trailing slash.
@@ -52,6 +67,16 @@ pub enum ConfigError {
     /// `max_features` is 0, which would refuse every features request; use a positive number.
     #[error("max_features must be at least 1")]
     NoFeaturesAllowed,
+    /// `tile_cache_control` is not a valid header value (no control characters, no line
+    /// breaks).
+    #[error("tile_cache_control: {0:?} is not a valid Cache-Control header value")]
+    BadCacheControl(String),
+    /// `public_url` must be an absolute http(s) URL without a query.
+    #[error("public_url: {0:?} is not an absolute http:// or https:// URL without a query")]
+    BadPublicUrl(String),
+    /// A `[server.tiles]` setting is out of range.
+    #[error(transparent)]
+    Tiles(#[from] kvarter_tiles::TileConfigError),
 }
 
 impl ServerConfig {
@@ -69,6 +94,18 @@ impl ServerConfig {
         if self.max_features == 0 {
             return Err(ConfigError::NoFeaturesAllowed);
         }
+        if HeaderValue::from_str(&self.tile_cache_control).is_err() {
+            return Err(ConfigError::BadCacheControl(
+                self.tile_cache_control.clone(),
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            let absolute = url.starts_with("http://") || url.starts_with("https://");
+            if !absolute || url.contains(['?', '#', ' ']) {
+                return Err(ConfigError::BadPublicUrl(url.clone()));
+            }
+        }
+        self.tiles.validate()?;
         Ok(())
     }
 
@@ -137,6 +174,25 @@ mod tests {
         };
         assert_eq!(good.validate(), Ok(()));
         assert!(!good.allows_any_origin());
+    }
+
+    #[test]
+    fn tile_settings_are_checked() {
+        let bad = [
+            r#"{"tile_cache_control": "public\nx"}"#,
+            r#"{"public_url": "kort.kk.dk"}"#,
+            r#"{"tiles": {"extent": 1000}}"#,
+            r#"{"tiles": {"buffer": 5000}}"#,
+        ];
+        for text in bad {
+            let config: ServerConfig = serde_json::from_str(text).unwrap();
+            assert!(config.validate().is_err(), "{text}");
+        }
+        let good: ServerConfig = serde_json::from_str(
+            r#"{"public_url": "https://kort.kk.dk/kvarter", "tile_cache_mb": 0}"#,
+        )
+        .unwrap();
+        assert_eq!(good.validate(), Ok(()));
     }
 
     #[test]

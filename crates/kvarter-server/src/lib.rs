@@ -27,6 +27,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod params;
 pub mod state;
+pub mod tiles;
 
 use std::sync::Arc;
 
@@ -37,9 +38,11 @@ pub use config::{ConfigError, ServerConfig};
 pub use error::ApiError;
 pub use state::AppState;
 
-/// Every route the router answers (all `GET`, and so `HEAD`), in axum's path syntax, which is
-/// also the `OpenAPI` document's.
-pub const ROUTES: [&str; 8] = [
+/// Every route the router answers (all `GET`, and so `HEAD`), in the `OpenAPI` document's path
+/// syntax. The two tile routes end in a suffix after a parameter, which axum's router cannot
+/// match, so [`app`] routes them as [`TILEJSON_ROUTE`] and [`TILE_ROUTE`] and their handlers
+/// check the suffix.
+pub const ROUTES: [&str; 10] = [
     "/",
     "/health",
     "/api/layers",
@@ -48,7 +51,14 @@ pub const ROUTES: [&str; 8] = [
     "/api/layers/{id}/features/{fid}",
     "/api/lookup",
     "/api/openapi.json",
+    "/tiles/{layers}.json",
+    "/tiles/{layers}/{z}/{x}/{y}.mvt",
 ];
+
+/// How the router matches `/tiles/{layers}.json`.
+pub const TILEJSON_ROUTE: &str = "/tiles/{tileset}";
+/// How the router matches `/tiles/{layers}/{z}/{x}/{y}.mvt`.
+pub const TILE_ROUTE: &str = "/tiles/{layers}/{z}/{x}/{y}";
 
 /// The router with every route, the JSON 404/405 fallbacks and the middleware (request ids,
 /// logs, CORS, gzip, timeout; see [`middleware`]).
@@ -62,6 +72,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         feature,
         lookup,
         openapi,
+        _tilejson,
+        _tile,
     ] = ROUTES;
     let routes = Router::new()
         .route(root, get(index_page::page))
@@ -72,6 +84,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(feature, get(features::single))
         .route(lookup, get(lookup::lookup))
         .route(openapi, get(openapi::openapi))
+        .route(TILEJSON_ROUTE, get(tiles::tilejson))
+        .route(TILE_ROUTE, get(tiles::tile))
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed);
     middleware::around(routes, &state.config).with_state(state)

@@ -9,7 +9,8 @@ use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use tower::util::MapResponseLayer;
 use tower_http::CompressionLevel;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate as _};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -30,7 +31,15 @@ where
     with_timeout(router, config.request_timeout_secs)
         // The fastest gzip level: API answers are small (a few KB), and at the default level
         // compressing took longer than building the answer (see BENCHMARKS.md).
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                // Tiles negotiate and cache their own compressed bytes.
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new(crate::tiles::MVT_CONTENT_TYPE)),
+                ),
+        )
         .layer(cors(config))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

@@ -18,6 +18,8 @@ pub struct AppState {
     pub index: Index,
     /// The server's settings.
     pub config: ServerConfig,
+    /// Vector tiles: renderer and cache.
+    pub tiles: crate::tiles::TileService,
     /// Per layer, in the index's layer order.
     catalogue: Vec<Entry>,
 }
@@ -54,9 +56,11 @@ impl AppState {
                 properties: features::property_names(layer),
             })
             .collect();
+        let tiles = crate::tiles::TileService::new(&index, &config);
         Self {
             index,
             config,
+            tiles,
             catalogue,
         }
     }

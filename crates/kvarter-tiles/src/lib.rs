@@ -23,8 +23,10 @@ mod mvt;
 pub mod pmtiles;
 mod prepared;
 mod simplify;
+pub mod tilejson;
 pub mod tiler;
 mod topology;
 
 pub use coord::{MAX_ZOOM, TileCoord, TileCoordError, ZoomRange, ZoomRangeError};
+pub use tilejson::{TileJson, VectorLayer};
 pub use tiler::{LayerSet, LayerSetError, MAX_LAYERS_PER_TILE, TileConfig, TileConfigError, Tiler};

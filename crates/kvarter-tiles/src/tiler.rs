@@ -115,8 +115,9 @@ impl LayerSet {
 /// Why a text is not a layer set.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LayerSetError {
-    /// No layer was named; name one or more layer ids separated by commas.
-    #[error("no layer named; give one or more layer ids separated by commas")]
+    /// No layer was named, or an id between commas is empty; name one or more layer ids
+    /// separated by single commas.
+    #[error("a layer id is empty; give one or more layer ids separated by single commas")]
     Empty,
     /// A layer id is not in the dataset.
     #[error("unknown layer {id:?}")]
@@ -187,7 +188,7 @@ impl Tiler {
     /// Parses `a,b,c` into a [`LayerSet`] of the index's layers.
     pub fn layer_set(&self, index: &Index, text: &str) -> Result<LayerSet, LayerSetError> {
         let ids: Vec<&str> = text.split(',').collect();
-        if text.is_empty() {
+        if ids.iter().any(|id| id.is_empty()) {
             return Err(LayerSetError::Empty);
         }
         if ids.len() > MAX_LAYERS_PER_TILE {

@@ -167,6 +167,8 @@ async fn every_route_in_the_list_is_really_served() {
         let uri = route
             .replace("{id}", "bydele-test")
             .replace("{fid}", "brh")
+            .replace("{layers}", "bydele-test")
+            .replace("{z}/{x}/{y}", "0/0/0")
             .replace("/api/lookup", "/api/lookup?lon=12.46&lat=55.715");
         let answer = get(&uri).await;
         assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text());

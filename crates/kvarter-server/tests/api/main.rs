@@ -12,3 +12,4 @@ mod features;
 mod layers;
 mod lookup;
 mod support;
+mod tiles;
