@@ -144,6 +144,7 @@ pub async fn health(
         "status": "ok",
         "data_version": state.data_version(),
         "layers": state.index.layers().len(),
+        "tile_cache": state.tiles.cache_stats(),
     })))
 }
 

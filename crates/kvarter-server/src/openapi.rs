@@ -263,7 +263,12 @@ pub fn document() -> Value {
                 "Health": {
                     "type": "object", "required": ["status", "data_version", "layers"],
                     "properties": {"status": {"const": "ok"}, "data_version": {"type": "string"},
-                                   "layers": {"type": "integer"}},
+                                   "layers": {"type": "integer"},
+                                   "tile_cache": {"type": ["object", "null"],
+                                                  "description": "null when the tile cache is off.",
+                                                  "properties": {"tiles": {"type": "integer"},
+                                                                 "bytes": {"type": "integer", "description": "Weighted size (identity bytes × 3)."},
+                                                                 "capacity_bytes": {"type": "integer"}}}},
                 },
                 "Status": {"type": "string", "enum": ["official", "reconstructed", "imported", "synthetic"],
                            "description": "Where the geometry comes from; reconstructed layers are approximations built by `method`."},

@@ -166,6 +166,20 @@ impl TileService {
         }
     }
 
+    /// How full the tile cache is, for `/health`: `null` when it is off.
+    pub fn cache_stats(&self) -> serde_json::Value {
+        self.cache
+            .as_ref()
+            .map_or(serde_json::Value::Null, |cache| {
+                cache.run_pending_tasks();
+                serde_json::json!({
+                    "tiles": cache.entry_count(),
+                    "bytes": cache.weighted_size(),
+                    "capacity_bytes": cache.policy().max_capacity(),
+                })
+            })
+    }
+
     /// The renderer.
     pub fn tiler(&self) -> &Tiler {
         &self.tiler
