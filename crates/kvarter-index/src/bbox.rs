@@ -24,8 +24,32 @@ impl Index {
             .collect()
     }
 
+    /// The positions (in the layer's `areas`, ascending) of the areas with a part whose
+    /// bounding box intersects `rect`: a superset of [`Index::query_bbox_positions`] found from
+    /// the tree alone, without testing geometry. For callers that test more cheaply themselves
+    /// (the tile renderer clips anyway).
+    pub fn query_bbox_candidates(&self, layer: &LayerId, rect: Rect<f64>) -> Vec<usize> {
+        let Some((layer_ix, _)) = self.layer_position(layer) else {
+            return Vec::new();
+        };
+        let (min, max) = (rect.min(), rect.max());
+        let selection = InLayers {
+            layers: layer_bit(layer_ix),
+            aabb: AABB::from_corners([min.x, min.y], [max.x, max.y]),
+        };
+        let mut positions: Vec<usize> = self
+            .tree
+            .locate_with_selection_function(selection)
+            .filter(|entry| entry.layer == layer_ix)
+            .map(|entry| entry.area as usize)
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+    }
+
     /// Like [`Index::query_bbox`], but the areas' positions in the layer's `areas`, ascending:
-    /// for callers that keep their own per-area data in the same order (the tile renderer).
+    /// for callers that keep their own per-area data in the same order.
     pub fn query_bbox_positions(&self, layer: &LayerId, rect: Rect<f64>) -> Vec<usize> {
         let Some((layer_ix, layer)) = self.layer_position(layer) else {
             return Vec::new();
@@ -152,6 +176,23 @@ mod tests {
         assert_eq!(
             ids(&index, "streets", Rect::new((-1.0, -1.0), (40.0, 40.0))),
             ["diagonal"]
+        );
+    }
+
+    #[test]
+    fn candidates_are_found_by_bounding_box_alone_and_include_every_exact_hit() {
+        let index = index();
+        let layer = "cells".parse().unwrap();
+        // Inside the hole: the holed cell's box holds it, its geometry does not.
+        let rect = Rect::new((3.0, 3.0), (7.0, 7.0));
+        assert_eq!(index.query_bbox_candidates(&layer, rect), [0]);
+        assert!(index.query_bbox_positions(&layer, rect).is_empty());
+        let wide = Rect::new((9.0, 0.5), (30.5, 0.6));
+        assert_eq!(index.query_bbox_candidates(&layer, wide), [0, 1, 2]);
+        assert!(
+            index
+                .query_bbox_candidates(&"nowhere".parse().unwrap(), wide)
+                .is_empty()
         );
     }
 

@@ -112,12 +112,92 @@ pub(crate) fn clip_polygon(rings: &[Vec<GridPoint>], rect: GridRect) -> Vec<Vec<
             polygon.push(clipped);
         }
     }
-    // One way out and one way back in leaves a simple ring; more may leave bridges, and a
-    // clipped hole may run along the clipped exterior.
-    if crossings <= 2 && (polygon.len() == rings.len() || polygon.len() == 1) {
+    // Where rings left the rectangle, clipping ran them along its sides. That leaves a valid
+    // polygon unless two such runs (of the same ring or of different rings) overlap or touch,
+    // or a vertex lies on another run: the zero-width "bridges" between pieces.
+    if crossings == 0 || !runs_meet(&polygon, rect) {
         return vec![polygon];
     }
     clean(&polygon)
+}
+
+/// Whether the stretches of `rings` that run along the sides of `rect` overlap or touch each
+/// other, or a vertex of the rings lies on such a stretch (other than at its ends).
+fn runs_meet(rings: &[Vec<GridPoint>], rect: GridRect) -> bool {
+    // Per side: (position along the side, as an interval; is it a run or a lone vertex).
+    let mut on_side: [Vec<(i64, i64)>; 4] = Default::default();
+    let side_of = |p: GridPoint| -> [Option<(usize, i64)>; 2] {
+        let x = if p[0] == rect[0] {
+            Some((0, p[1]))
+        } else if p[0] == rect[2] {
+            Some((1, p[1]))
+        } else {
+            None
+        };
+        let y = if p[1] == rect[1] {
+            Some((2, p[0]))
+        } else if p[1] == rect[3] {
+            Some((3, p[0]))
+        } else {
+            None
+        };
+        [x, y]
+    };
+    for ring in rings {
+        let n = ring.len();
+        for i in 0..n {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            for (sa, sb) in side_of(a).into_iter().zip(side_of(b)) {
+                if let (Some((side, u)), Some((side_b, v))) = (sa, sb)
+                    && side == side_b
+                {
+                    on_side[side].push((u.min(v), u.max(v)));
+                }
+            }
+        }
+    }
+    // Runs that continue one another share an end point; only longer overlaps count here.
+    // Runs (or vertices) meeting at a point are a vertex visited twice: `vertex_on_run`.
+    on_side.iter_mut().any(|runs| {
+        runs.sort_unstable();
+        runs.windows(2).any(|w| w[1].0 < w[0].1)
+    }) || vertex_on_run(rings, rect)
+}
+
+/// Whether a vertex of the rings on a side lies strictly inside a stretch that runs along a
+/// side, or is visited twice (by one ring or two).
+fn vertex_on_run(rings: &[Vec<GridPoint>], rect: GridRect) -> bool {
+    let mut runs: Vec<(GridPoint, GridPoint)> = Vec::new();
+    let mut vertices: Vec<GridPoint> = Vec::new();
+    for ring in rings {
+        let n = ring.len();
+        for i in 0..n {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            let on = |p: GridPoint| {
+                p[0] == rect[0] || p[0] == rect[2] || p[1] == rect[1] || p[1] == rect[3]
+            };
+            if on(a) {
+                vertices.push(a);
+                if on(b) && (a[0] == b[0] || a[1] == b[1]) {
+                    runs.push((a, b));
+                }
+            }
+        }
+    }
+    let mut sorted = vertices.clone();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return true;
+    }
+    runs.iter().any(|(a, b)| {
+        vertices.iter().any(|p| {
+            p != a
+                && p != b
+                && (a[0] == b[0] && p[0] == a[0] || a[1] == b[1] && p[1] == a[1])
+                && (a[0].min(b[0])..=a[0].max(b[0])).contains(&p[0])
+                && (a[1].min(b[1])..=a[1].max(b[1])).contains(&p[1])
+        })
+    })
 }
 
 /// Rebuilds a polygon's rings as valid polygons: the region where the rings' winding number is

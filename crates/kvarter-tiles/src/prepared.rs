@@ -58,6 +58,11 @@ impl PreparedArea {
     pub(crate) fn is_polygonal(&self) -> bool {
         !self.polygons.is_empty() || (self.lines.is_empty() && self.points.is_empty())
     }
+
+    /// Whether the area is made of lines (and not polygons).
+    pub(crate) fn is_lineal(&self) -> bool {
+        !self.is_polygonal() && !self.lines.is_empty()
+    }
 }
 
 /// Every area of a layer at one zoom level, in the zoom level's integer grid.

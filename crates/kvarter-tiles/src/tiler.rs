@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use geo::Rect;
+use geo::{Intersects as _, Rect};
 use kvarter_core::Layer;
 use kvarter_index::Index;
 use serde::{Deserialize, Serialize};
@@ -144,13 +144,14 @@ pub enum LayerSetError {
 /// Holds each layer's tiling preparation ([`PreparedLayer`]: shared arcs, labels, ids, and per
 /// zoom level the simplified, snapped areas), built on first use and kept. Rendering a tile:
 ///
-/// 1. **Select** each layer's areas whose geometry intersects the buffered tile, exactly, with
-///    [`Index::query_bbox_positions`].
+/// 1. **Select** each layer's areas with a part whose bounding box meets the buffered tile, from
+///    the R-tree alone ([`Index::query_bbox_candidates`]).
 /// 2. **Clip** each area's shapes at the tile's zoom level to the buffered tile (rings and lines;
 ///    see [`crate::clip`]); shapes wholly inside are not touched.
-/// 3. **Keep small areas**: an area selected in step 1 whose shapes clip to nothing (too small,
-///    or moved by simplification) gets a minimal square (one 512th of the tile across) at its
-///    label point, or at the middle of its bounds within the tile.
+/// 3. **Keep small areas**: an area whose shapes clip to nothing (too small, or moved by
+///    simplification) but whose geometry does intersect the buffered tile (tested exactly, only
+///    then) gets a minimal square (one 512th of the tile across) at its label point, or at the
+///    middle of its bounds within the tile.
 /// 4. **Label**: an area whose label point lies in the tile (not the buffer) gets a point in the
 ///    `{layer}_labels` layer, so each area is labelled once per zoom level.
 /// 5. **Encode** one MVT layer per source layer and one label layer after it, leaving out empty
@@ -266,14 +267,24 @@ impl Tiler {
             let id = layer.meta.id.as_str();
             let mut features = LayerWriter::new(id, self.config.extent);
             let mut labels = LayerWriter::new(&format!("{id}_labels"), self.config.extent);
-            for area_ix in index.query_bbox_positions(&layer.meta.id, query) {
-                let (Some(area), Some(shape)) =
-                    (prepared.areas.get(area_ix), shapes.areas.get(area_ix))
-                else {
+            for area_ix in index.query_bbox_candidates(&layer.meta.id, query) {
+                let (Some(area), Some(shape), Some(source)) = (
+                    prepared.areas.get(area_ix),
+                    shapes.areas.get(area_ix),
+                    layer.areas.get(area_ix),
+                ) else {
                     continue;
                 };
                 geometry.clear_at(origin);
-                let kind = self.draw(area, shape, rect, scale, &mut geometry);
+                let mut kind = self.draw(area, shape, rect, &mut geometry);
+                if geometry.is_empty() {
+                    // Nothing of the area's shapes at this zoom level is in the tile. If the
+                    // area itself is (exactly), it must not vanish: draw a stand-in.
+                    if !source.geometry.intersects(&query) {
+                        continue;
+                    }
+                    kind = self.stand_in(area, rect, scale, &mut geometry);
+                }
                 let attributes: Vec<_> = area.attributes.iter().map(|(k, v)| (*k, v)).collect();
                 features.add(area.id, &attributes, kind, &geometry);
                 if let Some(label) = area.label.map(|p| snap(p, scale))
@@ -293,13 +304,16 @@ impl Tiler {
         out
     }
 
-    /// Writes one area's shapes clipped to `rect`, or a minimal stand-in, and says what they are.
+    /// Writes one area's shapes clipped to `rect` (possibly nothing) and says what they are.
+    #[expect(
+        clippy::unused_self,
+        reason = "kept as a method beside stand_in for reading"
+    )]
     fn draw(
         &self,
         area: &PreparedArea,
         shape: &ZoomArea,
         rect: GridRect,
-        scale: f64,
         geometry: &mut GeometryWriter,
     ) -> GeomType {
         let inside = shape.bounds.is_some_and(|b| contains_rect(rect, b));
@@ -320,13 +334,6 @@ impl Tiler {
                     }
                 }
             }
-            if geometry.is_empty() {
-                let side = i64::from((self.config.extent / 512).max(2));
-                let [x, y] = self.stand_in_point(area, rect, scale);
-                let (x0, y0) = ((x - side / 2).max(rect[0]), (y - side / 2).max(rect[1]));
-                let (x1, y1) = ((x0 + side).min(rect[2]), (y0 + side).min(rect[3]));
-                geometry.add_ring(&[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]);
-            }
             return GeomType::Polygon;
         }
         if !shape.lines.is_empty() || shape.points.is_empty() {
@@ -341,11 +348,6 @@ impl Tiler {
                     }
                 }
             }
-            if geometry.is_empty() {
-                let [x, y] = self.stand_in_point(area, rect, scale);
-                let x1 = (x + 1).min(rect[2]);
-                geometry.add_line(&[[x1 - 1, y], [x1, y]]);
-            }
             return GeomType::LineString;
         }
         let points: Vec<GridPoint> = shape
@@ -354,12 +356,35 @@ impl Tiler {
             .copied()
             .filter(|p| contains_rect(rect, [p[0], p[1], p[0], p[1]]))
             .collect();
-        if points.is_empty() {
-            geometry.add_points(&[self.stand_in_point(area, rect, scale)]);
-        } else {
-            geometry.add_points(&points);
-        }
+        geometry.add_points(&points);
         GeomType::Point
+    }
+
+    /// Writes a minimal stand-in for an area that intersects the tile but whose shapes at this
+    /// zoom level clip to nothing: a square one 512th of the tile across (polygons), a one-unit
+    /// line (lines) or a point.
+    fn stand_in(
+        &self,
+        area: &PreparedArea,
+        rect: GridRect,
+        scale: f64,
+        geometry: &mut GeometryWriter,
+    ) -> GeomType {
+        let [x, y] = self.stand_in_point(area, rect, scale);
+        if area.is_polygonal() {
+            let side = i64::from((self.config.extent / 512).max(2));
+            let (x0, y0) = ((x - side / 2).max(rect[0]), (y - side / 2).max(rect[1]));
+            let (x1, y1) = ((x0 + side).min(rect[2]), (y0 + side).min(rect[3]));
+            geometry.add_ring(&[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]);
+            GeomType::Polygon
+        } else if area.is_lineal() {
+            let x1 = (x + 1).min(rect[2]);
+            geometry.add_line(&[[x1 - 1, y], [x1, y]]);
+            GeomType::LineString
+        } else {
+            geometry.add_points(&[[x, y]]);
+            GeomType::Point
+        }
     }
 
     /// Where a stand-in for an area that clipped to nothing goes: its label point if that lies

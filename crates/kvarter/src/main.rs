@@ -4,6 +4,7 @@
 
 mod config;
 mod embedded;
+mod export;
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -38,7 +39,9 @@ enum Command {
     /// Run the HTTP service (API, and the map page at /).
     ///
     /// Config file keys: `data`, `bind`, `log_format`, and a `[server]` table with
-    /// `cors_allowed_origins`, `request_timeout_secs` and `max_features`.
+    /// `cors_allowed_origins`, `request_timeout_secs`, `max_features`, `tile_cache_mb`,
+    /// `tile_cache_control`, `public_url` and a `[server.tiles]` table (`extent`, `buffer`,
+    /// `simplify`, `maxzoom`).
     Serve {
         /// Address to listen on.
         #[arg(long, env = "KVARTER_BIND")]
@@ -46,6 +49,14 @@ enum Command {
         /// Log format.
         #[arg(long, env = "KVARTER_LOG_FORMAT", value_enum)]
         log_format: Option<LogFormat>,
+        /// Pre-render every layer's tiles at these zoom levels (e.g. 0-14) into the tile cache
+        /// before listening.
+        #[arg(long, env = "KVARTER_WARM")]
+        warm: Option<kvarter_tiles::ZoomRange>,
+        /// Size of the in-memory tile cache in MiB; 0 turns the cache off (every tile request
+        /// renders). Default 256.
+        #[arg(long, env = "KVARTER_TILE_CACHE_MB")]
+        tile_cache_mb: Option<u64>,
     },
     /// Print every area containing a point, as JSON.
     Lookup {
@@ -69,6 +80,17 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Vector tile tools.
+    Tiles {
+        #[command(subcommand)]
+        command: TilesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TilesCommand {
+    /// Write tiles to a z/x/y folder (and optionally a PMTiles archive) for static hosting.
+    Export(export::ExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,51 +127,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let data = cli.data.clone().or_else(|| file_config.data.clone());
     match cli.command {
-        Command::Serve { bind, log_format } => {
+        Command::Serve {
+            bind,
+            log_format,
+            warm,
+            tile_cache_mb,
+        } => {
             init_logging(log_format.or(file_config.log_format).unwrap_or_default());
             let bind = bind
                 .or(file_config.bind)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
             let (dataset, _) = load(data.as_deref())?;
-            let server_config = file_config.server.unwrap_or_default();
-            server_config
+            let mut server_config = file_config.server.unwrap_or_default();
+            if let Some(mb) = tile_cache_mb {
+                server_config.tile_cache_mb = mb;
+            }
+            serve(dataset, bind, server_config, warm)
+        }
+        Command::Tiles {
+            command: TilesCommand::Export(args),
+        } => {
+            let (dataset, _) = load(data.as_deref())?;
+            let tiles = file_config
+                .server
+                .map(|server| server.tiles)
+                .unwrap_or_default();
+            tiles
                 .validate()
-                .context("the [server] settings of the config file are invalid")?;
-            serve(dataset, bind, server_config)
+                .context("the [server.tiles] settings of the config file are invalid")?;
+            export::run(dataset, tiles, &args)
         }
         Command::Lookup {
             lon,
             lat,
             at,
             layers,
-        } => {
-            anyhow::ensure!(
-                kvarter_data::crs::is_valid_lon_lat(lon, lat),
-                "({lon}, {lat}) is not a WGS84 coordinate: longitude must be within -180..180 and latitude within -90..90"
-            );
-            let (dataset, _) = load(data.as_deref())?;
-            if let Some(ids) = &layers {
-                for id in ids {
-                    anyhow::ensure!(dataset.layer(id).is_some(), "unknown layer {id}");
-                }
-            }
-            let index = Index::new(dataset);
-            let hits = index.lookup(geo::Coord { x: lon, y: lat }, &LookupQuery { layers, at });
-            let rows: Vec<serde_json::Value> = hits
-                .iter()
-                .map(|hit| {
-                    serde_json::json!({
-                        "layer": hit.layer.meta.id,
-                        "status": hit.layer.meta.status,
-                        "id": hit.area.id,
-                        "name": hit.area.name,
-                        "on_boundary": hit.on_boundary,
-                    })
-                })
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&rows)?);
-            Ok(())
-        }
+        } => lookup(data.as_deref(), lon, lat, at, layers),
         Command::Layers => {
             let (dataset, manifest) = load(data.as_deref())?;
             print_layers(&dataset, &manifest);
@@ -190,6 +203,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `kvarter lookup`: every area containing the point, as JSON on stdout.
+fn lookup(
+    data: Option<&Path>,
+    lon: f64,
+    lat: f64,
+    at: Option<Date>,
+    layers: Option<Vec<LayerId>>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        kvarter_data::crs::is_valid_lon_lat(lon, lat),
+        "({lon}, {lat}) is not a WGS84 coordinate: longitude must be within -180..180 and latitude within -90..90"
+    );
+    let (dataset, _) = load(data)?;
+    if let Some(ids) = &layers {
+        for id in ids {
+            anyhow::ensure!(dataset.layer(id).is_some(), "unknown layer {id}");
+        }
+    }
+    let index = Index::new(dataset);
+    let hits = index.lookup(geo::Coord { x: lon, y: lat }, &LookupQuery { layers, at });
+    let rows: Vec<serde_json::Value> = hits
+        .iter()
+        .map(|hit| {
+            serde_json::json!({
+                "layer": hit.layer.meta.id,
+                "status": hit.layer.meta.status,
+                "id": hit.area.id,
+                "name": hit.area.name,
+                "on_boundary": hit.on_boundary,
+            })
+        })
+        .collect();
+    println!("{}", serde_json::to_string_pretty(&rows)?);
+    Ok(())
+}
+
 /// Loads the data folder, or the embedded dataset when none is given.
 fn load(data: Option<&Path>) -> anyhow::Result<(Dataset, Manifest)> {
     match data {
@@ -221,8 +270,23 @@ fn serve(
     dataset: Dataset,
     bind: SocketAddr,
     config: kvarter_server::ServerConfig,
+    warm: Option<kvarter_tiles::ZoomRange>,
 ) -> anyhow::Result<()> {
+    config
+        .validate()
+        .context("the [server] settings of the config file are invalid")?;
     let state = Arc::new(kvarter_server::AppState::new(Index::new(dataset), config));
+    if let Some(zooms) = warm {
+        let started = std::time::Instant::now();
+        let warmed = state.tiles.warm(&state.index, zooms);
+        tracing::info!(
+            zooms = %zooms,
+            tiles = warmed.tiles,
+            non_empty = warmed.non_empty,
+            seconds = started.elapsed().as_secs_f64(),
+            "tile cache warmed"
+        );
+    }
     kvarter_server::run(bind, state).context("the server stopped with an error")
 }
 
