@@ -38,9 +38,9 @@ pub struct ExportArgs {
 /// The tile URL template in `tiles.json` when no `--public-url` is given.
 const RELATIVE_TILES_URL: &str = "{z}/{x}/{y}.mvt";
 
-/// How the tiles in the PMTiles archive are stored. Gzip would make the archive smaller, but
-/// `flate2` is not a dependency of this crate; the `.mvt` files are uncompressed either way.
-const ARCHIVE_COMPRESSION: TileCompression = TileCompression::None;
+/// How the tiles in the PMTiles archive are stored: gzip, as PMTiles readers expect (they
+/// decompress tiles themselves). The `.mvt` files are uncompressed.
+const ARCHIVE_COMPRESSION: TileCompression = TileCompression::Gzip;
 
 /// Exports the tiles of `args.layers` at zoom levels `args.zoom`:
 ///
@@ -61,7 +61,7 @@ const ARCHIVE_COMPRESSION: TileCompression = TileCompression::None;
 ///    requires absolute tile URLs, and clients such as MapLibre GL JS do not reliably resolve a
 ///    relative one against the document, so give `--public-url` when the folder's address is
 ///    known (or rewrite the file when deploying).
-/// 6. **Write the PMTiles archive** if asked: the same tiles (uncompressed, see
+/// 6. **Write the PMTiles archive** if asked: the same tiles (gzip-compressed, see
 ///    [`ARCHIVE_COMPRESSION`]), and as metadata the TileJSON's `name`, `description`,
 ///    `version`, `attribution` and `vector_layers`; bounds and center from the TileJSON. The
 ///    writer writes it atomically.
@@ -413,6 +413,14 @@ fn center_zoom(tilejson: &TileJson, zooms: ZoomRange) -> u8 {
         .unwrap_or(zooms.min)
 }
 
+/// `bytes` gzip-compressed.
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
 /// Step 6: the PMTiles archive of `tiles`, described by `tilejson`.
 fn write_pmtiles(
     path: &Path,
@@ -422,7 +430,7 @@ fn write_pmtiles(
 ) -> anyhow::Result<WriteSummary> {
     let mut writer = PmtilesWriter::new(ARCHIVE_COMPRESSION);
     for (tile, mvt) in tiles {
-        writer.add(tile, &mvt)?;
+        writer.add(tile, &gzip(&mvt)?)?;
     }
     let metadata = serde_json::json!({
         "name": tilejson.name,
