@@ -10,6 +10,11 @@
 //! | CORS origins | — | — | `server.cors_allowed_origins` | any origin (GET only) |
 //! | request timeout | — | — | `server.request_timeout_secs` | 30 |
 //! | max features per response | — | — | `server.max_features` | 20000 |
+//! | tile cache size (MiB, 0 = off) | `--tile-cache-mb` | `KVARTER_TILE_CACHE_MB` | `server.tile_cache_mb` | 256 |
+//! | pre-render tiles at start-up | `--warm 0-14` | `KVARTER_WARM` | — | none |
+//! | `Cache-Control` of tiles and TileJSON | — | — | `server.tile_cache_control` | `public, max-age=3600` |
+//! | base URL in TileJSON | — | — | `server.public_url` | from the `Host` header |
+//! | tile extent / buffer / simplification / maxzoom | — | — | `server.tiles.extent`, `.buffer`, `.simplify`, `.maxzoom` | 4096 / 64 / 1.0 / 20 |
 //!
 //! Unknown keys in the config file are an error, so a typo never goes unnoticed.
 
