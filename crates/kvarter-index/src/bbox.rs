@@ -7,7 +7,7 @@ use rstar::AABB;
 
 use crate::Index;
 use crate::layer_box::{InLayers, layer_bit};
-use crate::part;
+use crate::part::{self, PartEntry};
 
 impl Index {
     /// Areas of one layer whose geometry intersects `rect` (lon/lat), in the layer's area order.
@@ -24,6 +24,19 @@ impl Index {
             .collect()
     }
 
+    /// The tree entries of layer `layer_ix` whose bounding box meets `rect`.
+    fn entries_in(&self, layer_ix: u32, rect: Rect<f64>) -> impl Iterator<Item = &PartEntry> {
+        let (min, max) = (rect.min(), rect.max());
+        let selection = InLayers {
+            layers: layer_bit(layer_ix),
+            aabb: AABB::from_corners([min.x, min.y], [max.x, max.y]),
+        };
+        self.tree
+            .locate_with_selection_function(selection)
+            // The layer's bit may be shared (layers from 63 on); its index is not.
+            .filter(move |entry| entry.layer == layer_ix)
+    }
+
     /// The positions (in the layer's `areas`, ascending) of the areas with a part whose
     /// bounding box intersects `rect`: a superset of [`Index::query_bbox_positions`] found from
     /// the tree alone, without testing geometry. For callers that test more cheaply themselves
@@ -32,15 +45,8 @@ impl Index {
         let Some((layer_ix, _)) = self.layer_position(layer) else {
             return Vec::new();
         };
-        let (min, max) = (rect.min(), rect.max());
-        let selection = InLayers {
-            layers: layer_bit(layer_ix),
-            aabb: AABB::from_corners([min.x, min.y], [max.x, max.y]),
-        };
         let mut positions: Vec<usize> = self
-            .tree
-            .locate_with_selection_function(selection)
-            .filter(|entry| entry.layer == layer_ix)
+            .entries_in(layer_ix, rect)
             .map(|entry| entry.area as usize)
             .collect();
         positions.sort_unstable();
@@ -54,16 +60,8 @@ impl Index {
         let Some((layer_ix, layer)) = self.layer_position(layer) else {
             return Vec::new();
         };
-        let (min, max) = (rect.min(), rect.max());
-        let selection = InLayers {
-            layers: layer_bit(layer_ix),
-            aabb: AABB::from_corners([min.x, min.y], [max.x, max.y]),
-        };
         let mut candidates: Vec<(u32, u32)> = self
-            .tree
-            .locate_with_selection_function(selection)
-            // The layer's bit may be shared (layers from 63 on); its index is not.
-            .filter(|entry| entry.layer == layer_ix)
+            .entries_in(layer_ix, rect)
             .map(|entry| (entry.area, entry.part))
             .collect();
         candidates.sort_unstable();
