@@ -165,7 +165,7 @@ impl LayerWriter {
     pub(crate) fn add(
         &mut self,
         id: u64,
-        attributes: &[(&'static str, &Value)],
+        attributes: &[(&'static str, Value)],
         kind: GeomType,
         geometry: &GeometryWriter,
     ) {
@@ -270,8 +270,8 @@ mod tests {
         let mut geometry = GeometryWriter::default();
         geometry.add_points(&[[1, 1]]);
         let status = Value::String("official".into());
-        layer.add(1, &[("status", &status)], GeomType::Point, &geometry);
-        layer.add(2, &[("status", &status)], GeomType::Point, &geometry);
+        layer.add(1, &[("status", status.clone())], GeomType::Point, &geometry);
+        layer.add(2, &[("status", status)], GeomType::Point, &geometry);
         assert_eq!(layer.values.len(), 1);
         assert_eq!(layer.keys, ["status"]);
         assert_eq!(layer.len(), 2);

@@ -285,14 +285,13 @@ impl Tiler {
                     }
                     kind = self.stand_in(area, rect, scale, &mut geometry);
                 }
-                let attributes: Vec<_> = area.attributes.iter().map(|(k, v)| (*k, v)).collect();
-                features.add(area.id, &attributes, kind, &geometry);
+                features.add(area.id, &area.attributes, kind, &geometry);
                 if let Some(label) = area.label.map(|p| snap(p, scale))
                     && in_half_open(tile_rect, label)
                 {
                     geometry.clear_at(origin);
                     geometry.add_points(&[label]);
-                    labels.add(area.id, &attributes, GeomType::Point, &geometry);
+                    labels.add(area.id, &area.attributes, GeomType::Point, &geometry);
                 }
             }
             for writer in [features, labels] {
