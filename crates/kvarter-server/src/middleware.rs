@@ -89,7 +89,10 @@ fn cors(config: &ServerConfig) -> CorsLayer {
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
         .allow_headers(Any)
-        .expose_headers([header::HeaderName::from_static("x-request-id")]);
+        .expose_headers([
+            header::HeaderName::from_static("x-request-id"),
+            header::ETAG,
+        ]);
     if config.allows_any_origin() {
         return layer.allow_origin(Any);
     }
