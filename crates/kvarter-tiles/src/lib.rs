@@ -28,5 +28,6 @@ pub mod tiler;
 mod topology;
 
 pub use coord::{MAX_ZOOM, TileCoord, TileCoordError, ZoomRange, ZoomRangeError};
+pub use prepared::feature_id;
 pub use tilejson::{TileJson, VectorLayer};
 pub use tiler::{LayerSet, LayerSetError, MAX_LAYERS_PER_TILE, TileConfig, TileConfigError, Tiler};

@@ -424,10 +424,12 @@ fn project(coords: &[geo::Coord<f64>]) -> Vec<WorldPoint> {
 /// FNV-1a hash of `layer id`, a zero byte and `area id`, cut to 53 bits so JavaScript numbers
 /// (MapLibre's feature state) hold it exactly.
 ///
-/// ```ignore
-/// assert_eq!(feature_id("roder-2023", "1"), feature_id("roder-2023", "1"));
 /// ```
-pub(crate) fn feature_id(layer: &str, area: &str) -> u64 {
+/// use kvarter_tiles::feature_id;
+/// assert_eq!(feature_id("roder-2023", "1"), feature_id("roder-2023", "1"));
+/// assert!(feature_id("roder-2023", "1") < 1 << 53);
+/// ```
+pub fn feature_id(layer: &str, area: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0100_0000_01b3;
     let hash = layer

@@ -416,6 +416,18 @@ fn feature_ids_are_equal_across_zooms_and_a_restart_renders_the_same_bytes() {
 }
 
 #[test]
+fn feature_ids_are_distinct_within_every_default_layer() {
+    for layer in FIXTURE.index.layers() {
+        let ids: BTreeSet<u64> = layer
+            .areas
+            .iter()
+            .map(|area| kvarter_tiles::feature_id(layer.meta.id.as_str(), &area.id))
+            .collect();
+        assert_eq!(ids.len(), layer.areas.len(), "{}", layer.meta.id);
+    }
+}
+
+#[test]
 fn each_area_gets_one_label_per_zoom_level_inside_it() {
     let fixture = &*FIXTURE;
     let layer_set = set("kvarterer-2023");
