@@ -63,6 +63,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("kvarter serve starts");
+        reap_when_the_tests_end(child.id());
         let stderr = child.stderr.take().expect("stderr is piped");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -125,6 +126,23 @@ impl Server {
         assert_eq!(got, status, "GET {path} → {got}: {text}");
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"))
     }
+}
+
+/// Servers kept in statics for a whole test file are never dropped, so they would outlive the
+/// test process. A watchdog shell stops the server once the test process is gone (checked every
+/// second).
+fn reap_when_the_tests_end(server: u32) {
+    let script = format!(
+        "while kill -0 {} 2>/dev/null; do sleep 1; done; kill {server} 2>/dev/null",
+        std::process::id()
+    );
+    // Without a watchdog the server is still stopped by `Drop` where it runs; nothing to do.
+    let _ = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
 }
 
 impl Drop for Server {
