@@ -11,8 +11,10 @@ by those Kvarter's tiles give it, so both encode the same attributes.
 
 Cases: warm identity, warm gzip, If-None-Match (gzip asked for, each tile's ETag from that server;
 every answer must be a 304) and cold (both restarted with their tile cache off; gzip asked for);
-1, 16 and 64 connections; median of three runs, the servers taking turns run by run. Before
-measuring, every tile of the list is fetched from each server and decoded, and the per-layer
+1, 16 and 64 connections; median of three runs, the servers taking turns run by run, each run
+followed by a wait until that server is idle again. Answers >= 400 (martin sends 408 when all its
+workers are busy rendering for more than 5 s) are errors: listed, and not counted as throughput.
+Before measuring, every tile of the list is fetched from each server and decoded, and the per-layer
 feature counts compared (Kvarter's `{layer}_labels` point layers left out).
 
 For reference, the warm cases also run against a second martin serving the same tiles pre-rendered
@@ -30,6 +32,7 @@ import os
 import pathlib
 import random
 import re
+import resource
 import statistics
 import struct
 import subprocess
@@ -251,6 +254,22 @@ class Server:
         self.stop()
         sys.exit(f"{self.name} did not start; see {log}")
 
+    def cpu_ticks(self):
+        fields = pathlib.Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def settle(self):
+        """Waits until the server is idle: after a run with many connections a slow server goes on
+        working on the requests wrk left behind, which would slow the next run (of any server)."""
+        last = self.cpu_ticks()
+        for _ in range(600):
+            time.sleep(0.5)
+            now = self.cpu_ticks()
+            if now - last <= 2:  # at most 2 ticks (20 ms at the usual 100 Hz) of CPU in half a second
+                return
+            last = now
+        sys.exit(f"{self.name} is still busy 5 minutes after a run")
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -435,6 +454,15 @@ def median_of(runs):
     return tuple(statistics.median([v for v in values if not math.isnan(v)] or [math.nan]) for values in zip(*runs))
 
 
+def cpu_account():
+    """(wall s, machine busy CPU s, stolen CPU s, CPU s of this script and its finished children)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, open("/proc/stat").readline().split()[1:9])
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (time.monotonic(), (user + nice + system + irq + softirq) / ticks, steal / ticks,
+            me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime)
+
+
 def machine():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
@@ -459,7 +487,7 @@ def main():
     if run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "crates", "Cargo.lock"]).strip():
         commit += " with uncommitted changes"
 
-    load_before = os.getloadavg()
+    cpu_before = cpu_account()
     running = []
 
     def start(server):
@@ -539,15 +567,19 @@ def main():
                     paths = [line.split("\t")[0] for line in pick[s.name, name].read_text().splitlines()]
                     if warm_up:
                         prefetch(s.port, paths, gzip_)
-                    # A short run counting answers by status: If-None-Match must get only 304s.
+                    # A short run counting answers by status: If-None-Match must get only 304s. (408 is
+                    # an overloaded martin, counted as an error in the timed runs.)
+                    s.settle()
                     statuses = wrk(s.port, 4, pick[s.name, name], gzip_, seconds=3, check=True)
-                    if not set(statuses) <= ({304} if inm else {200, 204}):
+                    s.settle()
+                    if not set(statuses) <= ({304} if inm else {200, 204}) | {408}:
                         sys.exit(f"{s.title}, {name}, {case}: answers by status {statuses}")
                 for c in CONNECTIONS:
                     runs = {s.name: [] for s in servers}
                     for _ in range(RUNS):
                         for s in servers:
                             runs[s.name].append(wrk(s.port, c, pick[s.name, name], gzip_))
+                            s.settle()
                     results[name, case, c] = {n: median_of(r) for n, r in runs.items()}
                     print(f"{name} / {case} / c={c}: " + ", ".join(
                         f"{s.title} {results[name, case, c][s.name][0]:.0f} req/s "
@@ -568,7 +600,7 @@ def main():
         for s in running:
             s.stop()
 
-    load = (load_before, os.getloadavg())
+    load = [after - before for before, after in zip(cpu_before, cpu_account())]
     report(sets, tiles, unique, kvarter_version, martin_version, commit, geojson, counts, sizes, check,
            n_inm, samples, results, load)
 
@@ -577,11 +609,11 @@ def report(sets, tiles, unique, kvarter_version, martin_version, commit, geojson
            n_inm, samples, results, load):
     rel = lambda text: text.replace(str(ROOT) + "/", "").replace(str(MARTIN_BIN.parent) + "/", "")
     all_layers = list(geojson)
-    loads = ["/".join(f"{x:.1f}" for x in l) for l in load]
+    wall, busy, steal, ours = load
     lines = [
-        f"Machine: {machine()}; wrk, Kvarter and martin share these cores. Load average (1/5/15 min) "
-        f"{loads[0]} at the start, {loads[1]} at the end (the benchmark itself keeps about 2 busy; more means "
-        f"something else ran too).",
+        f"Machine: {machine()}; wrk, Kvarter and martin share these cores. During the {wall / 60:.0f} minutes "
+        f"of the run other processes used {max(busy - ours, 0):.0f} s of CPU ({max(busy - ours, 0) / (wall * os.cpu_count()):.1%} "
+        f"of the machine; the benchmark's own processes {ours:.0f} s), and the hypervisor stole {steal:.0f} s.",
         f"Versions: `{kvarter_version}` ({commit}); `{martin_version}`, installed with "
         f"`cargo install martin@1.14.0 --locked --no-default-features --features geojson,pmtiles,mbtiles,postgres`.",
         "",
