@@ -28,6 +28,10 @@ pub mod tiler;
 mod topology;
 
 pub use coord::{MAX_ZOOM, TileCoord, TileCoordError, ZoomRange, ZoomRangeError};
+pub use mvt::Value;
 pub use prepared::feature_id;
 pub use tilejson::{TileJson, VectorLayer};
-pub use tiler::{LayerSet, LayerSetError, MAX_LAYERS_PER_TILE, TileConfig, TileConfigError, Tiler};
+pub use tiler::{
+    ExtraAttributes, LayerSet, LayerSetError, MAX_LAYERS_PER_TILE, TileConfig, TileConfigError,
+    Tiler,
+};

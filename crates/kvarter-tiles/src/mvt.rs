@@ -108,7 +108,7 @@ fn zigzag(value: i64) -> u32 {
 pub(crate) struct LayerWriter {
     name: String,
     extent: u32,
-    keys: Vec<&'static str>,
+    keys: Vec<String>,
     values: Vec<Value>,
     string_ids: HashMap<String, u32>,
     double_ids: HashMap<u64, u32>,
@@ -138,9 +138,9 @@ impl LayerWriter {
         self.count
     }
 
-    fn key_id(&mut self, key: &'static str) -> u32 {
-        let index = self.keys.iter().position(|k| *k == key).unwrap_or_else(|| {
-            self.keys.push(key);
+    fn key_id(&mut self, key: &str) -> u32 {
+        let index = self.keys.iter().position(|k| k == key).unwrap_or_else(|| {
+            self.keys.push(key.to_owned());
             self.keys.len() - 1
         });
         u32::try_from(index).unwrap_or(u32::MAX)
@@ -161,16 +161,18 @@ impl LayerWriter {
         id
     }
 
-    /// Adds a feature with its id, attributes and geometry.
+    /// Adds a feature with its id, attributes (its own, then `extra`) and geometry.
     pub(crate) fn add(
         &mut self,
         id: u64,
         attributes: &[(&'static str, Value)],
+        extra: &[(String, Value)],
         kind: GeomType,
         geometry: &GeometryWriter,
     ) {
         self.tags.clear();
-        for (key, value) in attributes {
+        let own = attributes.iter().map(|(key, value)| (*key, value));
+        for (key, value) in own.chain(extra.iter().map(|(key, value)| (key.as_str(), value))) {
             let key = self.key_id(key);
             let value = self.value_id(value);
             self.tags.push(key);
@@ -270,8 +272,14 @@ mod tests {
         let mut geometry = GeometryWriter::default();
         geometry.add_points(&[[1, 1]]);
         let status = Value::String("official".into());
-        layer.add(1, &[("status", status.clone())], GeomType::Point, &geometry);
-        layer.add(2, &[("status", status)], GeomType::Point, &geometry);
+        layer.add(
+            1,
+            &[("status", status.clone())],
+            &[],
+            GeomType::Point,
+            &geometry,
+        );
+        layer.add(2, &[("status", status)], &[], GeomType::Point, &geometry);
         assert_eq!(layer.values.len(), 1);
         assert_eq!(layer.keys, ["status"]);
         assert_eq!(layer.len(), 2);

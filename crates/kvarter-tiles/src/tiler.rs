@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clip::{GridPoint, GridRect, clip_line, clip_polygon, contains_rect, intersects_rect};
 use crate::mercator::{MAX_LATITUDE, grid_scale, lon_lat};
-use crate::mvt::{GeomType, GeometryWriter, LayerWriter};
+use crate::mvt::{GeomType, GeometryWriter, LayerWriter, Value};
 use crate::prepared::{PreparedArea, PreparedLayer, ZoomArea, snap};
 use crate::{TileCoord, ZoomRange};
 
@@ -87,6 +87,20 @@ impl TileConfig {
         }
         Ok(())
     }
+}
+
+/// Attributes a tile's features get beyond their own: indicator values for a choropleth, or the
+/// `change` of a comparison piece. The renderer asks once per feature, so an implementation
+/// should look values up, not compute them.
+pub trait ExtraAttributes: Sync {
+    /// Appends the extra attributes of area `area` (its position in the layer) of the layer at
+    /// position `layer` in the index.
+    fn extend(&self, layer: usize, area: usize, out: &mut Vec<(String, Value)>);
+}
+
+/// No extra attributes.
+impl ExtraAttributes for () {
+    fn extend(&self, _layer: usize, _area: usize, _out: &mut Vec<(String, Value)>) {}
 }
 
 /// The most layers one tile request may combine.
@@ -238,6 +252,17 @@ impl Tiler {
     ///
     /// `index` must be the index the tiler was made for.
     pub fn render(&self, index: &Index, set: &LayerSet, tile: TileCoord) -> Vec<u8> {
+        self.render_with(index, set, tile, &())
+    }
+
+    /// [`Tiler::render`], with `extra` attributes added to every feature (and label).
+    pub fn render_with(
+        &self,
+        index: &Index,
+        set: &LayerSet,
+        tile: TileCoord,
+        extra: &dyn ExtraAttributes,
+    ) -> Vec<u8> {
         debug_assert_eq!(
             index.dataset().version,
             self.version,
@@ -257,6 +282,7 @@ impl Tiler {
         let query = lon_lat_rect(rect, scale);
         let mut out = Vec::new();
         let mut geometry = GeometryWriter::default();
+        let mut extras = Vec::new();
         for &position in set.positions() {
             let (Some(layer), Some(prepared)) =
                 (index.layers().get(position), self.layer(index, position))
@@ -285,13 +311,21 @@ impl Tiler {
                     }
                     kind = self.stand_in(area, rect, scale, &mut geometry);
                 }
-                features.add(area.id, &area.attributes, kind, &geometry);
+                extras.clear();
+                extra.extend(position, area_ix, &mut extras);
+                features.add(area.id, &area.attributes, &extras, kind, &geometry);
                 if let Some(label) = area.label.map(|p| snap(p, scale))
                     && in_half_open(tile_rect, label)
                 {
                     geometry.clear_at(origin);
                     geometry.add_points(&[label]);
-                    labels.add(area.id, &area.attributes, GeomType::Point, &geometry);
+                    labels.add(
+                        area.id,
+                        &area.attributes,
+                        &extras,
+                        GeomType::Point,
+                        &geometry,
+                    );
                 }
             }
             for writer in [features, labels] {

@@ -552,3 +552,57 @@ fn street_lines_are_clipped_to_the_buffered_tile() {
     }
     assert!(lines > 100, "{lines}");
 }
+
+/// Extra attributes naming each feature's layer and area position, as an indicator join would.
+struct Positions;
+
+impl kvarter_tiles::ExtraAttributes for Positions {
+    fn extend(&self, layer: usize, area: usize, out: &mut Vec<(String, kvarter_tiles::Value)>) {
+        out.push((
+            "layer_position".into(),
+            kvarter_tiles::Value::Double(layer as f64),
+        ));
+        out.push((
+            "area_position".into(),
+            kvarter_tiles::Value::Double(area as f64),
+        ));
+    }
+}
+
+#[test]
+fn extra_attributes_reach_every_feature_and_label_of_their_own_area() {
+    let bydele = set("bydele-2023");
+    let position = bydele.positions()[0];
+    let layer = &FIXTURE.index.layers()[position];
+    let tile = TileCoord::new(11, 1095, 641).unwrap();
+    let bytes = FIXTURE
+        .tiler
+        .render_with(&FIXTURE.index, &bydele, tile, &Positions);
+    let reader = Reader::new(bytes).unwrap();
+    let mut seen = 0;
+    for meta in reader.get_layer_metadata().unwrap() {
+        for feature in reader.get_features_as::<f64>(meta.layer_index).unwrap() {
+            let properties = feature.properties.unwrap();
+            let Some(Value::String(id)) = properties.get("id") else {
+                panic!("no id");
+            };
+            let expected = layer.areas.iter().position(|a| &a.id == id).unwrap();
+            assert_eq!(
+                properties.get("area_position"),
+                Some(&Value::Double(expected as f64)),
+                "{id} in {}",
+                meta.name
+            );
+            assert_eq!(
+                properties.get("layer_position"),
+                Some(&Value::Double(position as f64))
+            );
+            assert!(properties.contains_key("status"), "own attributes are kept");
+            seen += 1;
+        }
+    }
+    assert!(
+        seen >= 4,
+        "the tile over central Copenhagen holds several bydele: {seen}"
+    );
+}
