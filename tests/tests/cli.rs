@@ -39,7 +39,7 @@ fn layers_lists_every_layer_with_its_status() {
     assert!(text.contains("udsatte-byomraader-2011") && text.contains("reconstructed"));
     assert_eq!(
         text.lines().filter(|l| l.contains("-20")).count(),
-        11,
+        12,
         "{text}"
     );
 }

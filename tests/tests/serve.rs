@@ -129,7 +129,7 @@ fn bad_lookups_get_a_json_400_naming_the_problem() {
 fn every_layer_is_listed_with_status_source_and_licence() {
     let list = server().json("/api/layers", 200);
     let layers = list["layers"].as_array().unwrap();
-    assert_eq!(layers.len(), 11);
+    assert_eq!(layers.len(), 12);
     for layer in layers {
         for key in ["status", "licence", "feature_count", "bounds"] {
             assert!(!layer[key].is_null(), "{key} missing in {layer}");

@@ -4,9 +4,12 @@
 //! For each layer of the recipe: read the source (converting EPSG:25832 to lon/lat), validate and
 //! repair every geometry (see [`crate::repair`]), map ids, names and parents, compute areas in
 //! EPSG:25832, and encode the layer as FlatGeobuf; reconstructed layers are unions of official
-//! units chosen by a rule table. Everything is written to a temporary folder first and moved into
-//! place only when every layer has succeeded, so a failed build leaves the folder as it was. The
-//! same sources and recipe always give the same bytes.
+//! units chosen by a rule table. Then each indicator table of the recipe is converted from its
+//! statistics file (see [`crate::tables`]) with every unit checked against its geography layer, and
+//! the hand-written indicator catalogue (`indicators/catalogue.toml` beside the recipe) is copied
+//! unchanged; the manifest lists both with their checksums. Everything is written to a temporary
+//! folder first and moved into place only when every layer and table has succeeded, so a failed
+//! build leaves the folder as it was. The same sources and recipe always give the same bytes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,10 +21,13 @@ use serde_json::Value;
 
 use crate::crs::{self, CrsError};
 use crate::fgb::{self, FgbError};
-use crate::manifest::{self, FORMAT, GeometryKind, Manifest, ManifestLayer};
-use crate::recipe::{From, LayerRecipe, Recipe, ReconstructRecipe, SourceRecipe};
+use crate::manifest::{
+    self, FORMAT, GeometryKind, Manifest, ManifestFile, ManifestLayer, ManifestTable,
+};
+use crate::recipe::{From, LayerRecipe, Recipe, ReconstructRecipe, SourceRecipe, TableRecipe};
 use crate::repair::{self, Repair, RepairError};
 use crate::source::{self, SourceError};
+use crate::tables::{self, TableError};
 
 /// The name of the build report written beside the manifest.
 pub const REPORT_FILE: &str = "build-report.txt";
@@ -98,6 +104,41 @@ pub enum BuildError {
         /// What is wrong.
         reason: String,
     },
+    /// An indicator table's entry in the recipe is wrong: its file must be
+    /// `indicators/<plain name>.csv`, its dataset and file unique, and its geography a layer of the
+    /// same recipe.
+    #[error("indicator table {dataset}: {reason}")]
+    TableRecipe {
+        /// The table's dataset id.
+        dataset: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An indicator table's source could not be converted; the cause names the source file and
+    /// line.
+    #[error("indicator table {dataset}")]
+    Table {
+        /// The table's dataset id.
+        dataset: String,
+        /// The cause (boxed: it is large and rare).
+        #[source]
+        source: Box<TableError>,
+    },
+    /// The recipe has indicator tables but no catalogue beside it: the catalogue is hand-written
+    /// (`indicators/catalogue.toml` in the recipe's folder) and describes every table's indicators.
+    #[error(
+        "{path} is missing: a recipe with indicator tables needs the hand-written indicator catalogue in indicators/catalogue.toml beside it"
+    )]
+    NoCatalogue {
+        /// Where the catalogue was looked for.
+        path: PathBuf,
+    },
+    /// A file to be written has a name that is neither plain nor `indicators/<plain name>`.
+    #[error("{name:?} is not a file name a data folder may hold")]
+    FileName {
+        /// The name.
+        name: String,
+    },
     /// Encoding FlatGeobuf failed.
     #[error(transparent)]
     Fgb(#[from] FgbError),
@@ -112,11 +153,30 @@ pub enum BuildError {
     },
 }
 
-/// What the build did, layer by layer: for the report file and the console.
+/// What the build did, layer by layer and table by table: for the report file and the console.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuildReport {
     /// One entry per layer.
     pub layers: Vec<LayerReport>,
+    /// One entry per indicator table.
+    pub tables: Vec<TableReport>,
+}
+
+/// What the build did to one indicator table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableReport {
+    /// The dataset id.
+    pub dataset: String,
+    /// The output file (`indicators/<dataset>.csv`).
+    pub file: String,
+    /// The source file, relative to the sources folder.
+    pub source: String,
+    /// The geography layer.
+    pub geography: String,
+    /// Rows written (without the header).
+    pub rows: usize,
+    /// What the converter left out on purpose.
+    pub notes: Vec<String>,
 }
 
 /// What the build did to one layer.
@@ -160,30 +220,179 @@ impl BuildReport {
                 let _ = writeln!(out, "repaired {id}: {}", repairs.join("; "));
             }
         }
+        for table in &self.tables {
+            let _ = writeln!(
+                out,
+                "\n## table {} ({}): from {}, on {}, rows {}",
+                table.dataset, table.file, table.source, table.geography, table.rows
+            );
+            for note in &table.notes {
+                let _ = writeln!(out, "{note}");
+            }
+        }
         out
     }
 }
 
-/// Builds every layer of `recipe` from `sources` into `out` (created if missing).
+/// The indicator files of a data folder, ready to be written beside the layers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndicatorOutput {
+    /// The catalogue's bytes (copied unchanged), if any.
+    pub catalogue: Option<Vec<u8>>,
+    /// The tables.
+    pub tables: Vec<BuiltTable>,
+}
+
+/// One converted indicator table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltTable {
+    /// The dataset id.
+    pub dataset: String,
+    /// Its file inside the data folder (`indicators/<dataset>.csv`).
+    pub file: String,
+    /// The layer whose area ids are its units.
+    pub geography: String,
+    /// Rows (without the header).
+    pub rows: usize,
+    /// The CSV.
+    pub bytes: Vec<u8>,
+}
+
+/// Builds every layer and indicator table of `recipe` from `sources` into `out` (created if
+/// missing), with the indicator catalogue copied from the recipe's folder.
 pub fn build(recipe: &Recipe, sources: &Path, out: &Path) -> Result<BuildReport, BuildError> {
+    // The catalogue first: a missing one fails the build before the slow part.
+    let catalogue = read_catalogue(recipe)?;
     let mut report = BuildReport::default();
     let mut layers = Vec::new();
     for layer_recipe in &recipe.layers {
-        let (layer, layer_report) = build_layer(layer_recipe, sources)?;
+        let (layer, layer_report) = build_layer(layer_recipe, sources, &recipe.folder)?;
         layers.push((layer_recipe.file.clone(), layer));
         report.layers.push(layer_report);
     }
+    let mut indicators = IndicatorOutput {
+        catalogue,
+        tables: Vec::new(),
+    };
+    for table in &recipe.tables {
+        let (built, table_report) = build_table(recipe, table, sources, &layers, &indicators)?;
+        indicators.tables.push(built);
+        report.tables.push(table_report);
+    }
     let extra = [(REPORT_FILE.to_owned(), report.to_text().into_bytes())];
-    write_data_folder(out, &layers, &extra)?;
+    write_data_folder_with(out, &layers, &indicators, &extra)?;
     Ok(report)
 }
 
+/// Converts one indicator table of the recipe; `layers` are the layers built so far and `done`
+/// the tables before it (their datasets and files must differ).
+fn build_table(
+    recipe: &Recipe,
+    table: &TableRecipe,
+    sources: &Path,
+    layers: &[(String, Layer)],
+    done: &IndicatorOutput,
+) -> Result<(BuiltTable, TableReport), BuildError> {
+    let wrong = |reason: String| BuildError::TableRecipe {
+        dataset: table.dataset.clone(),
+        reason,
+    };
+    if table.dataset.trim().is_empty() {
+        return Err(wrong("the dataset id is empty".into()));
+    }
+    if !manifest::is_indicator_file_name(&table.file, "csv") {
+        return Err(wrong(format!(
+            "file {:?} must be indicators/<plain name>.csv",
+            table.file
+        )));
+    }
+    if let Some(other) = done
+        .tables
+        .iter()
+        .find(|t| t.dataset == table.dataset || t.file == table.file)
+    {
+        return Err(wrong(format!(
+            "its dataset id or file is already used by the table of {}",
+            other.dataset
+        )));
+    }
+    let layer = layers
+        .iter()
+        .map(|(_, layer)| layer)
+        .find(|layer| layer.meta.id.as_str() == table.geography)
+        .ok_or_else(|| {
+            wrong(format!(
+                "geography {:?} is not a layer of this recipe",
+                table.geography
+            ))
+        })?;
+    let failed = |source| BuildError::Table {
+        dataset: table.dataset.clone(),
+        source: Box::new(source),
+    };
+    let path = recipe.resolve(&table.path, sources);
+    let bytes = std::fs::read(&path).map_err(|source| {
+        failed(TableError::Io {
+            file: path.display().to_string(),
+            source,
+        })
+    })?;
+    let converted = tables::convert(table.convert, &bytes, &table.path).map_err(failed)?;
+    let units: Vec<&str> = layer.areas.iter().map(|a| a.id.as_str()).collect();
+    let csv = tables::write_tidy(&converted.rows, &units, &table.geography, &table.path)
+        .map_err(failed)?;
+    let built = BuiltTable {
+        dataset: table.dataset.clone(),
+        file: table.file.clone(),
+        geography: table.geography.clone(),
+        rows: converted.rows.len(),
+        bytes: csv,
+    };
+    let report = TableReport {
+        dataset: table.dataset.clone(),
+        file: table.file.clone(),
+        source: table.path.clone(),
+        geography: table.geography.clone(),
+        rows: converted.rows.len(),
+        notes: converted.notes,
+    };
+    Ok((built, report))
+}
+
+/// The catalogue's bytes from the recipe's folder: required when the recipe has tables, copied
+/// when present otherwise.
+fn read_catalogue(recipe: &Recipe) -> Result<Option<Vec<u8>>, BuildError> {
+    let path = recipe.folder.join(manifest::CATALOGUE_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if recipe.tables.is_empty() {
+                Ok(None)
+            } else {
+                Err(BuildError::NoCatalogue { path })
+            }
+        }
+        Err(source) => Err(BuildError::Io { path, source }),
+    }
+}
+
 /// Writes layers as a data folder: one FlatGeobuf file each (named as given), the manifest, and
-/// any extra files, all or nothing. Used by the build, and by tests that need a data folder with
-/// other layers (e.g. a synthetic state list).
+/// any extra files, all or nothing. Used by tests that need a data folder with other layers (e.g.
+/// a synthetic state list); the build also writes indicators ([`write_data_folder_with`]).
 pub fn write_data_folder(
     out: &Path,
     layers: &[(String, Layer)],
+    extra: &[(String, Vec<u8>)],
+) -> Result<Manifest, BuildError> {
+    write_data_folder_with(out, layers, &IndicatorOutput::default(), extra)
+}
+
+/// Writes layers, indicator catalogue and tables (in `indicators/`) as a data folder, with the
+/// manifest and any extra files, all or nothing.
+pub fn write_data_folder_with(
+    out: &Path,
+    layers: &[(String, Layer)],
+    indicators: &IndicatorOutput,
     extra: &[(String, Vec<u8>)],
 ) -> Result<Manifest, BuildError> {
     let mut entries = Vec::new();
@@ -208,9 +417,29 @@ pub fn write_data_folder(
         });
         encoded.push((file.clone(), bytes));
     }
+    let catalogue = indicators.catalogue.as_ref().map(|bytes| {
+        encoded.push((manifest::CATALOGUE_FILE.to_owned(), bytes.clone()));
+        ManifestFile {
+            file: manifest::CATALOGUE_FILE.to_owned(),
+            sha256: manifest::sha256_hex(bytes),
+        }
+    });
+    let mut tables = Vec::with_capacity(indicators.tables.len());
+    for table in &indicators.tables {
+        tables.push(ManifestTable {
+            dataset: table.dataset.clone(),
+            file: table.file.clone(),
+            geography: table.geography.clone(),
+            rows: table.rows,
+            sha256: manifest::sha256_hex(&table.bytes),
+        });
+        encoded.push((table.file.clone(), table.bytes.clone()));
+    }
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         layers: entries,
+        catalogue,
+        tables,
     };
     encoded.push((
         manifest::FILE_NAME.to_owned(),
@@ -221,10 +450,12 @@ pub fn write_data_folder(
     Ok(manifest)
 }
 
-/// Builds one layer in memory.
+/// Builds one layer in memory. Paths of the recipe are relative to `sources`, or to
+/// `recipe_folder` when they start with `./`.
 pub fn build_layer(
     recipe: &LayerRecipe,
     sources: &Path,
+    recipe_folder: &Path,
 ) -> Result<(Layer, LayerReport), BuildError> {
     let layer_id = recipe.meta.id.to_string();
     let mut report = LayerReport {
@@ -234,7 +465,10 @@ pub fn build_layer(
     };
     let areas = match &recipe.from {
         From::Source(from) => copy_source(recipe, from, sources, &mut report)?,
-        From::Reconstruct(rule) => reconstruct(&layer_id, rule, sources, &mut report)?,
+        From::Reconstruct(rule) => {
+            let table = crate::recipe::resolve(&rule.table, sources, recipe_folder);
+            reconstruct(&layer_id, rule, &table, sources, &mut report)?
+        }
     };
     report.written = areas.len();
     let mut seen = std::collections::HashSet::new();
@@ -381,16 +615,16 @@ fn text_of(value: Option<&Value>) -> Option<String> {
 fn reconstruct(
     layer: &str,
     rule: &ReconstructRecipe,
+    table_path: &Path,
     sources: &Path,
     report: &mut LayerReport,
 ) -> Result<Vec<Area>, BuildError> {
-    let table_path = sources.join(&rule.table);
     let rule_error = |reason: String| BuildError::Rule {
         layer: layer.to_owned(),
         table: rule.table.clone(),
         reason,
     };
-    let rows = read_rule_table(&table_path, rule).map_err(rule_error)?;
+    let rows = read_rule_table(table_path, rule).map_err(rule_error)?;
 
     let units =
         source::read_geojson(&sources.join(&rule.units)).map_err(|source| BuildError::Source {
@@ -546,21 +780,42 @@ pub fn slug(name: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
-/// Writes every file to a temporary folder inside `out`, then moves them into place.
+/// Writes every file to a temporary folder inside `out`, then moves them into place. Names are
+/// plain file names or `indicators/<plain name>`; the subfolder is made in the staging folder and
+/// in `out` before anything is moved.
 fn write_all_or_nothing(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), BuildError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| BuildError::Io { path, source }
     };
+    let mut subfolder = false;
+    for (name, _) in files {
+        let (plain, in_indicators) = match name.strip_prefix("indicators/") {
+            Some(rest) => (rest, true),
+            None => (name.as_str(), false),
+        };
+        if !manifest::is_plain_file_name(plain) {
+            return Err(BuildError::FileName { name: name.clone() });
+        }
+        subfolder |= in_indicators;
+    }
     std::fs::create_dir_all(out).map_err(io(out))?;
     let staging = out.join(".build-tmp");
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
     }
     std::fs::create_dir(&staging).map_err(io(&staging))?;
+    if subfolder {
+        let staged = staging.join(manifest::INDICATORS_DIR);
+        std::fs::create_dir(&staged).map_err(io(&staged))?;
+    }
     for (name, bytes) in files {
         let path = staging.join(name);
         std::fs::write(&path, bytes).map_err(io(&path))?;
+    }
+    if subfolder {
+        let target = out.join(manifest::INDICATORS_DIR);
+        std::fs::create_dir_all(&target).map_err(io(&target))?;
     }
     // The manifest goes last: until it is replaced, the old manifest's checksums refuse any mix.
     let (manifest_first, rest): (Vec<_>, Vec<_>) = files

@@ -1,5 +1,6 @@
 //! Loading a dataset: a data folder (or the copy embedded in the binary) read through its
-//! manifest, every file checked against its checksum and feature count before it is used.
+//! manifest, every file checked against its checksum and feature count before it is used; and
+//! its indicator files (catalogue and tables in `indicators/`), checked against their checksums.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use kvarter_core::{Dataset, Layer};
 
 use crate::fgb::{self, FgbError};
-use crate::manifest::{self, FORMAT, Manifest};
+use crate::manifest::{self, FORMAT, Manifest, ManifestTable};
 
 /// Why a dataset could not be loaded. Every variant names the folder or file.
 #[derive(Debug, thiserror::Error)]
@@ -45,29 +46,31 @@ pub enum LoadError {
         /// The format it declares.
         found: String,
     },
-    /// A manifest entry names a file outside the data folder or twice, or a layer id twice.
-    #[error("manifest entry for layer {layer}: {reason}")]
+    /// A manifest entry names a file outside the data folder (or outside `indicators/` for
+    /// indicator files) or twice, a layer id or dataset twice, or a geography that is no layer:
+    /// rebuild the folder with `kvarter data build` instead of editing the manifest.
+    #[error("manifest entry for {what}: {reason}")]
     BadEntry {
-        /// The layer.
-        layer: String,
+        /// What the entry is for (`layer roder-2023`, `indicator table kk-befolkning-bydel`).
+        what: String,
         /// What is wrong.
         reason: String,
     },
-    /// A file listed in the manifest is missing.
-    #[error("layer {layer}: file {file} is missing")]
+    /// A file listed in the manifest is missing: copy the whole data folder, or rebuild it.
+    #[error("{what}: file {file} is missing")]
     MissingFile {
-        /// The layer.
-        layer: String,
+        /// What the file is for (`layer roder-2023`, `indicator table kk-befolkning-bydel`).
+        what: String,
         /// The file.
         file: String,
     },
     /// A file's bytes do not match the manifest: it was changed or damaged after the build.
     #[error(
-        "layer {layer}: {file} has checksum {found}, the manifest says {expected}: the file is damaged or was changed after the build"
+        "{what}: {file} has checksum {found}, the manifest says {expected}: the file is damaged or was changed after the build"
     )]
     Checksum {
-        /// The layer.
-        layer: String,
+        /// What the file is for (`layer roder-2023`, `indicator table kk-befolkning-bydel`).
+        what: String,
         /// The file.
         file: String,
         /// The manifest's checksum.
@@ -142,14 +145,15 @@ pub fn load_with<'a>(
     let mut layers = Vec::with_capacity(manifest.layers.len());
     for entry in &manifest.layers {
         let layer = entry.meta.id.to_string();
+        let what = format!("layer {layer}");
         let bad = |reason: &str| LoadError::BadEntry {
-            layer: layer.clone(),
+            what: what.clone(),
             reason: reason.to_owned(),
         };
         if !ids.insert(entry.meta.id.clone()) {
             return Err(bad("the layer id appears twice"));
         }
-        if !is_plain_file_name(&entry.file) {
+        if !manifest::is_plain_file_name_with(&entry.file, "fgb") {
             return Err(bad(
                 "the file must be a plain file name ending in .fgb inside the data folder",
             ));
@@ -157,19 +161,7 @@ pub fn load_with<'a>(
         if !files.insert(entry.file.clone()) {
             return Err(bad("the file is listed twice"));
         }
-        let bytes = read(&entry.file)?.ok_or_else(|| LoadError::MissingFile {
-            layer: layer.clone(),
-            file: entry.file.clone(),
-        })?;
-        let found = manifest::sha256_hex(&bytes);
-        if found != entry.sha256 {
-            return Err(LoadError::Checksum {
-                layer,
-                file: entry.file.clone(),
-                expected: entry.sha256.clone(),
-                found,
-            });
-        }
+        let bytes = read_checked(&mut read, &what, &entry.file, &entry.sha256)?;
         let loaded: Layer = fgb::read_layer(&bytes, entry.meta.clone())?;
         if loaded.areas.len() != entry.feature_count {
             return Err(LoadError::Count {
@@ -187,13 +179,108 @@ pub fn load_with<'a>(
     Ok((dataset, manifest))
 }
 
-fn is_plain_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && Path::new(name)
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("fgb"))
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+/// A file's bytes, refused when missing or when its checksum is not `sha256`.
+fn read_checked<'a>(
+    read: &mut impl FnMut(&str) -> Result<Option<Cow<'a, [u8]>>, LoadError>,
+    what: &str,
+    file: &str,
+    sha256: &str,
+) -> Result<Cow<'a, [u8]>, LoadError> {
+    let bytes = read(file)?.ok_or_else(|| LoadError::MissingFile {
+        what: what.to_owned(),
+        file: file.to_owned(),
+    })?;
+    let found = manifest::sha256_hex(&bytes);
+    if found != sha256 {
+        return Err(LoadError::Checksum {
+            what: what.to_owned(),
+            file: file.to_owned(),
+            expected: sha256.to_owned(),
+            found,
+        });
+    }
+    Ok(bytes)
+}
+
+/// A data folder's indicator files, each checked against the manifest's checksum.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndicatorFiles {
+    /// The catalogue (TOML), when the folder has one.
+    pub catalogue: Option<Vec<u8>>,
+    /// The tables (CSV `indicator,unit,period,value`) with their manifest entries, in manifest
+    /// order.
+    pub tables: Vec<(ManifestTable, Vec<u8>)>,
+}
+
+/// Loads the indicator files of a data folder whose manifest was loaded already.
+pub fn load_indicator_files(dir: &Path, manifest: &Manifest) -> Result<IndicatorFiles, LoadError> {
+    let origin = dir.join(manifest::FILE_NAME).display().to_string();
+    load_indicator_files_with(manifest, &origin, |file| {
+        let path = dir.join(file);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(Cow::Owned(bytes))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(LoadError::Io { path, source }),
+        }
+    })
+}
+
+/// Loads the indicator files a manifest lists through a function that returns a file's bytes by
+/// name (`indicators/…`; `None` when there is no such file). Every name must be
+/// `indicators/<plain name>`, every file match its checksum, every table's geography be a layer
+/// of the manifest, and no dataset or file appear twice. `origin` names the manifest in errors.
+pub fn load_indicator_files_with<'a>(
+    manifest: &Manifest,
+    origin: &str,
+    mut read: impl FnMut(&str) -> Result<Option<Cow<'a, [u8]>>, LoadError>,
+) -> Result<IndicatorFiles, LoadError> {
+    let mut files = IndicatorFiles::default();
+    if let Some(entry) = &manifest.catalogue {
+        let what = format!("the indicator catalogue of {origin}");
+        if !manifest::is_indicator_file_name(&entry.file, "toml") {
+            return Err(LoadError::BadEntry {
+                what,
+                reason: format!(
+                    "file {:?} must be indicators/<plain name>.toml inside the data folder",
+                    entry.file
+                ),
+            });
+        }
+        let bytes = read_checked(&mut read, &what, &entry.file, &entry.sha256)?;
+        files.catalogue = Some(bytes.into_owned());
+    }
+    let mut datasets = HashSet::new();
+    let mut names = HashSet::new();
+    for entry in &manifest.tables {
+        let what = format!("indicator table {} of {origin}", entry.dataset);
+        let bad = |reason: String| LoadError::BadEntry {
+            what: what.clone(),
+            reason,
+        };
+        if !manifest::is_indicator_file_name(&entry.file, "csv") {
+            return Err(bad(format!(
+                "file {:?} must be indicators/<plain name>.csv inside the data folder",
+                entry.file
+            )));
+        }
+        if !datasets.insert(entry.dataset.as_str()) {
+            return Err(bad("the dataset appears twice".into()));
+        }
+        if !names.insert(entry.file.as_str()) {
+            return Err(bad("the file is listed twice".into()));
+        }
+        if !manifest
+            .layers
+            .iter()
+            .any(|layer| layer.meta.id.as_str() == entry.geography)
+        {
+            return Err(bad(format!(
+                "its geography {:?} is not a layer of the manifest",
+                entry.geography
+            )));
+        }
+        let bytes = read_checked(&mut read, &what, &entry.file, &entry.sha256)?;
+        files.tables.push((entry.clone(), bytes.into_owned()));
+    }
+    Ok(files)
 }

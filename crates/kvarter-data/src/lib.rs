@@ -1,5 +1,6 @@
 //! Kvarter's data layer: reading source files, coordinate systems, validation and repair,
-//! FlatGeobuf, the manifest of a data folder, loading it, and the reproducible build.
+//! FlatGeobuf, the manifest of a data folder, loading it, the indicator tables converted from
+//! statistics files, and the reproducible build.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -16,3 +17,4 @@ pub mod recipe;
 pub mod repair;
 pub mod source;
 pub mod synthetic;
+pub mod tables;

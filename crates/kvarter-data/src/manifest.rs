@@ -1,6 +1,7 @@
 //! The manifest (`layers.json`) of a data folder: every layer's metadata, file, feature count,
-//! bounds and checksum. The server loads a folder through it; a test checks the committed files
-//! against it.
+//! bounds and checksum, and the checksums of the indicator catalogue and tables (in the
+//! `indicators/` subfolder). The server loads a folder through it; a test checks the committed
+//! files against it.
 
 use kvarter_core::{Bounds, LayerMeta};
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,13 @@ pub const FORMAT: &str = "kvarter-geodata/1";
 /// The manifest's file name inside a data folder.
 pub const FILE_NAME: &str = "layers.json";
 
+/// The one subfolder a data folder may have: indicator catalogue and tables.
+pub const INDICATORS_DIR: &str = "indicators";
+
+/// The indicator catalogue's file name, relative to the data folder (and to the recipe's folder,
+/// where the hand-written original lives).
+pub const CATALOGUE_FILE: &str = "indicators/catalogue.toml";
+
 /// A data folder's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +28,38 @@ pub struct Manifest {
     pub format: String,
     /// The layers, in the order the service lists them.
     pub layers: Vec<ManifestLayer>,
+    /// The indicator catalogue (absent in data folders without indicators).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue: Option<ManifestFile>,
+    /// The indicator tables, in recipe order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<ManifestTable>,
+}
+
+/// A file listed by name and checksum only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestFile {
+    /// Its name inside the data folder (`indicators/catalogue.toml`).
+    pub file: String,
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+}
+
+/// One indicator table's entry: a CSV `indicator,unit,period,value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestTable {
+    /// The dataset id the catalogue refers to.
+    pub dataset: String,
+    /// Its file inside the data folder: `indicators/<plain name>.csv`.
+    pub file: String,
+    /// The layer whose area ids the `unit` column holds.
+    pub geography: String,
+    /// Number of data rows (without the header).
+    pub rows: usize,
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
 }
 
 /// What a layer holds.
@@ -61,6 +101,32 @@ impl Manifest {
     }
 }
 
+/// Whether `name` is a plain file name: not empty, not starting with `.`, only ASCII letters,
+/// digits, `-`, `_` and `.` (so no folder, no `..`, no absolute path).
+pub fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+}
+
+/// Whether `name` is a plain file name ending in `.<ext>` (ASCII case ignored).
+pub fn is_plain_file_name_with(name: &str, ext: &str) -> bool {
+    is_plain_file_name(name)
+        && std::path::Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// Whether `name` is `indicators/<plain file name>.<ext>`: the one subfolder a data folder may
+/// have, and nothing below it.
+pub fn is_indicator_file_name(name: &str, ext: &str) -> bool {
+    name.strip_prefix(INDICATORS_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|rest| is_plain_file_name_with(rest, ext))
+}
+
 /// SHA-256 of bytes, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -77,4 +143,45 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// new version.
 pub fn data_version(manifest_bytes: &[u8]) -> String {
     sha256_hex(manifest_bytes)[..16].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_names_and_the_indicators_subfolder_are_data_file_names() {
+        assert!(is_plain_file_name_with("roder-2023.fgb", "fgb"));
+        assert!(is_indicator_file_name(
+            "indicators/kk-befolkning-bydel.csv",
+            "csv"
+        ));
+        assert!(is_indicator_file_name(CATALOGUE_FILE, "toml"));
+        for bad in [
+            "../x.csv",
+            "indicators/../../x.csv",
+            "indicators/../x.csv",
+            "indicators/sub/x.csv",
+            "/indicators/x.csv",
+            "indicators//x.csv",
+            "indicators/.x.csv",
+            "indicators/x.fgb",
+            "indicators\\x.csv",
+            "other/x.csv",
+            "x.csv",
+        ] {
+            assert!(!is_indicator_file_name(bad, "csv"), "{bad}");
+        }
+        assert!(!is_plain_file_name_with("indicators/x.fgb", "fgb"));
+        assert!(!is_plain_file_name_with("/etc/x.fgb", "fgb"));
+    }
+
+    #[test]
+    fn a_manifest_without_indicators_loads_and_writes_as_before() {
+        let old = r#"{"format": "kvarter-geodata/1", "layers": []}"#;
+        let manifest: Manifest = serde_json::from_str(old).unwrap();
+        assert!(manifest.catalogue.is_none() && manifest.tables.is_empty());
+        assert!(!manifest.to_json().contains("tables"));
+        assert!(!manifest.to_json().contains("catalogue"));
+    }
 }

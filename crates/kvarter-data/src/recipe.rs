@@ -1,7 +1,12 @@
 //! The build recipe (`geodata/recipe.toml`): which layers the default dataset has, the source
-//! file each comes from, how its fields map onto Kvarter's, and its metadata.
+//! file each comes from, how its fields map onto Kvarter's, and its metadata; and which indicator
+//! tables are converted from which statistics files onto which layer.
+//!
+//! Paths to source files are relative to the sources folder (`--sources`). A reconstruction's
+//! rule table may instead start with `./`: it is then relative to the folder holding the recipe
+//! file, so rule tables written for Kvarter live beside the recipe (`geodata/rules/`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kvarter_core::LayerMeta;
 use serde::Deserialize;
@@ -15,6 +20,13 @@ pub struct Recipe {
     /// The layers, in the order the service lists them.
     #[serde(rename = "layer")]
     pub layers: Vec<LayerRecipe>,
+    /// The indicator tables, converted after the layers (their units are checked against them).
+    #[serde(rename = "table", default)]
+    pub tables: Vec<TableRecipe>,
+    /// The folder the recipe file was read from (not part of the file): `./` paths and the
+    /// indicator catalogue (`indicators/catalogue.toml`) are found relative to it.
+    #[serde(skip)]
+    pub folder: PathBuf,
 }
 
 /// How to build one layer.
@@ -67,7 +79,8 @@ pub struct SourceRecipe {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReconstructRecipe {
-    /// The rule table (CSV), relative to the sources folder.
+    /// The rule table (CSV), relative to the sources folder, or to the recipe's folder when it
+    /// starts with `./` (see [`Recipe::resolve`]).
     pub table: String,
     /// Column of the table naming the reconstructed area.
     pub area_column: String,
@@ -79,6 +92,58 @@ pub struct ReconstructRecipe {
     pub unit_field: String,
     /// Holes smaller than this (m²) left between units by digitising are filled.
     pub fill_holes_below_m2: f64,
+}
+
+/// How to build one indicator table: a statistics file converted to the tidy form
+/// `indicator,unit,period,value` (see [`crate::tables`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRecipe {
+    /// The dataset id the indicator catalogue refers to (`kk-befolkning-bydel`).
+    pub dataset: String,
+    /// The output file inside the data folder: `indicators/<dataset>.csv`.
+    pub file: String,
+    /// The layer (built by the same recipe) whose area ids the table's units are.
+    pub geography: String,
+    /// Which converter reads the source file.
+    pub convert: Converter,
+    /// The source file, relative to the sources folder.
+    pub path: String,
+}
+
+/// The converters of [`crate::tables`], one per source table layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Converter {
+    /// Københavns Kommune Statistikbank Be4.3: population per bydel at each year-end.
+    #[serde(rename = "statistikbank-be43")]
+    StatistikbankBe43,
+    /// Københavns Kommune Statistikbank In74: mean disposable income per bydel and year.
+    #[serde(rename = "statistikbank-in74")]
+    StatistikbankIn74,
+    /// Tryghedsundersøgelsen 2025, the 13 districts.
+    #[serde(rename = "tryghed-2025-districts")]
+    Tryghed2025Districts,
+    /// Tryghedsundersøgelsen 2025, the city total ("København i alt").
+    #[serde(rename = "tryghed-2025-city")]
+    Tryghed2025City,
+}
+
+impl Converter {
+    /// The name used in the recipe.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StatistikbankBe43 => "statistikbank-be43",
+            Self::StatistikbankIn74 => "statistikbank-in74",
+            Self::Tryghed2025Districts => "tryghed-2025-districts",
+            Self::Tryghed2025City => "tryghed-2025-city",
+        }
+    }
+}
+
+impl std::fmt::Display for Converter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Why the recipe could not be read.
@@ -111,9 +176,64 @@ impl Recipe {
             path: path.display().to_string(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| RecipeError::Toml {
+        let mut recipe: Self = toml::from_str(&text).map_err(|source| RecipeError::Toml {
             path: path.display().to_string(),
             source,
-        })
+        })?;
+        recipe.folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(recipe)
+    }
+
+    /// Where a path of the recipe points: under the recipe's folder when it starts with `./`,
+    /// under `sources` otherwise.
+    pub fn resolve(&self, path: &str, sources: &Path) -> PathBuf {
+        resolve(path, sources, &self.folder)
+    }
+}
+
+/// Where a path of a recipe read from `recipe_folder` points: under `recipe_folder` when it starts
+/// with `./`, under `sources` otherwise.
+pub fn resolve(path: &str, sources: &Path, recipe_folder: &Path) -> PathBuf {
+    match path.strip_prefix("./") {
+        Some(rest) => recipe_folder.join(rest),
+        None => sources.join(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_slash_paths_are_relative_to_the_recipe_folder_and_others_to_the_sources() {
+        let recipe = Recipe {
+            layers: vec![],
+            tables: vec![],
+            folder: PathBuf::from("/repo/geodata"),
+        };
+        let sources = Path::new("/shared/sources");
+        assert_eq!(
+            recipe.resolve("./rules/a.csv", sources),
+            Path::new("/repo/geodata/rules/a.csv")
+        );
+        assert_eq!(
+            recipe.resolve("../designations/b.csv", sources),
+            Path::new("/shared/sources/../designations/b.csv")
+        );
+    }
+
+    #[test]
+    fn reading_a_recipe_remembers_its_folder_and_its_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("recipe.toml");
+        std::fs::write(
+            &path,
+            "layer = []\n[[table]]\ndataset = \"d\"\nfile = \"indicators/d.csv\"\n\
+             geography = \"bydele-2023\"\nconvert = \"tryghed-2025-city\"\npath = \"x.csv\"\n",
+        )
+        .unwrap();
+        let recipe = Recipe::read(&path).unwrap();
+        assert_eq!(recipe.folder, dir.path());
+        assert_eq!(recipe.tables[0].convert, Converter::Tryghed2025City);
     }
 }

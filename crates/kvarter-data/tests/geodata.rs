@@ -1,15 +1,16 @@
 //! The committed default dataset (`geodata/`) checked against its manifest, its README and a
-//! fresh build from the shared sources.
+//! fresh build from the shared sources: layers, indicator tables and the indicator catalogue.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 
-use geo::{Area as _, BoundingRect, Geometry, Validation};
-use kvarter_core::{Bounds, LayerKind, Status};
+use geo::{Area as _, BoundingRect, Geometry, MultiPolygon, Validation};
+use kvarter_core::{Bounds, Dataset, LayerKind, Status};
 use kvarter_data::build;
-use kvarter_data::dataset::load_dir;
+use kvarter_data::dataset::{load_dir, load_indicator_files};
 use kvarter_data::recipe::Recipe;
+use kvarter_data::{crs, repair};
 
 fn geodata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata")
@@ -26,7 +27,18 @@ fn the_committed_files_match_their_manifest() {
     assert_eq!(dataset.layers.len(), manifest.layers.len());
     for (layer, entry) in dataset.layers.iter().zip(&manifest.layers) {
         let bounds: Bounds = layer.bounds().unwrap();
-        assert_eq!(bounds, entry.bounds, "bounds of {}", entry.meta.id);
+        // serde_json's default float parser may read a written f64 back one ulp off, so the
+        // manifest's bounds are compared to a nanodegree, not bit for bit.
+        let (b, m) = (bounds, entry.bounds);
+        let close = [
+            (b.west, m.west),
+            (b.south, m.south),
+            (b.east, m.east),
+            (b.north, m.north),
+        ]
+        .iter()
+        .all(|(x, y)| (x - y).abs() < 1e-9);
+        assert!(close, "bounds of {}: {b:?} against {m:?}", entry.meta.id);
         let total: f64 = layer.areas.iter().filter_map(|a| a.area_m2).sum();
         assert!(
             (total - entry.total_area_m2).abs() < 1.0,
@@ -67,6 +79,7 @@ fn the_default_dataset_has_the_layers_the_product_promises() {
     assert_eq!(count("lokaludvalg-2023"), Some(12));
     assert_eq!(count("kvarterer-2023"), Some(67));
     assert_eq!(count("roder-2023"), Some(399));
+    assert_eq!(count("tryghedsdistrikter-2025"), Some(13));
 
     let reconstructed = dataset
         .layer(&"udsatte-byomraader-2011".parse().unwrap())
@@ -146,17 +159,236 @@ fn the_reconstructed_2011_area_is_larger_than_the_official_2017_area_it_overlaps
 fn the_readme_names_every_file_with_its_feature_count_and_status() {
     let (_, manifest) = load_dir(&geodata()).unwrap();
     let readme = std::fs::read_to_string(geodata().join("README.md")).unwrap();
-    for entry in &manifest.layers {
-        let row = readme
+    let row = |file: &str| {
+        readme
             .lines()
-            .find(|line| line.contains(&format!("`{}`", entry.file)))
-            .unwrap_or_else(|| panic!("README.md has no row for {}", entry.file));
+            .find(|line| line.starts_with('|') && line.contains(&format!("`{file}`")))
+            .unwrap_or_else(|| panic!("README.md has no row for {file}"))
+    };
+    for entry in &manifest.layers {
+        let row = row(&entry.file);
         assert!(
             row.contains(&format!("| {} |", entry.feature_count)),
             "count in {row}"
         );
         assert!(row.contains(entry.meta.status.as_str()), "status in {row}");
     }
+    for table in &manifest.tables {
+        let row = row(&table.file);
+        assert!(
+            row.contains(&format!("| {} |", table.rows)),
+            "rows in {row}"
+        );
+        assert!(
+            row.contains(&format!("`{}`", table.geography)),
+            "geography in {row}"
+        );
+    }
+}
+
+fn area_of(dataset: &Dataset, layer: &str, id: &str) -> f64 {
+    dataset
+        .layer(&layer.parse().unwrap())
+        .unwrap()
+        .area(id)
+        .unwrap_or_else(|| panic!("{layer} has no area {id}"))
+        .area_m2
+        .unwrap()
+}
+
+fn shapes(dataset: &Dataset, layer: &str) -> Vec<MultiPolygon<f64>> {
+    dataset
+        .layer(&layer.parse().unwrap())
+        .unwrap()
+        .areas
+        .iter()
+        .map(|a| match &a.geometry {
+            Geometry::MultiPolygon(shape) => shape.clone(),
+            other => panic!("{layer} {} is {other:?}", a.id),
+        })
+        .collect()
+}
+
+#[test]
+fn the_13_safety_survey_districts_together_cover_exactly_the_kommune() {
+    let (dataset, _) = load_dir(&geodata()).unwrap();
+    let districts = dataset
+        .layer(&"tryghedsdistrikter-2025".parse().unwrap())
+        .unwrap();
+    assert_eq!(districts.areas.len(), 13);
+    assert_eq!(districts.meta.status, Status::Reconstructed);
+    assert!(
+        districts
+            .meta
+            .confidence
+            .as_deref()
+            .unwrap()
+            .starts_with("high")
+    );
+    let survey = std::fs::read_to_string(
+        sources().join("kk-tryghed-2025/tryghedsundersoegelse_2025_by_district.csv"),
+    )
+    .unwrap();
+    for line in survey.lines().skip(1) {
+        let name = line.split(',').next().unwrap();
+        if name != "København i alt" {
+            let id = build::slug(name);
+            let area = districts.area(&id).unwrap_or_else(|| panic!("no {id}"));
+            assert_eq!(area.name.as_deref(), Some(name));
+        }
+    }
+    let union = repair::union_all(&shapes(&dataset, "tryghedsdistrikter-2025"));
+    let union_m2 = crs::area_m2(&union).unwrap();
+    let kommune_m2 = area_of(&dataset, "kommune-2023", "0101");
+    assert!(
+        (union_m2 - kommune_m2).abs() < 1.0,
+        "union {union_m2} m², kommune {kommune_m2} m²"
+    );
+    // The districts do not overlap: their areas add up to their union.
+    let sum: f64 = districts.areas.iter().filter_map(|a| a.area_m2).sum();
+    assert!(
+        (sum - union_m2).abs() < 1.0,
+        "sum {sum} m², union {union_m2} m²"
+    );
+}
+
+#[test]
+fn indre_and_ydre_noerrebro_together_are_the_noerrebro_lokaludvalg() {
+    let (dataset, _) = load_dir(&geodata()).unwrap();
+    let indre = area_of(&dataset, "tryghedsdistrikter-2025", "indre-noerrebro");
+    let ydre = area_of(&dataset, "tryghedsdistrikter-2025", "ydre-noerrebro");
+    let noerrebro = area_of(&dataset, "lokaludvalg-2023", "4");
+    assert!(
+        (indre + ydre - noerrebro).abs() < 1.0,
+        "{indre} + {ydre} m² against {noerrebro} m²"
+    );
+    assert!(indre > 0.25 * noerrebro && ydre > 0.25 * noerrebro);
+    // Every other district is its lokaludvalg.
+    for (district, lokaludvalg) in [
+        ("valby", "7"),
+        ("broenshoej-husum", "9"),
+        ("amager-vest", "12"),
+    ] {
+        let d = area_of(&dataset, "tryghedsdistrikter-2025", district);
+        let l = area_of(&dataset, "lokaludvalg-2023", lokaludvalg);
+        assert!((d - l).abs() < 1.0, "{district}: {d} m² against {l} m²");
+    }
+}
+
+/// A committed table's rows as (indicator, unit, period, value).
+fn table_rows(bytes: &[u8]) -> Vec<(String, String, String, f64)> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("indicator,unit,period,value"));
+    lines
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!(fields.len(), 4, "{line}");
+            (
+                fields[0].to_owned(),
+                fields[1].to_owned(),
+                fields[2].to_owned(),
+                fields[3].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_indicator_table_holds_only_areas_of_its_geography_in_layer_order() {
+    let (dataset, manifest) = load_dir(&geodata()).unwrap();
+    let files = load_indicator_files(&geodata(), &manifest).unwrap();
+    assert!(files.catalogue.is_some(), "the catalogue is copied");
+    let datasets: Vec<&str> = files
+        .tables
+        .iter()
+        .map(|(t, _)| t.dataset.as_str())
+        .collect();
+    assert_eq!(
+        datasets,
+        [
+            "kk-befolkning-bydel",
+            "kk-indkomst-bydel",
+            "kk-tryghed-2025-distrikter",
+            "kk-tryghed-2025-kommune"
+        ]
+    );
+    for (entry, bytes) in &files.tables {
+        let layer = dataset.layer(&entry.geography.parse().unwrap()).unwrap();
+        let rows = table_rows(bytes);
+        assert_eq!(rows.len(), entry.rows, "{}", entry.file);
+        let order = |unit: &str| layer.areas.iter().position(|a| a.id == unit);
+        let keys: Vec<_> = rows
+            .iter()
+            .map(|(i, u, p, _)| {
+                (
+                    i.clone(),
+                    order(u).unwrap_or_else(|| panic!("{u} in {}", entry.file)),
+                    p.clone(),
+                )
+            })
+            .collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "{} is not sorted",
+            entry.file
+        );
+    }
+    let value = |dataset: &str, indicator: &str, unit: &str, period: &str| {
+        let (_, bytes) = files
+            .tables
+            .iter()
+            .find(|(t, _)| t.dataset == dataset)
+            .unwrap();
+        table_rows(bytes)
+            .into_iter()
+            .find(|(i, u, p, _)| i == indicator && u == unit && p == period)
+            .map(|row| row.3)
+    };
+    // Straight from the sources: Be4.3 19911231 "1. Indre By" 40595; the survey's Indre Nørrebro
+    // and city rows.
+    assert_eq!(
+        value("kk-befolkning-bydel", "population", "1", "1991"),
+        Some(40595.0)
+    );
+    assert_eq!(
+        value("kk-befolkning-bydel", "population", "3", "2019"),
+        Some(80254.0)
+    );
+    // 29 year-ends (1991–2019) of 10 bydele; the 2019 quarters are left out.
+    assert_eq!(files.tables[0].0.rows, 290);
+    assert_eq!(
+        value(
+            "kk-tryghed-2025-distrikter",
+            "feel_safe_neighbourhood",
+            "indre-noerrebro",
+            "2025"
+        ),
+        Some(89.0)
+    );
+    assert_eq!(
+        value(
+            "kk-tryghed-2025-distrikter",
+            "reported_offences_per_1000",
+            "indre-by",
+            "2024"
+        ),
+        Some(253.0)
+    );
+    assert_eq!(
+        value(
+            "kk-tryghed-2025-kommune",
+            "feel_safe_evening_night",
+            "0101",
+            "2025"
+        ),
+        Some(80.0)
+    );
+    // In74 2017, Indre By: (7 389 416.736 + 5 677 622.915) × 1000 / (22 300 + 23 451) = 285 612.
+    assert_eq!(
+        value("kk-indkomst-bydel", "disposable_income_mean", "1", "2017"),
+        Some(285_612.0)
+    );
 }
 
 #[test]
@@ -172,6 +404,10 @@ fn rebuilding_from_the_shared_sources_gives_the_committed_bytes() {
     build::build(&recipe, &sources, out.path()).unwrap();
     let (_, manifest) = load_dir(out.path()).unwrap();
     let mut names: Vec<String> = manifest.layers.iter().map(|l| l.file.clone()).collect();
+    names.extend(manifest.tables.iter().map(|t| t.file.clone()));
+    names.extend(manifest.catalogue.iter().map(|c| c.file.clone()));
+    assert_eq!(manifest.tables.len(), recipe.tables.len());
+    assert!(manifest.catalogue.is_some());
     names.push("layers.json".into());
     names.push(build::REPORT_FILE.into());
     for name in names {
@@ -216,7 +452,9 @@ fn a_damaged_file_is_refused_with_its_name() {
     let out = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(geodata()).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), out.path().join(entry.file_name())).unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), out.path().join(entry.file_name())).unwrap();
+        }
     }
     let target = out.path().join("bydele-2023.fgb");
     let bytes = std::fs::read(&target).unwrap();

@@ -79,6 +79,15 @@ pub enum ApiError {
         /// Why the conversion failed.
         reason: String,
     },
+    /// The layer holds lines (streets), but the request needs areas (a comparison, indicator
+    /// values, overlaps); use an area layer.
+    #[error("layer {layer} holds lines, not areas; {purpose} needs area layers")]
+    NotAreaLayer {
+        /// The layer's id.
+        layer: String,
+        /// What needed areas (`a comparison`, …).
+        purpose: &'static str,
+    },
     /// The request took longer than `request_timeout_secs`; retry, or ask for less (a `bbox=`,
     /// `simplify=`).
     #[error("the request took longer than {secs} s; ask for less (bbox=, simplify=) or retry")]
@@ -126,7 +135,9 @@ impl ApiError {
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyFeatures { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unconvertible { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unconvertible { .. } | Self::NotAreaLayer { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -142,6 +153,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::TooManyFeatures { .. } => "too_many_features",
             Self::Unconvertible { .. } => "unconvertible_coordinate",
+            Self::NotAreaLayer { .. } => "not_an_area_layer",
             Self::Timeout { .. } => "timeout",
             Self::Internal { .. } => "internal",
         }

@@ -28,6 +28,7 @@ use kvarter_core::{Area, Layer, Properties};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, quoted};
+use crate::indicators::Choropleth;
 use crate::params::{Params, RawQuery, parse_number};
 use crate::state::AppState;
 
@@ -47,8 +48,21 @@ pub const FIXED_PROPERTIES: [&str; 6] = ["id", "name", "parent", "area_m2", "lay
 /// `source:status`, so the layer's status is never overwritten).
 const CLASH_PREFIX: &str = "source:";
 
-const COLLECTION_PARAMETERS: [&str; 4] = ["bbox", "simplify", "precision", "properties"];
-const FEATURE_PARAMETERS: [&str; 3] = ["simplify", "precision", "properties"];
+const COLLECTION_PARAMETERS: [&str; 6] = [
+    "bbox",
+    "simplify",
+    "precision",
+    "properties",
+    "indicators",
+    "period",
+];
+const FEATURE_PARAMETERS: [&str; 5] = [
+    "simplify",
+    "precision",
+    "properties",
+    "indicators",
+    "period",
+];
 
 /// A `GeoJSON` document, answered as `application/geo+json`.
 #[derive(Debug)]
@@ -311,11 +325,15 @@ pub async fn collection(
 }
 
 fn build_collection(state: &AppState, id: &str, params: &Params) -> Result<GeoJson, ApiError> {
-    let layer = state.layer(id)?;
+    let position = state.layer_position(id)?;
+    let layer = &state.index.layers()[position];
     let shaping = Shaping::from_params(params, &state.property_names(layer))?;
-    let areas: Vec<&Area> = match params.get("bbox") {
-        Some(text) => state.index.query_bbox(&layer.meta.id, parse_bbox(text)?),
-        None => layer.areas.iter().collect(),
+    let choropleth = Choropleth::from_params(state, &[position], params)?;
+    let areas: Vec<usize> = match params.get("bbox") {
+        Some(text) => state
+            .index
+            .query_bbox_positions(&layer.meta.id, parse_bbox(text)?),
+        None => (0..layer.areas.len()).collect(),
     };
     let max = state.config.max_features;
     if areas.len() > max {
@@ -327,15 +345,44 @@ fn build_collection(state: &AppState, id: &str, params: &Params) -> Result<GeoJs
     }
     let mut foreign = serde_json::Map::new();
     foreign.insert("layer".into(), layer_member(layer));
+    let features = areas
+        .into_iter()
+        .filter_map(|ix| {
+            let mut feature = feature(layer, layer.areas.get(ix)?, &shaping);
+            add_indicators(state, choropleth.as_ref(), position, ix, &mut feature);
+            Some(feature)
+        })
+        .collect();
+    if let (Some(choropleth), Some(joins)) = (&choropleth, &state.indicators) {
+        foreign.insert("indicators".into(), choropleth.provenance(joins));
+    }
     let collection = geojson::FeatureCollection {
         bbox: None,
-        features: areas
-            .into_iter()
-            .map(|area| feature(layer, area, &shaping))
-            .collect(),
+        features,
         foreign_members: Some(foreign),
     };
     encode(&collection)
+}
+
+/// Adds the asked-for indicator values of area `area` of the layer at `layer` to a feature's
+/// properties.
+fn add_indicators(
+    state: &AppState,
+    choropleth: Option<&Choropleth>,
+    layer: usize,
+    area: usize,
+    feature: &mut geojson::Feature,
+) {
+    let (Some(choropleth), Some(joins), Some(properties)) = (
+        choropleth,
+        state.indicators.as_ref(),
+        feature.properties.as_mut(),
+    ) else {
+        return;
+    };
+    for (name, value) in choropleth.values(joins, layer, area) {
+        properties.insert(name, value);
+    }
 }
 
 /// `GET /api/layers/{id}/features/{fid}`: one area as a Feature.
@@ -347,15 +394,36 @@ pub async fn single(
     let Path((id, fid)) =
         path.map_err(|rejection| ApiError::bad_parameter("fid", rejection.body_text()))?;
     let params = Params::new(query, &FEATURE_PARAMETERS)?;
-    let layer = state.layer(&id)?;
-    let shaping = Shaping::from_params(&params, &state.property_names(layer))?;
-    let area = layer.area(&fid).ok_or_else(|| ApiError::UnknownFeature {
-        layer: layer.meta.id.to_string(),
-        id: crate::error::shortened(&fid),
-    })?;
-    let mut feature = feature(layer, area, &shaping);
+    tokio::task::spawn_blocking(move || build_single(&state, &id, &fid, &params))
+        .await
+        .map_err(|error| ApiError::internal("building a Feature", error))?
+}
+
+fn build_single(
+    state: &AppState,
+    id: &str,
+    fid: &str,
+    params: &Params,
+) -> Result<GeoJson, ApiError> {
+    let position = state.layer_position(id)?;
+    let layer = &state.index.layers()[position];
+    let shaping = Shaping::from_params(params, &state.property_names(layer))?;
+    let choropleth = Choropleth::from_params(state, &[position], params)?;
+    let area_ix = layer
+        .areas
+        .iter()
+        .position(|area| area.id == fid)
+        .ok_or_else(|| ApiError::UnknownFeature {
+            layer: layer.meta.id.to_string(),
+            id: crate::error::shortened(fid),
+        })?;
+    let mut feature = feature(layer, &layer.areas[area_ix], &shaping);
+    add_indicators(state, choropleth.as_ref(), position, area_ix, &mut feature);
     let mut foreign = serde_json::Map::new();
     foreign.insert("layer".into(), layer_member(layer));
+    if let (Some(choropleth), Some(joins)) = (&choropleth, &state.indicators) {
+        foreign.insert("indicators".into(), choropleth.provenance(joins));
+    }
     feature.foreign_members = Some(foreign);
     encode(&feature)
 }

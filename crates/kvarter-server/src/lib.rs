@@ -16,11 +16,14 @@
 //! # }
 //! ```
 
+pub mod areas;
+pub mod compare;
 pub mod config;
 pub mod error;
 pub mod fallback;
 pub mod features;
 pub mod index_page;
+pub mod indicators;
 pub mod layers;
 pub mod lookup;
 pub mod middleware;
@@ -39,26 +42,36 @@ pub use error::ApiError;
 pub use state::AppState;
 
 /// Every route the router answers (all `GET`, and so `HEAD`), in the `OpenAPI` document's path
-/// syntax. The two tile routes end in a suffix after a parameter, which axum's router cannot
-/// match, so [`app`] routes them as [`TILEJSON_ROUTE`] and [`TILE_ROUTE`] and their handlers
-/// check the suffix.
-pub const ROUTES: [&str; 10] = [
+/// syntax. The tile routes end in a suffix after a parameter, which axum's router cannot
+/// match, so [`app`] routes them as [`TILEJSON_ROUTE`], [`TILE_ROUTE`],
+/// [`COMPARE_TILEJSON_ROUTE`] and [`COMPARE_TILE_ROUTE`] and their handlers check the suffix.
+pub const ROUTES: [&str; 16] = [
     "/",
     "/health",
     "/api/layers",
     "/api/layers/{id}",
     "/api/layers/{id}/features",
     "/api/layers/{id}/features/{fid}",
+    "/api/layers/{id}/indicators",
+    "/api/areas/{layer}/{fid}",
+    "/api/indicators",
+    "/api/compare",
     "/api/lookup",
     "/api/openapi.json",
     "/tiles/{layers}.json",
     "/tiles/{layers}/{z}/{x}/{y}.mvt",
+    "/tiles/compare/{from}/{to}.json",
+    "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt",
 ];
 
 /// How the router matches `/tiles/{layers}.json`.
 pub const TILEJSON_ROUTE: &str = "/tiles/{tileset}";
 /// How the router matches `/tiles/{layers}/{z}/{x}/{y}.mvt`.
 pub const TILE_ROUTE: &str = "/tiles/{layers}/{z}/{x}/{y}";
+/// How the router matches `/tiles/compare/{from}/{to}.json`.
+pub const COMPARE_TILEJSON_ROUTE: &str = "/tiles/compare/{from}/{tileset}";
+/// How the router matches `/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt`.
+pub const COMPARE_TILE_ROUTE: &str = "/tiles/compare/{from}/{to}/{z}/{x}/{y}";
 
 /// The router with every route, the JSON 404/405 fallbacks and the middleware (request ids,
 /// logs, CORS, gzip, timeout; see [`middleware`]).
@@ -70,10 +83,16 @@ pub fn app(state: Arc<AppState>) -> Router {
         layer,
         features,
         feature,
+        layer_indicators,
+        area,
+        indicators,
+        compare,
         lookup,
         openapi,
         _tilejson,
         _tile,
+        _compare_tilejson,
+        _compare_tile,
     ] = ROUTES;
     let routes = Router::new()
         .route(root, get(index_page::page))
@@ -82,10 +101,16 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(layer, get(layers::one))
         .route(features, get(features::collection))
         .route(feature, get(features::single))
+        .route(layer_indicators, get(indicators::table))
+        .route(area, get(areas::area))
+        .route(indicators, get(indicators::catalogue))
+        .route(compare, get(compare::compare))
         .route(lookup, get(lookup::lookup))
         .route(openapi, get(openapi::openapi))
         .route(TILEJSON_ROUTE, get(tiles::tilejson))
         .route(TILE_ROUTE, get(tiles::tile))
+        .route(COMPARE_TILEJSON_ROUTE, get(compare::tilejson))
+        .route(COMPARE_TILE_ROUTE, get(compare::tile))
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed);
     middleware::around(routes, &state.config).with_state(state)

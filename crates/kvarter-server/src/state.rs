@@ -1,10 +1,11 @@
 //! The state every handler shares read-only: the index, the config, and what is worked out once
 //! per layer at start-up (its JSON summary and reference, the property names its features carry).
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use kvarter_core::{Layer, LayerId};
 use kvarter_index::Index;
+use kvarter_overlay::{OverlayError, Projected};
 use serde_json::value::RawValue;
 
 use crate::config::ServerConfig;
@@ -20,8 +21,14 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Vector tiles: renderer and cache.
     pub tiles: crate::tiles::TileService,
+    /// Comparisons between layers, computed on first demand.
+    pub comparisons: crate::compare::Comparisons,
+    /// Indicator values joined to every area layer, when the data has indicators.
+    pub indicators: Option<kvarter_indicators::Joins>,
     /// Per layer, in the index's layer order.
     catalogue: Vec<Entry>,
+    /// Per layer, its areas in EPSG:25832 (`None` for line layers), made on first demand.
+    projected: Vec<OnceLock<Option<Arc<Projected>>>>,
 }
 
 /// What is worked out once for one layer.
@@ -46,6 +53,7 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Shares `index` under `config`, working out each layer's summary and property names.
+    /// The state has no indicators; see [`AppState::with_indicators`].
     pub fn new(index: Index, config: ServerConfig) -> Self {
         let catalogue = index
             .layers()
@@ -57,12 +65,56 @@ impl AppState {
             })
             .collect();
         let tiles = crate::tiles::TileService::new(&index, &config);
+        let projected = index.layers().iter().map(|_| OnceLock::new()).collect();
         Self {
             index,
             config,
             tiles,
+            comparisons: crate::compare::Comparisons::default(),
+            indicators: None,
             catalogue,
+            projected,
         }
+    }
+
+    /// The state with indicator values joined to its layers (built from the same index).
+    #[must_use]
+    pub fn with_indicators(mut self, joins: kvarter_indicators::Joins) -> Self {
+        self.indicators = Some(joins);
+        self
+    }
+
+    /// The position in the index of the layer with id `id`, or a 404 listing the known ids.
+    pub fn layer_position(&self, id: &str) -> Result<usize, ApiError> {
+        let layer = self.layer(id)?;
+        self.index
+            .layers()
+            .iter()
+            .position(|l| std::ptr::eq(l, layer))
+            .ok_or_else(|| ApiError::internal("finding a layer", "the layer is not in the index"))
+    }
+
+    /// `layer`'s areas in EPSG:25832, projected on first demand; a 422 for a line layer, naming
+    /// `purpose` (what needed areas).
+    pub fn projected(
+        &self,
+        layer: &Layer,
+        purpose: &'static str,
+    ) -> Result<Arc<Projected>, ApiError> {
+        let position = self
+            .index
+            .layers()
+            .iter()
+            .position(|l| std::ptr::eq(l, layer));
+        let slot = position.and_then(|p| self.projected.get(p));
+        let projected = match slot {
+            Some(slot) => slot.get_or_init(|| project(layer)).clone(),
+            None => project(layer),
+        };
+        projected.ok_or_else(|| ApiError::NotAreaLayer {
+            layer: layer.meta.id.to_string(),
+            purpose,
+        })
     }
 
     /// The data version (changes whenever any layer's data does).
@@ -116,6 +168,20 @@ impl AppState {
             .iter()
             .position(|l| std::ptr::eq(l, layer))
             .and_then(|i| self.catalogue.get(i))
+    }
+}
+
+/// A layer's areas in EPSG:25832, or `None` for a line layer. Loaded data is checked to lie on
+/// the globe, so projection cannot fail otherwise; if it does, the layer is treated as having
+/// no areas to overlay, and the failure is logged.
+fn project(layer: &Layer) -> Option<Arc<Projected>> {
+    match Projected::new(layer) {
+        Ok(projected) => Some(Arc::new(projected)),
+        Err(OverlayError::NotAreas { .. }) => None,
+        Err(error) => {
+            tracing::error!(%error, "cannot project a layer to EPSG:25832");
+            None
+        }
     }
 }
 

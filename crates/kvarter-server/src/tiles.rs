@@ -22,6 +22,7 @@ use moka::sync::Cache;
 use crate::AppState;
 use crate::config::ServerConfig;
 use crate::error::{ApiError, quoted};
+use crate::params::{Params, RawQuery};
 
 /// The media type of Mapbox Vector Tiles.
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -44,11 +45,13 @@ impl std::fmt::Debug for TileService {
     }
 }
 
-/// A tile cache key.
+/// A tile cache key. `tileset` names what the tile shows: a layer set (`roder-2023,bydele-2023`),
+/// with the indicators it carries (`bydele-2023?indicators=population&period=2019`), or a
+/// comparison (`compare/{from}/{to}`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct TileKey {
     version: Arc<str>,
-    layers: Arc<str>,
+    tileset: Arc<str>,
     tile: TileCoord,
 }
 
@@ -180,32 +183,48 @@ impl TileService {
             })
     }
 
+    /// The `Cache-Control` value of tiles (and of other answers derived from the data alone).
+    pub fn cache_control(&self) -> &HeaderValue {
+        &self.cache_control
+    }
+
     /// The renderer.
     pub fn tiler(&self) -> &Tiler {
         &self.tiler
     }
 
-    fn key(&self, set: &LayerSet, tile: TileCoord) -> TileKey {
+    fn key(&self, tileset: &str, tile: TileCoord) -> TileKey {
         TileKey {
             version: self.version.clone(),
-            layers: Arc::from(set.name()),
+            tileset: Arc::from(tileset),
             tile,
         }
     }
 
-    /// The tile from the cache, if it is there.
-    fn cached(&self, set: &LayerSet, tile: TileCoord) -> Option<Arc<Rendered>> {
-        self.cache.as_ref()?.get(&self.key(set, tile))
+    /// The tile of `tileset` from the cache, if it is there.
+    fn cached(&self, tileset: &str, tile: TileCoord) -> Option<Arc<Rendered>> {
+        self.cache.as_ref()?.get(&self.key(tileset, tile))
     }
 
-    /// The tile, from the cache or rendered (and then cached). Renders: call off the async
-    /// workers.
-    pub fn get(&self, index: &Index, set: &LayerSet, tile: TileCoord) -> Arc<Rendered> {
-        let render = || Arc::new(Rendered::new(self.tiler.render(index, set, tile)));
+    /// The tile of `tileset`, from the cache or made by `render` (and then cached). Renders:
+    /// call off the async workers.
+    pub fn get_or_render(
+        &self,
+        tileset: &str,
+        tile: TileCoord,
+        render: impl FnOnce() -> Vec<u8>,
+    ) -> Arc<Rendered> {
+        let render = || Arc::new(Rendered::new(render()));
         match &self.cache {
-            Some(cache) => cache.get_with(self.key(set, tile), render),
+            Some(cache) => cache.get_with(self.key(tileset, tile), render),
             None => render(),
         }
+    }
+
+    /// The tile of a layer set, from the cache or rendered (and then cached). Renders: call
+    /// off the async workers.
+    pub fn get(&self, index: &Index, set: &LayerSet, tile: TileCoord) -> Arc<Rendered> {
+        self.get_or_render(set.name(), tile, || self.tiler.render(index, set, tile))
     }
 
     /// Renders every layer's tiles at zoom levels `zooms` within the layer's bounds into the
@@ -248,10 +267,9 @@ impl TileService {
         }
     }
 
-    /// The strong ETag of a tile in an encoding.
-    fn etag(&self, set: &LayerSet, tile: TileCoord, encoding: Encoding) -> HeaderValue {
-        let layers = set
-            .name()
+    /// The strong ETag of a tile of `tileset` in an encoding.
+    fn etag(&self, tileset: &str, tile: TileCoord, encoding: Encoding) -> HeaderValue {
+        let layers = tileset
             .bytes()
             .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
                 (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
@@ -314,7 +332,7 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
 }
 
 /// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for GET).
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+pub(crate) fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let Ok(etag) = etag.to_str() else {
         return false;
     };
@@ -327,41 +345,87 @@ fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
         .any(|tag| tag == "*" || tag == etag)
 }
 
-/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`.
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, optionally `?indicators=a,b&period=P` (indicator
+/// values as feature attributes, for choropleths).
 pub async fn tile(
     State(state): State<Arc<AppState>>,
     Path((layers, z, x, y)): Path<(String, String, String, String)>,
+    query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let tile = parse_tile(&z, &x, &y)?;
+    let params = Params::new(query, &crate::indicators::CHOROPLETH_PARAMETERS)?;
+    let set = state
+        .tiles
+        .tiler
+        .layer_set(&state.index, &layers)
+        .map_err(|error| layer_set_error(&state, error))?;
+    let choropleth = crate::indicators::Choropleth::from_params(&state, set.positions(), &params)?;
+    let tileset = match &choropleth {
+        Some(choropleth) => format!("{}?{}", set.name(), choropleth.key()),
+        None => set.name().to_owned(),
+    };
+    answer(
+        state,
+        tileset,
+        tile,
+        &headers,
+        move |state| match &choropleth {
+            Some(choropleth) => {
+                let extra = choropleth.attributes(state);
+                state
+                    .tiles
+                    .tiler
+                    .render_with(&state.index, &set, tile, &extra)
+            }
+            None => state.tiles.tiler.render(&state.index, &set, tile),
+        },
+    )
+    .await
+}
+
+/// `z`, `x` and `y.mvt` of a tile path as a tile coordinate, or a 400 naming the bad part.
+pub fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
     let Some(y) = y.strip_suffix(".mvt") else {
         return Err(ApiError::bad_parameter(
             "y",
             format!(
                 "{} should be the row with the .mvt suffix, e.g. 1282.mvt",
-                quoted(&y)
+                quoted(y)
             ),
         ));
     };
-    let tile = TileCoord::parse(&z, &x, y).map_err(|error| tile_error(&error))?;
+    TileCoord::parse(z, x, y).map_err(|error| tile_error(&error))
+}
+
+/// Answers a tile request for `tileset`: `304` when `If-None-Match` names the tile's ETag,
+/// else the tile from the cache or made by `render` on the blocking pool, in the best encoding
+/// the client accepts (`204` when it is empty), with the caching headers.
+pub async fn answer(
+    state: Arc<AppState>,
+    tileset: String,
+    tile: TileCoord,
+    headers: &HeaderMap,
+    render: impl FnOnce(&AppState) -> Vec<u8> + Send + 'static,
+) -> Result<Response, ApiError> {
     let service = &state.tiles;
-    let set = service
-        .tiler
-        .layer_set(&state.index, &layers)
-        .map_err(|error| layer_set_error(&state, error))?;
-    let encoding = negotiate(&headers);
-    let etag = service.etag(&set, tile, encoding);
+    let encoding = negotiate(headers);
+    let etag = service.etag(&tileset, tile, encoding);
     let common = service.common_headers(etag.clone());
-    if none_match(&headers, &etag) {
+    if none_match(headers, &etag) {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
     }
     // A cached tile is answered on the spot (compressing it once if this encoding is new);
     // rendering runs on the blocking pool, off the async workers.
-    let body = if let Some(rendered) = service.cached(&set, tile) {
+    let body = if let Some(rendered) = service.cached(&tileset, tile) {
         rendered.body(encoding)
     } else {
         let state = state.clone();
         tokio::task::spawn_blocking(move || {
-            state.tiles.get(&state.index, &set, tile).body(encoding)
+            state
+                .tiles
+                .get_or_render(&tileset, tile, || render(&state))
+                .body(encoding)
         })
         .await
         .map_err(|error| ApiError::internal("rendering a tile", error))?
@@ -387,10 +451,12 @@ pub async fn tile(
     Ok(response)
 }
 
-/// `GET /tiles/{layers}.json`.
+/// `GET /tiles/{layers}.json`, optionally `?indicators=a,b&period=P` (the tile URL then asks
+/// for the same indicators, and the layers list them as fields).
 pub async fn tilejson(
     State(state): State<Arc<AppState>>,
     Path(tileset): Path<String>,
+    query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Some(layers) = tileset.strip_suffix(".json") else {
@@ -398,22 +464,43 @@ pub async fn tilejson(
             path: format!("/tiles/{}", crate::error::shortened(&tileset)),
         });
     };
+    let params = Params::new(query, &crate::indicators::CHOROPLETH_PARAMETERS)?;
     let service = &state.tiles;
     let set = service
         .tiler
         .layer_set(&state.index, layers)
         .map_err(|error| layer_set_error(&state, error))?;
-    let base = service
-        .public_url
-        .clone()
-        .unwrap_or_else(|| base_url(&headers));
-    let url = format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", set.name());
-    let document = service.tiler.tilejson(&state.index, &set, url);
-    Ok((
-        [(header::CACHE_CONTROL, service.cache_control.clone())],
-        axum::Json(document),
-    )
-        .into_response())
+    let choropleth = crate::indicators::Choropleth::from_params(&state, set.positions(), &params)?;
+    let query = choropleth
+        .as_ref()
+        .map(|c| format!("?{}", c.key()))
+        .unwrap_or_default();
+    let url = format!(
+        "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{query}",
+        service.base_url(&headers),
+        set.name()
+    );
+    let mut document = service.tiler.tilejson(&state.index, &set, url);
+    if let Some(choropleth) = &choropleth {
+        choropleth.describe(&state, &mut document);
+    }
+    Ok(service.tilejson_response(&document))
+}
+
+impl TileService {
+    /// The base URL tile URLs start with: `public_url` when configured, else the request's.
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        self.public_url.clone().unwrap_or_else(|| base_url(headers))
+    }
+
+    /// A TileJSON answer, cached as long as the tiles are.
+    pub fn tilejson_response(&self, document: &kvarter_tiles::TileJson) -> Response {
+        (
+            [(header::CACHE_CONTROL, self.cache_control.clone())],
+            axum::Json(document),
+        )
+            .into_response()
+    }
 }
 
 /// `scheme://host` of the request, from `X-Forwarded-Proto` and `Host` (falling back to

@@ -1,12 +1,16 @@
-//! The default dataset, embedded in the binary at compile time from `geodata/`.
+//! The default dataset, embedded in the binary at compile time from `geodata/` (layers, manifest,
+//! and the indicator catalogue and tables of `geodata/indicators/`).
 
 use std::borrow::Cow;
 
 use kvarter_core::Dataset;
-use kvarter_data::dataset::{self, LoadError};
+use kvarter_data::dataset::{self, IndicatorFiles, LoadError};
 use kvarter_data::manifest::{self, Manifest};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+/// Where the embedded manifest comes from, for errors.
+const ORIGIN: &str = "<embedded geodata>/layers.json";
 
 fn file(name: &str) -> Option<&'static [u8]> {
     FILES
@@ -20,7 +24,35 @@ pub fn load() -> Result<(Dataset, Manifest), LoadError> {
     let manifest_bytes = file(manifest::FILE_NAME).ok_or_else(|| LoadError::NoManifest {
         dir: "<embedded geodata>".into(),
     })?;
-    dataset::load_with(manifest_bytes, "<embedded geodata>/layers.json", |name| {
+    dataset::load_with(manifest_bytes, ORIGIN, |name| {
         Ok(file(name).map(Cow::Borrowed))
     })
+}
+
+/// Loads the embedded indicator catalogue and tables that `manifest` (the embedded one, from
+/// [`load`]) lists, checking every checksum.
+pub fn load_indicator_files(manifest: &Manifest) -> Result<IndicatorFiles, LoadError> {
+    dataset::load_indicator_files_with(manifest, ORIGIN, |name| Ok(file(name).map(Cow::Borrowed)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_indicator_files_are_the_ones_the_embedded_manifest_lists() {
+        let (_, manifest) = load().unwrap();
+        let files = load_indicator_files(&manifest).unwrap();
+        assert_eq!(files.catalogue.is_some(), manifest.catalogue.is_some());
+        assert_eq!(files.tables.len(), manifest.tables.len());
+        for (entry, bytes) in &files.tables {
+            let text = std::str::from_utf8(bytes).unwrap();
+            assert!(
+                text.starts_with("indicator,unit,period,value\n"),
+                "{}",
+                entry.file
+            );
+            assert_eq!(text.lines().count(), entry.rows + 1, "{}", entry.file);
+        }
+    }
 }

@@ -2,9 +2,11 @@
 //! the data folder. This binary only parses the command line, loads configuration and data, and
 //! wires the library crates together.
 
+mod compare;
 mod config;
 mod embedded;
 mod export;
+mod indicators;
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -75,6 +77,9 @@ enum Command {
     },
     /// List the layers with their status, source and feature count.
     Layers,
+    /// Compare two layers (e.g. the 2011 and 2017 designations): what was kept, added and
+    /// removed, with m² in EPSG:25832. Areas are matched by overlap, not by name.
+    Compare(compare::CompareArgs),
     /// Data folder tools.
     Data {
         #[command(subcommand)]
@@ -137,12 +142,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let bind = bind
                 .or(file_config.bind)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-            let (dataset, _) = load(data.as_deref())?;
+            let (dataset, manifest) = load(data.as_deref())?;
+            let joins = indicators::load(data.as_deref(), &manifest, &dataset)?;
             let mut server_config = file_config.server.unwrap_or_default();
             if let Some(mb) = tile_cache_mb {
                 server_config.tile_cache_mb = mb;
             }
-            serve(dataset, bind, server_config, warm)
+            serve(dataset, joins, bind, server_config, warm)
         }
         Command::Tiles {
             command: TilesCommand::Export(args),
@@ -163,6 +169,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             at,
             layers,
         } => lookup(data.as_deref(), lon, lat, at, layers),
+        Command::Compare(args) => {
+            let (dataset, _) = load(data.as_deref())?;
+            compare::run(&dataset, &args)
+        }
         Command::Layers => {
             let (dataset, manifest) = load(data.as_deref())?;
             print_layers(&dataset, &manifest);
@@ -192,9 +202,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     layer.repaired.len()
                 );
             }
+            for table in &report.tables {
+                println!(
+                    "{:<26} rows  {:>5}  on {}",
+                    table.dataset, table.rows, table.geography
+                );
+            }
             println!(
-                "wrote {} layers to {} (details in {})",
+                "wrote {} layers and {} indicator tables to {} (details in {})",
                 report.layers.len(),
+                report.tables.len(),
                 out.display(),
                 out.join(kvarter_data::build::REPORT_FILE).display()
             );
@@ -268,6 +285,7 @@ fn print_layers(dataset: &Dataset, manifest: &Manifest) {
 
 fn serve(
     dataset: Dataset,
+    joins: Option<kvarter_indicators::Joins>,
     bind: SocketAddr,
     config: kvarter_server::ServerConfig,
     warm: Option<kvarter_tiles::ZoomRange>,
@@ -275,8 +293,22 @@ fn serve(
     config
         .validate()
         .context("the [server] settings of the config file are invalid")?;
-    let state = Arc::new(kvarter_server::AppState::new(Index::new(dataset), config));
+    let mut state = kvarter_server::AppState::new(Index::new(dataset), config);
+    if let Some(joins) = joins {
+        state = state.with_indicators(joins);
+    }
+    let state = Arc::new(state);
     if let Some(zooms) = warm {
+        if let Some(joins) = &state.indicators {
+            let started = std::time::Instant::now();
+            joins
+                .prepare_all()
+                .context("cannot join the indicators onto the layers")?;
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "indicators joined onto every area layer"
+            );
+        }
         let started = std::time::Instant::now();
         let warmed = state.tiles.warm(&state.index, zooms);
         tracing::info!(
