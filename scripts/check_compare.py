@@ -8,7 +8,8 @@ pyproj), starting from the shared source files rather than Kvarter's built data:
 * both are projected to EPSG:25832 and the totals (each layer's area, kept, added, removed) and
   every pair's overlap are computed with GEOS, then compared with Kvarter's JSON answer.
 
-Usage: check_compare.py KVARTER_BINARY SHARED_DIR. Exits non-zero on any difference larger than
+Usage: check_compare.py KVARTER_BINARY SHARED_DIR (scripts/check-compare sets up the Python
+packages and runs it; ./scripts/test runs that). Exits non-zero on any difference larger than
 the tolerance (1 m² or 1e-6 of the value, whichever is larger: the two pipelines snap and repair
 independently, which moves vertices by micrometres, not metres).
 """
@@ -22,13 +23,13 @@ import sys
 import shapely
 from pyproj import Transformer
 from shapely.geometry import Polygon, shape
-from shapely.ops import transform, unary_union
+from shapely.ops import unary_union
 
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
 
 
 def utm(geometry):
-    return transform(TO_UTM.transform, geometry)
+    return shapely.transform(geometry, TO_UTM.transform, interleaved=False)
 
 
 def fill_small_holes(geometry, below_m2):

@@ -4,7 +4,7 @@
 //!
 //! Areas are measured in EPSG:25832, as everywhere in Kvarter, so an overlap's m² is comparable
 //! with an area's `area_m2`. Overlaps are found as candidate pairs from an R-tree over the
-//! areas' bounding boxes and then computed exactly with geo's boolean operations (i_overlay).
+//! areas' bounding boxes and then computed exactly with geo's boolean operations (`i_overlay`).
 //!
 //! ```
 //! use geo::{Geometry, MultiPolygon, polygon};
@@ -219,11 +219,46 @@ pub fn overlaps(from: &Projected, to: &Projected) -> Vec<Overlap> {
 
 /// The intersection of two shapes. Shapes whose bounding boxes do not meet give an empty result
 /// without running the overlay.
+///
+/// When one shape is much bigger than the other (a district and a block), the big one is first
+/// cut to the small one's bounding box, which is exact (the small shape lies inside its box)
+/// and makes the overlay work on the few edges near the small shape instead of all of them.
 pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    match (a.bounding_rect(), b.bounding_rect()) {
-        (Some(ra), Some(rb)) if geo::Intersects::intersects(&ra, &rb) => a.intersection(b),
-        _ => MultiPolygon::new(Vec::new()),
+    let (Some(ra), Some(rb)) = (a.bounding_rect(), b.bounding_rect()) else {
+        return MultiPolygon::new(Vec::new());
+    };
+    if !geo::Intersects::intersects(&ra, &rb) {
+        return MultiPolygon::new(Vec::new());
     }
+    let (na, nb) = (vertices(a), vertices(b));
+    if na > CUT_RATIO * nb {
+        cut(a, rb).intersection(b)
+    } else if nb > CUT_RATIO * na {
+        a.intersection(&cut(b, ra))
+    } else {
+        a.intersection(b)
+    }
+}
+
+/// How many times more vertices one operand of [`intersection`] must have before it is cut to
+/// the other's bounding box first.
+const CUT_RATIO: usize = 4;
+
+fn vertices(shape: &MultiPolygon<f64>) -> usize {
+    shape
+        .iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+        .sum()
+}
+
+/// `shape` ∩ `rect`, slightly enlarged so edges along the box's sides are not cut twice.
+fn cut(shape: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
+    let margin = 1.0;
+    let grown = Rect::new(
+        (rect.min().x - margin, rect.min().y - margin),
+        (rect.max().x + margin, rect.max().y + margin),
+    );
+    shape.intersection(&MultiPolygon::new(vec![grown.to_polygon()]))
 }
 
 /// `a` minus `b`. Where the bounding boxes do not meet, `a` itself.
