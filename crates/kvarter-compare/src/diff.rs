@@ -116,8 +116,8 @@ impl From<OverlayError> for CompareError {
 ///    union of the `to` areas it pairs with (the other `to` areas do not meet it, so U stands
 ///    in for all of ⋃to at a fraction of the cost); likewise each `to` area's kept and added
 ///    parts against its `from` partners. An area with no non-sliver pair is `dropped` (from)
-///    or `new` (to); its best match is its largest overlap, and a best match with another name
-///    marks it renamed.
+///    or `new` (to); its best match is its largest overlap, and a best match naming other
+///    places marks it renamed ("Husum/Tingbjerg" and "Tingbjerg/Husum" name the same).
 /// 4. **Summary.** Each layer's union is computed once (and cached in its [`Projected`]);
 ///    kept = area(⋃from ∩ ⋃to), added = area(⋃to − ⋃from), removed = area(⋃from − ⋃to).
 /// 5. **Pieces.** Each pair's f ∩ t (kept), each `from` area's f − U (removed) and each `to`
@@ -315,7 +315,7 @@ impl PairGeometry {
             added_m2: self.added_m2,
             share_of_from: share(self.kept_m2, from.shapes.area_m2(self.from)),
             share_of_to: share(self.kept_m2, to.shapes.area_m2(self.to)),
-            name_changed: matches!((from_name, to_name), (Some(a), Some(b)) if a != b),
+            name_changed: matches!((from_name, to_name), (Some(a), Some(b)) if !same_places(a, b)),
             sliver: self.sliver,
         }
     }
@@ -456,12 +456,31 @@ fn matches(
     (found, best)
 }
 
-/// The best match's name, when it and `name` are both given and differ.
+/// The best match's name, when it and `name` are both given and name other places (see
+/// [`same_places`]).
 fn renamed(name: Option<&str>, best: Option<&Match>) -> Option<String> {
     match (name, best.and_then(|m| m.name.as_deref())) {
-        (Some(own), Some(other)) if own != other => Some(other.to_owned()),
+        (Some(own), Some(other)) if !same_places(own, other) => Some(other.to_owned()),
         _ => None,
     }
+}
+
+/// Whether two area names name the same places: equal once split at `/`, `,` and " og ",
+/// trimmed, lower-cased and sorted. The policies write "Husum/Tingbjerg" (2011) and
+/// "Tingbjerg/Husum" (2017) for the same estate; that is not a rename.
+pub fn same_places(a: &str, b: &str) -> bool {
+    let places = |name: &str| {
+        let mut parts: Vec<String> = name
+            .to_lowercase()
+            .replace(" og ", "/")
+            .split(['/', ','])
+            .map(|part| part.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|part| !part.is_empty())
+            .collect();
+        parts.sort();
+        parts
+    };
+    places(a) == places(b)
 }
 
 /// Step 4: the summary — the two layers' unions and the three operations between them, and
@@ -565,4 +584,17 @@ fn pieces(
         }
     }
     Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_places;
+
+    #[test]
+    fn names_listing_the_same_places_in_another_order_are_no_rename() {
+        assert!(same_places("Husum/Tingbjerg", "Tingbjerg/Husum"));
+        assert!(same_places("Indre og ydre Nørrebro", "ydre Nørrebro / Indre"));
+        assert!(!same_places("Amager/Sundby", "Urbanplanen mv."));
+        assert!(!same_places("Husum", "Husum/Tingbjerg"));
+    }
 }

@@ -125,7 +125,8 @@ pub struct Pair {
     pub share_of_from: f64,
     /// `kept_m2` / area(to).
     pub share_of_to: f64,
-    /// Both areas are named and the names differ.
+    /// Both areas are named and the names name other places (the same places in another
+    /// order, "Husum/Tingbjerg" and "Tingbjerg/Husum", are no change).
     pub name_changed: bool,
     /// The overlap is below max(1 m², 0.1 % of the smaller area): a digitising difference
     /// between independently drawn layers, not a match. Counted in the totals all the same.

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES};
+use crate::indicators::MAX_INDICATORS;
 
 /// The document, built once.
 static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
@@ -86,6 +87,48 @@ pub fn document() -> Value {
         &json!({"type": "string"}),
         &json!("name,area_m2"),
     );
+    let indicators = query(
+        "indicators",
+        &format!(
+            "Comma-separated ids of indicators with data (at most {MAX_INDICATORS}; see /api/indicators) whose \
+             values to add to every feature: `{{id}}` (number) and `{{id}}_method` (`key` when the dataset is \
+             on this layer, `area_weighted` when estimated from the units of another layer). An area \
+             without a value gets neither. An unknown indicator, one without data, or a service \
+             without indicators is a 400."
+        ),
+        &json!({"type": "string"}),
+        &json!("population"),
+    );
+    let period = query(
+        "period",
+        "The period of the indicator values, as listed in the indicator's `periods`; every indicator \
+         named must have it (else a 400). Default: each indicator's latest. Only with indicators=.",
+        &json!({"type": "string"}),
+        &json!("2019"),
+    );
+    // `from` and `to` of a comparison, in the path (`in: path`) or the query (`in: query`).
+    let compared = |name: &str, place: &str, example: &str| {
+        let side = if name == "from" { "earlier (or reference)" } else { "later" };
+        json!({"name": name, "in": place, "required": true,
+               "description": format!("The {side} area layer's id, as listed by /api/layers."),
+               "schema": {"type": "string"}, "example": example})
+    };
+    let tile_xyz = json!([
+        {"name": "z", "in": "path", "required": true, "description": "Zoom level, 0–20.",
+         "schema": {"type": "integer", "minimum": 0, "maximum": 20}, "example": 12},
+        {"name": "x", "in": "path", "required": true, "description": "Column, 0 … 2^z − 1, from the west.",
+         "schema": {"type": "integer", "minimum": 0}, "example": 2190},
+        {"name": "y", "in": "path", "required": true, "description": "Row, 0 … 2^z − 1, from the north.",
+         "schema": {"type": "integer", "minimum": 0}, "example": 1282},
+    ]);
+    let tile_responses = json!({
+        "200": {"description": "The tile.",
+                "content": {"application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}}}},
+        "204": {"description": "The tile has no features."},
+        "304": {"description": "Not modified (If-None-Match matched the ETag)."},
+        "400": response("BadRequest"),
+        "404": response("NotFound"),
+    });
     let geo_responses = |ok: Value| {
         json!({
             "200": ok,
@@ -139,11 +182,15 @@ pub fn document() -> Value {
             "/api/layers/{id}/features": {"get": {
                 "operationId": "getFeatures",
                 "summary": "A layer's areas as an RFC 7946 FeatureCollection (lon/lat).",
+                "description": "The foreign member `layer` gives the layer's status, licence and source. With \
+                    indicators=, every feature also carries the indicator values and their method, and the \
+                    foreign member `indicators` their definitions and provenance (datasets with publisher, \
+                    vintage, licence and status).",
                 "parameters": [
                     layer_id,
                     query("bbox", "Only areas intersecting west,south,east,north (degrees; w ≤ e, s ≤ n).",
                           &json!({"type": "string"}), &json!("12.45,55.65,12.60,55.73")),
-                    simplify, precision, properties,
+                    simplify, precision, properties, indicators, period,
                 ],
                 "responses": {
                     "200": geojson_response("The features.", "FeatureCollection"),
@@ -156,15 +203,110 @@ pub fn document() -> Value {
             }},
             "/api/layers/{id}/features/{fid}": {"get": {
                 "operationId": "getFeature",
-                "summary": "One area of a layer as a GeoJSON Feature.",
+                "summary": "One area of a layer as a GeoJSON Feature, with the foreign members `layer` and \
+                    (with indicators=) `indicators`, as for the collection.",
                 "parameters": [
                     layer_id,
                     {"name": "fid", "in": "path", "required": true,
                      "description": "The area id (the feature's top-level id).",
                      "schema": {"type": "string"}},
-                    simplify, precision, properties,
+                    simplify, precision, properties, indicators, period,
                 ],
                 "responses": geo_responses(geojson_response("The feature.", "Feature")),
+            }},
+            "/api/layers/{id}/indicators": {"get": {
+                "operationId": "getIndicatorTable",
+                "summary": "Indicator values joined onto a layer's areas: one row per area and indicator, with \
+                    how each value was obtained (method, coverage, the units it comes from and their weights).",
+                "description": "A dataset on the layer itself gives a key join (method `key`, the table's own \
+                    value). Otherwise the value is estimated from the dataset's units by the ground they share \
+                    with the area, measured in EPSG:25832 (method `area_weighted`): counts (extensive) are split \
+                    by overlap fraction and summed, rates (intensive) averaged, weighted by the indicator's \
+                    `weight` (e.g. population) or by overlap area. An area no unit overlaps has a row without a \
+                    value. The JSON answer carries each indicator's provenance (datasets with publisher, \
+                    vintage, licence and status); the CSV has the columns \
+                    area_id,area_name,indicator,period,value,method,coverage,estimated_from.",
+                "parameters": [
+                    layer_id,
+                    query("indicators", "Comma-separated ids of indicators with data; default: all of them.",
+                          &json!({"type": "string"}), &json!("population,disposable_income_mean")),
+                    query("period", "The period of every indicator named (each must have it); default: each \
+                          indicator's latest.", &json!({"type": "string"}), &json!("2019")),
+                    query("format", "json (default) or csv.",
+                          &json!({"type": "string", "enum": ["json", "csv"], "default": "json"}), &json!("csv")),
+                ],
+                "responses": {
+                    "200": {"description": "The table.",
+                            "content": {"application/json": {"schema": schema("IndicatorTable")},
+                                        "text/csv": {"schema": {"type": "string"}}}},
+                    "400": json_response("A bad parameter (bad_parameter): an unknown indicator, one without \
+                        data, a period an indicator does not have, an unknown format, or a service without \
+                        indicators.", "Error"),
+                    "404": response("NotFound"),
+                    "422": response("NotAreaLayer"),
+                    "500": response("Internal"),
+                    "503": response("Timeout"),
+                },
+            }},
+            "/api/areas/{layer}/{fid}": {"get": {
+                "operationId": "getArea",
+                "summary": "Everything about one area: the area, its layer's summary with status and \
+                    provenance, every indicator of the catalogue (values per period with method, sources and \
+                    weights, or has_data=false and why), and its membership in every other designation layer.",
+                "description": "Membership is measured, not looked up by name: the area is overlaid with each \
+                    designation layer in EPSG:25832, and every designated area it overlaps by at least 1 m² is \
+                    listed with overlap_m2, share_of_area and share_of_designated_area. A line layer's feature \
+                    has no designations. `indicators` is null when the service has no indicators.",
+                "parameters": [
+                    {"name": "layer", "in": "path", "required": true,
+                     "description": "A layer id, as listed by /api/layers.",
+                     "schema": {"type": "string"}, "example": "roder-2023"},
+                    {"name": "fid", "in": "path", "required": true,
+                     "description": "The area id (the feature's top-level id).",
+                     "schema": {"type": "string"}},
+                ],
+                "responses": geo_responses(json_response("The area.", "AreaReport")),
+            }},
+            "/api/indicators": {"get": {
+                "operationId": "listIndicators",
+                "summary": "The indicator catalogue: the policies whose criteria are measured, the datasets \
+                    with their provenance (publisher, vintage, licence, status, geography), the indicators \
+                    with has_data and their periods (or why there is no data offline), and figures quoted \
+                    from the policy documents.",
+                "responses": {"200": json_response("The catalogue.", "IndicatorCatalogue"),
+                              "400": json_response("An unknown parameter, or the service has no indicators \
+                                  (its data folder has no indicators/catalogue.toml) (bad_parameter).", "Error")},
+            }},
+            "/api/compare": {"get": {
+                "operationId": "compare",
+                "summary": "The diff between two area layers (e.g. the 2011 and 2017 designations): what was \
+                    kept, removed and added, in m² (EPSG:25832), per pair of overlapping areas and per area, \
+                    with both layers' provenance and the weaker of their statuses.",
+                "description": "Areas are matched by overlap, not by name; overlaps below max(1 m², 0.1 % of the \
+                    smaller area) are marked as slivers. json: the full report (geometry left out); geojson: one \
+                    feature per piece with change = kept | added | removed and the report's header in the \
+                    foreign member `comparison`; csv: one row per pair (kept) and per removed or added part, \
+                    each naming both layers and their statuses. Strong ETag from the data version, the layers \
+                    and the format; If-None-Match gives 304.",
+                "parameters": [
+                    compared("from", "query", "udsatte-byomraader-2011"),
+                    compared("to", "query", "udsatte-byomraader-2017"),
+                    query("format", "json (default), geojson or csv.",
+                          &json!({"type": "string", "enum": ["json", "geojson", "csv"], "default": "json"}),
+                          &json!("geojson")),
+                ],
+                "responses": {
+                    "200": {"description": "The comparison.",
+                            "content": {"application/json": {"schema": schema("Comparison")},
+                                        "application/geo+json": {"schema": schema("ChangeCollection")},
+                                        "text/csv": {"schema": {"type": "string"}}}},
+                    "304": {"description": "Not modified (If-None-Match matched the ETag)."},
+                    "400": json_response("from or to missing, an unknown format or parameter (bad_parameter).", "Error"),
+                    "404": response("NotFound"),
+                    "422": response("NotAreaLayer"),
+                    "500": response("Internal"),
+                    "503": response("Timeout"),
+                },
             }},
             "/api/lookup": {"get": {
                 "operationId": "lookup",
@@ -205,7 +347,10 @@ pub fn document() -> Value {
                 "operationId": "tilejson",
                 "summary": "TileJSON 3.0.0 of one layer or several (comma-separated): tile URL, zoom levels, \
                     bounds, centre, vector layers with field types, and attribution with source, licence and status.",
-                "parameters": [layer_set.clone()],
+                "description": "With indicators= (and period=), the tile URL asks for the same indicators, every \
+                    vector layer lists `{id}` (Number) and `{id}_method` (String), and the attribution names \
+                    the indicators' datasets with publisher, vintage, licence and status.",
+                "parameters": [layer_set, indicators, period],
                 "responses": {"200": {"description": "The TileJSON document.",
                                       "content": {"application/json": {"schema": {"type": "object"}}}},
                               "400": response("BadRequest"),
@@ -219,23 +364,42 @@ pub fn document() -> Value {
                     stable across zoom levels and restarts.",
                 "description": "Extent 4096 and buffer 64 unless configured. gzip or brotli by Accept-Encoding \
                     (Vary: accept-encoding). Strong ETag from data version, layers, tile and encoding; \
-                    If-None-Match gives 304. A tile without features is 204 with the same caching headers.",
-                "parameters": [
-                    layer_set,
-                    {"name": "z", "in": "path", "required": true, "description": "Zoom level, 0–20.",
-                     "schema": {"type": "integer", "minimum": 0, "maximum": 20}, "example": 12},
-                    {"name": "x", "in": "path", "required": true, "description": "Column, 0 … 2^z − 1, from the west.",
-                     "schema": {"type": "integer", "minimum": 0}, "example": 2190},
-                    {"name": "y", "in": "path", "required": true, "description": "Row, 0 … 2^z − 1, from the north.",
-                     "schema": {"type": "integer", "minimum": 0}, "example": 1282},
-                ],
+                    If-None-Match gives 304. A tile without features is 204 with the same caching headers. \
+                    With indicators= (and period=), features and labels also carry `{id}` (number) and \
+                    `{id}_method` (key | area_weighted) for every indicator with a value on the area.",
+                "parameters": [layer_set, tile_xyz[0], tile_xyz[1], tile_xyz[2], indicators, period],
+                "responses": tile_responses,
+            }},
+            "/tiles/compare/{from}/{to}.json": {"get": {
+                "operationId": "compareTilejson",
+                "summary": "TileJSON 3.0.0 of the map of a comparison: one vector layer of pieces with the fields \
+                    change, from_id, from_name, to_id, to_name, from_layer, from_status, to_layer, to_status, and \
+                    its status (the weaker of the two layers').",
+                "parameters": [compared("from", "path", "udsatte-byomraader-2011"),
+                               compared("to", "path", "udsatte-byomraader-2017")],
+                "responses": {"200": {"description": "The TileJSON document.",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}},
+                              "400": response("BadRequest"),
+                              "404": response("NotFound"),
+                              "422": response("NotAreaLayer")},
+            }},
+            "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt": {"get": {
+                "operationId": "compareTile",
+                "summary": "A Mapbox Vector Tile of the map of a comparison: every piece with change = kept | \
+                    added | removed, from_id, from_name, to_id, to_name, and both layers' ids and statuses \
+                    (from_layer, from_status, to_layer, to_status), so a legend can say when a side is \
+                    reconstructed.",
+                "description": "Caching, ETag, 304, 204 and content negotiation as for /tiles/{layers}/{z}/{x}/{y}.mvt.",
+                "parameters": [compared("from", "path", "udsatte-byomraader-2011"),
+                               compared("to", "path", "udsatte-byomraader-2017"),
+                               tile_xyz[0], tile_xyz[1], tile_xyz[2]],
                 "responses": {
-                    "200": {"description": "The tile.",
-                            "content": {"application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}}}},
-                    "204": {"description": "The tile has no features."},
-                    "304": {"description": "Not modified (If-None-Match matched the ETag)."},
+                    "200": tile_responses["200"],
+                    "204": tile_responses["204"],
+                    "304": tile_responses["304"],
                     "400": response("BadRequest"),
                     "404": response("NotFound"),
+                    "422": response("NotAreaLayer"),
                 },
             }},
         },

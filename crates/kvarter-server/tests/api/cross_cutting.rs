@@ -5,7 +5,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use kvarter_server::{ROUTES, ServerConfig};
 
-use crate::support::{assert_refused, get, send_to, state, state_with};
+use crate::squares;
+use crate::support::{assert_refused, get, get_from, send_to, state, state_with};
 
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404() {
@@ -163,14 +164,26 @@ async fn the_openapi_document_describes_every_route_and_nothing_else() {
 
 #[tokio::test]
 async fn every_route_in_the_list_is_really_served() {
+    // The squares have indicators, so every route can answer.
+    let point = squares::lon_lat(500.0, 500.0);
     for route in ROUTES {
         let uri = route
-            .replace("{id}", "bydele-test")
-            .replace("{fid}", "brh")
-            .replace("{layers}", "bydele-test")
+            .replace("{id}", squares::UNITS_A)
+            .replace("{layer}", squares::UNITS_A)
+            .replace("{fid}", "vest")
+            .replace("{layers}", squares::UNITS_A)
+            .replace("{from}", squares::D2011)
+            .replace("{to}", squares::D2017)
             .replace("{z}/{x}/{y}", "0/0/0")
-            .replace("/api/lookup", "/api/lookup?lon=12.46&lat=55.715");
-        let answer = get(&uri).await;
+            .replace(
+                "/api/compare",
+                &format!("/api/compare?from={}&to={}", squares::D2011, squares::D2017),
+            )
+            .replace(
+                "/api/lookup",
+                &format!("/api/lookup?lon={}&lat={}", point.x, point.y),
+            );
+        let answer = get_from(squares::state(), &uri).await;
         assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text());
     }
 }
@@ -263,5 +276,62 @@ async fn odd_requests_never_cause_a_server_error_or_a_plain_text_answer() {
                 "{uri}: {body}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn odd_requests_to_the_indicator_area_and_comparison_routes_never_cause_a_server_error() {
+    for uri in [
+        "/api/indicators?%FF=1",
+        "/api/layers/enheder-a/indicators?indicators=,,,",
+        "/api/layers/enheder-a/indicators?indicators=%FF",
+        "/api/layers/enheder-a/indicators?indicators=population&period=%FF",
+        "/api/layers/enheder-a/indicators?indicators=population&indicators=population",
+        "/api/layers/gader/indicators",
+        "/api/layers/enheder-a/features?indicators=population&period=",
+        "/api/layers/enheder-a/features?indicators=a,b,c,d,e,f,g,h,i,j",
+        "/api/layers/gader/features?indicators=population",
+        "/api/areas/%FF/%FE",
+        "/api/areas/enheder-a/%FF%FE",
+        "/api/areas/gader/gade",
+        "/api/compare?from=%FF&to=%FE",
+        "/api/compare?from=enheder-a&to=enheder-a&format=",
+        "/api/compare?from=gader&to=gader",
+        "/tiles/compare/omraader-2011/omraader-2017/99/0/0.mvt",
+        "/tiles/compare/omraader-2011/omraader-2017/0/0/0.png",
+        "/tiles/compare/omraader-2011/omraader-2017",
+        "/tiles/gader/0/0/0.mvt?indicators=population",
+    ] {
+        let answer = get_from(squares::state(), uri).await;
+        assert!(!answer.status.is_server_error(), "{uri}: {}", answer.status);
+        if answer.status.is_success() {
+            continue;
+        }
+        assert_eq!(answer.content_type(), "application/json", "{uri}");
+        let body = answer.json();
+        assert!(
+            body["error"].is_string() && body["detail"].is_string(),
+            "{uri}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_tile_path_that_is_not_utf8_is_a_json_400_not_axums_plain_text() {
+    for uri in [
+        "/tiles/%FF/0/0/0.mvt",
+        "/tiles/%FF.json",
+        "/tiles/compare/%FF/omraader-2017/0/0/0.mvt",
+        "/tiles/compare/omraader-2011/%FE.json",
+    ] {
+        let answer = get_from(squares::state(), uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(
+            answer.content_type(),
+            "application/json",
+            "{uri}: {}",
+            answer.text()
+        );
+        assert_eq!(answer.json()["error"], "bad_parameter", "{uri}");
     }
 }

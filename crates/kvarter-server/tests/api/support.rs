@@ -315,12 +315,22 @@ pub async fn send_to(state: Arc<AppState>, request: Request<Body>) -> Answer {
 
 /// `GET uri` on the default state.
 pub async fn get(uri: &str) -> Answer {
-    send_to(state(), Request::get(uri).body(Body::empty()).unwrap()).await
+    get_from(state(), uri).await
+}
+
+/// `GET uri` on `state`.
+pub async fn get_from(state: Arc<AppState>, uri: &str) -> Answer {
+    send_to(state, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
 /// `GET uri` on the default state, expecting `status` and a JSON body.
 pub async fn get_json(uri: &str, status: StatusCode) -> Value {
-    let answer = get(uri).await;
+    get_json_from(state(), uri, status).await
+}
+
+/// `GET uri` on `state`, expecting `status` and a JSON body.
+pub async fn get_json_from(state: Arc<AppState>, uri: &str, status: StatusCode) -> Value {
+    let answer = get_from(state, uri).await;
     assert_eq!(
         answer.status,
         status,
@@ -333,7 +343,19 @@ pub async fn get_json(uri: &str, status: StatusCode) -> Value {
 /// Asserts that `uri` is refused with `status`, the JSON error `code` and a detail containing
 /// every one of `named`.
 pub async fn assert_refused(uri: &str, status: StatusCode, code: &str, named: &[&str]) {
-    let body = get_json(uri, status).await;
+    assert_refused_by(state(), uri, status, code, named).await;
+}
+
+/// Asserts that `state` refuses `uri` with `status`, the JSON error `code` and a detail
+/// containing every one of `named`.
+pub async fn assert_refused_by(
+    state: Arc<AppState>,
+    uri: &str,
+    status: StatusCode,
+    code: &str,
+    named: &[&str],
+) {
+    let body = get_json_from(state, uri, status).await;
     assert_eq!(body["error"], code, "{uri}: {body}");
     let detail = body["detail"]
         .as_str()
@@ -360,4 +382,15 @@ pub fn coordinates(geometry: &Value) -> Vec<f64> {
     let mut out = Vec::new();
     walk(&geometry["coordinates"], &mut out);
     out
+}
+
+/// Asserts that `actual` is a number within `tolerance` of `expected`; `what` names it.
+pub fn assert_near(actual: &Value, expected: f64, tolerance: f64, what: &str) {
+    let number = actual
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: {actual} is not a number"));
+    assert!(
+        (number - expected).abs() <= tolerance,
+        "{what}: {number} is not {expected} ± {tolerance}"
+    );
 }
