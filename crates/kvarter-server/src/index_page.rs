@@ -47,6 +47,7 @@ pub fn render(state: &AppState) -> String {
     for layer in state.index.layers() {
         row(&mut html, layer);
     }
+    comparison(&mut html, state);
     let (lon, lat) = example_point(state);
     let _ = write!(
         html,
@@ -94,7 +95,8 @@ fn row(html: &mut String, layer: &Layer) {
         "<tr id=\"{id}\"><td>{da}{period}</td><td>{en}</td><td>{kind}</td><td>{status}</td>\
          <td>{publisher}<br><small>{origin}</small></td><td>{vintage}</td><td>{licence}</td>\
          <td class=\"n\">{count}</td>\
-         <td><a href=\"/api/layers/{id}\">metadata</a><br><a href=\"/api/layers/{id}/features\">GeoJSON</a></td></tr>",
+         <td><a href=\"/api/layers/{id}\">metadata</a><br><a href=\"/api/layers/{id}/features\">GeoJSON</a>\
+         <br><a href=\"/api/layers/{id}/indicators?format=csv\">indikatorer / indicators (CSV)</a></td></tr>",
         da = escape(&meta.title.da),
         en = escape(&meta.title.en),
         kind = kind_words(meta.kind),
@@ -103,6 +105,48 @@ fn row(html: &mut String, layer: &Layer) {
         vintage = escape(&meta.source.vintage),
         licence = escape(&meta.licence),
         count = layer.areas.len(),
+    );
+}
+
+/// Links to the comparison planners ask for: the first municipal designation (2011) against
+/// the latest (on the default data the 2017 layer, which is the one in force on 1 January 2025;
+/// an imported 2025–2035 layer takes its place), each named with its status.
+fn comparison(html: &mut String, state: &AppState) {
+    let mut designations: Vec<&Layer> = state
+        .index
+        .layers()
+        .iter()
+        .filter(|l| l.meta.kind == LayerKind::MunicipalDesignation && l.meta.valid_from.is_some())
+        .collect();
+    designations.sort_by_key(|l| l.meta.valid_from);
+    let (Some(first), Some(last)) = (designations.first(), designations.last()) else {
+        return;
+    };
+    if std::ptr::eq(*first, *last) {
+        return;
+    }
+    let new_year: kvarter_core::Date = "2025-01-01".parse().unwrap_or_else(|_| unreachable!());
+    let wording = if last.meta.in_force_on(new_year) {
+        "udpegningen i kraft 1. januar 2025 / the designation in force on 1 January 2025"
+    } else {
+        "den seneste udpegning / the latest designation"
+    };
+    let (from, to) = (escape(first.meta.id.as_str()), escape(last.meta.id.as_str()));
+    let query = format!("from={from}&amp;to={to}");
+    let _ = writeln!(
+        html,
+        "<h2>Sammenligning / comparison</h2>\n<p>{} <span class=\"badge {}\">{}</span> → {wording}: \
+         {} <span class=\"badge {}\">{}</span>. \
+         <a href=\"/api/compare?{query}\">JSON</a> · <a href=\"/api/compare?{query}&amp;format=csv\">CSV</a> · \
+         <a href=\"/api/compare?{query}&amp;format=geojson\">GeoJSON</a> · \
+         <a href=\"/tiles/compare/{from}/{to}.json\">TileJSON</a> · \
+         <a href=\"/api/indicators\">indikatorer / indicators</a></p>",
+        escape(&first.meta.title.da),
+        first.meta.status.as_str(),
+        status_words(first.meta.status),
+        escape(&last.meta.title.da),
+        last.meta.status.as_str(),
+        status_words(last.meta.status),
     );
 }
 

@@ -147,7 +147,9 @@ pub fn document() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Boundaries of Copenhagen's udsatte byområder (vulnerable urban areas) — \
                 versioned designation layers, each marked official or reconstructed — and \
-                administrative units, as GeoJSON and point lookups. Every error is JSON \
+                administrative units, as GeoJSON, vector tiles and point lookups; the indicators \
+                behind the designations joined onto every area layer (each value with its method and \
+                sources); and the diff between two layers. Every error is JSON \
                 {\"error\": code, \"detail\": sentence}. Empty parameters count as absent; \
                 unknown or repeated parameters are a 400.",
             "license": {"name": "MIT OR Apache-2.0 (software); each layer states its data licence"},
