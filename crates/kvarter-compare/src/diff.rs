@@ -593,7 +593,10 @@ mod tests {
     #[test]
     fn names_listing_the_same_places_in_another_order_are_no_rename() {
         assert!(same_places("Husum/Tingbjerg", "Tingbjerg/Husum"));
-        assert!(same_places("Indre og ydre Nørrebro", "ydre Nørrebro / Indre"));
+        assert!(same_places(
+            "Indre og ydre Nørrebro",
+            "ydre Nørrebro / Indre"
+        ));
         assert!(!same_places("Amager/Sundby", "Urbanplanen mv."));
         assert!(!same_places("Husum", "Husum/Tingbjerg"));
     }

@@ -63,7 +63,7 @@ fn describe(state: &AppState, layer_id: &str, fid: &str) -> Result<Response, Api
             "geometry": format!("/api/layers/{}/features/{}", layer.meta.id, area.id),
         },
         "indicators": indicators(state, position, area_ix),
-        "designations": designations(state, layer, area_ix)?,
+        "designations": designations(state, layer, area_ix),
     });
     Ok(axum::Json(body).into_response())
 }
@@ -72,8 +72,14 @@ fn describe(state: &AppState, layer_id: &str, fid: &str) -> Result<Response, Api
 /// latest first in `latest`) and their provenance; without, why not.
 fn indicators(state: &AppState, layer: usize, area: usize) -> Json {
     let Some(joins) = state.indicators.as_ref() else {
-        return Json::Null;
+        return Json::Array(Vec::new());
     };
+    if let Some(lines) = state.index.layers().get(layer)
+        && state.projected(lines, "indicators").is_err()
+    {
+        // A street layer: indicators are joined onto areas only.
+        return Json::Array(Vec::new());
+    }
     let catalogue = joins.indicators().catalogue();
     let values = joins.area_values(layer, area);
     let items: Vec<Json> = catalogue
@@ -141,15 +147,15 @@ fn indicators(state: &AppState, layer: usize, area: usize) -> Json {
 
 /// For every designation layer other than the area's own: the designated areas the area
 /// overlaps by at least [`MIN_OVERLAP_M2`], with the overlap in m² and as shares of both.
-fn designations(state: &AppState, layer: &Layer, area_ix: usize) -> Result<Json, ApiError> {
+fn designations(state: &AppState, layer: &Layer, area_ix: usize) -> Json {
     let Ok(projected) = state.projected(layer, "membership") else {
         // A street has no area to be inside anything.
-        return Ok(Json::Array(Vec::new()));
+        return Json::Array(Vec::new());
     };
     let shape = projected.shape(area_ix);
     let own_m2 = shape.unsigned_area();
     let Some(rect) = shape.bounding_rect() else {
-        return Ok(Json::Array(Vec::new()));
+        return Json::Array(Vec::new());
     };
     let mut out = Vec::new();
     for other in state.index.layers() {
@@ -191,7 +197,7 @@ fn designations(state: &AppState, layer: &Layer, area_ix: usize) -> Result<Json,
             "areas": members,
         }));
     }
-    Ok(Json::Array(out))
+    Json::Array(out)
 }
 
 fn share(part: f64, whole: f64) -> f64 {

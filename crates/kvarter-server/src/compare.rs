@@ -8,6 +8,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -233,6 +234,11 @@ pub async fn compare(
         })
     });
     let (from, to) = (from?, to?);
+    // Unknown layers and street layers are refused before any cached answer is considered.
+    for id in [&from, &to] {
+        let layer = state.layer(id)?;
+        state.projected(layer, "a comparison")?;
+    }
     let tag = etag(&state, &format!("compare-{from}-{to}-{}", format.token()));
     let cache_control = state.tiles.cache_control().clone();
     if crate::tiles::none_match(&headers, &tag) {
@@ -263,18 +269,25 @@ pub async fn compare(
         .into_response())
 }
 
+/// The parts of a change-map tile path: from, to, z, x and `y.mvt`.
+type ComparePath = (String, String, String, String, String);
+
 /// `GET /tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt`.
 pub async fn tile(
     State(state): State<Arc<AppState>>,
-    Path((from, to, z, x, y)): Path<(String, String, String, String, String)>,
+    path: Result<Path<ComparePath>, PathRejection>,
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path((from, to, z, x, y)) =
+        path.map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))?;
     Params::new(query, &[])?;
     let tile = crate::tiles::parse_tile(&z, &x, &y)?;
-    // Check the layers before anything is cached under their names.
+    // Check the layers before anything is cached under their names: unknown → 404, streets →
+    // 422.
     for id in [&from, &to] {
-        state.layer(id)?;
+        let layer = state.layer(id)?;
+        state.projected(layer, "a comparison")?;
     }
     let tileset = format!("compare/{from}/{to}");
     crate::tiles::answer(state, tileset, tile, &headers, move |state| {
@@ -299,10 +312,12 @@ pub async fn tile(
 /// `GET /tiles/compare/{from}/{to}.json`: TileJSON of the comparison's map.
 pub async fn tilejson(
     State(state): State<Arc<AppState>>,
-    Path((from, tileset)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path((from, tileset)) =
+        path.map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))?;
     Params::new(query, &[])?;
     let Some(to) = tileset.strip_suffix(".json") else {
         return Err(ApiError::NoRoute {

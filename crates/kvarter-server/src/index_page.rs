@@ -131,7 +131,10 @@ fn comparison(html: &mut String, state: &AppState) {
     } else {
         "den seneste udpegning / the latest designation"
     };
-    let (from, to) = (escape(first.meta.id.as_str()), escape(last.meta.id.as_str()));
+    let (from, to) = (
+        escape(first.meta.id.as_str()),
+        escape(last.meta.id.as_str()),
+    );
     let query = format!("from={from}&amp;to={to}");
     let _ = writeln!(
         html,

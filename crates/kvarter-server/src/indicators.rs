@@ -28,14 +28,39 @@ pub const MAX_INDICATORS: usize = 8;
 /// The suffix of the attribute saying how a value was obtained (`population_method`).
 pub const METHOD_SUFFIX: &str = "_method";
 
+/// What the indicator routes say when the data has no indicator catalogue.
+const NO_INDICATORS: &str =
+    "this service's data has no indicators (its data folder has no indicators/catalogue.toml)";
+
+/// A layer's indicator table when the data has no indicators: no rows, and a note saying why.
+fn empty_table(state: &AppState, position: usize, csv: bool) -> Response {
+    if csv {
+        return (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            )],
+            "area_id,area_name,indicator,period,value,method,coverage,estimated_from\n",
+        )
+            .into_response();
+    }
+    let layer = &state.index.layers()[position];
+    axum::Json(json!({
+        "layer": state.reference(layer),
+        "data_version": state.data_version(),
+        "indicators": [],
+        "rows": [],
+        "note": NO_INDICATORS,
+    }))
+    .into_response()
+}
+
 /// The joins, or a 400 saying this data has no indicators.
 fn joins<'a>(state: &'a AppState, parameter: &str) -> Result<&'a Joins, ApiError> {
-    state.indicators.as_ref().ok_or_else(|| {
-        ApiError::bad_parameter(
-            parameter,
-            "this service's data has no indicators (its data folder has no indicators/catalogue.toml)",
-        )
-    })
+    state
+        .indicators
+        .as_ref()
+        .ok_or_else(|| ApiError::bad_parameter(parameter, NO_INDICATORS))
 }
 
 /// A join failure as an API error naming the parameter at fault.
@@ -300,7 +325,14 @@ pub async fn catalogue(
     query: RawQuery,
 ) -> Result<Response, ApiError> {
     Params::new(query, &[])?;
-    let joins = joins(&state, "indicators")?;
+    let Some(joins) = state.indicators.as_ref() else {
+        return Ok(axum::Json(json!({
+            "data_version": state.data_version(),
+            "policies": [], "datasets": [], "indicators": [], "facts": [],
+            "note": NO_INDICATORS,
+        }))
+        .into_response());
+    };
     let values = joins.indicators();
     let catalogue = values.catalogue();
     let indicators: Vec<Json> = catalogue
@@ -367,8 +399,15 @@ fn build_table(
     csv: bool,
 ) -> Result<Response, ApiError> {
     let position = state.layer_position(id)?;
-    let joins = joins(state, "indicators")?;
     let names: Vec<&str> = params.list("indicators").unwrap_or_default();
+    let joins = if names.is_empty() && !params.has("period") {
+        match state.indicators.as_ref() {
+            Some(joins) => joins,
+            None => return Ok(empty_table(state, position, csv)),
+        }
+    } else {
+        joins(state, "indicators")?
+    };
     let table = joins
         .table(position, &names, params.get("period"))
         .map_err(join_error)?;

@@ -52,7 +52,7 @@ fn query(name: &str, description: &str, schema: &Value, example: &Value) -> Valu
 /// The whole `OpenAPI` document.
 #[expect(
     clippy::too_many_lines,
-    reason = "one literal document reads better than one split into pieces"
+    reason = "literal documents read better than ones split into pieces; json!'s recursion limit alone splits it"
 )]
 pub fn document() -> Value {
     let layer_id = json!({
@@ -108,7 +108,11 @@ pub fn document() -> Value {
     );
     // `from` and `to` of a comparison, in the path (`in: path`) or the query (`in: query`).
     let compared = |name: &str, place: &str, example: &str| {
-        let side = if name == "from" { "earlier (or reference)" } else { "later" };
+        let side = if name == "from" {
+            "earlier (or reference)"
+        } else {
+            "later"
+        };
         json!({"name": name, "in": place, "required": true,
                "description": format!("The {side} area layer's id, as listed by /api/layers."),
                "schema": {"type": "string"}, "example": example})
@@ -140,7 +144,138 @@ pub fn document() -> Value {
         })
     };
 
-    json!({
+    // json! recurses once per member, so the document is built in parts and joined.
+    let indicator_paths = json!({
+        "/api/layers/{id}/indicators": {"get": {
+            "operationId": "getIndicatorTable",
+            "summary": "Indicator values joined onto a layer's areas: one row per area and indicator, with \
+                how each value was obtained (method, coverage, the units it comes from and their weights).",
+            "description": "A dataset on the layer itself gives a key join (method `key`, the table's own \
+                value). Otherwise the value is estimated from the dataset's units by the ground they share \
+                with the area, measured in EPSG:25832 (method `area_weighted`): counts (extensive) are split \
+                by overlap fraction and summed, rates (intensive) averaged, weighted by the indicator's \
+                `weight` (e.g. population) or by overlap area. An area no unit overlaps has a row without a \
+                value. The JSON answer carries each indicator's provenance (datasets with publisher, \
+                vintage, licence and status); the CSV has the columns \
+                area_id,area_name,indicator,period,value,method,coverage,estimated_from.",
+            "parameters": [
+                layer_id,
+                query("indicators", "Comma-separated ids of indicators with data; default: all of them.",
+                      &json!({"type": "string"}), &json!("population,disposable_income_mean")),
+                query("period", "The period of every indicator named (each must have it); default: each \
+                      indicator's latest.", &json!({"type": "string"}), &json!("2019")),
+                query("format", "json (default) or csv.",
+                      &json!({"type": "string", "enum": ["json", "csv"], "default": "json"}), &json!("csv")),
+            ],
+            "responses": {
+                "200": {"description": "The table.",
+                        "content": {"application/json": {"schema": schema("IndicatorTable")},
+                                    "text/csv": {"schema": {"type": "string"}}}},
+                "400": json_response("A bad parameter (bad_parameter): an unknown indicator, one without \
+                    data, a period an indicator does not have, an unknown format, or a service without \
+                    indicators.", "Error"),
+                "404": response("NotFound"),
+                "422": response("NotAreaLayer"),
+                "500": response("Internal"),
+                "503": response("Timeout"),
+            },
+        }},
+        "/api/areas/{layer}/{fid}": {"get": {
+            "operationId": "getArea",
+            "summary": "Everything about one area: the area, its layer's summary with status and \
+                provenance, every indicator of the catalogue (values per period with method, sources and \
+                weights, or has_data=false and why), and its membership in every other designation layer.",
+            "description": "Membership is measured, not looked up by name: the area is overlaid with each \
+                designation layer in EPSG:25832, and every designated area it overlaps by at least 1 m² is \
+                listed with overlap_m2, share_of_area and share_of_designated_area. A line layer's feature \
+                has no designations. `indicators` is null when the service has no indicators.",
+            "parameters": [
+                {"name": "layer", "in": "path", "required": true,
+                 "description": "A layer id, as listed by /api/layers.",
+                 "schema": {"type": "string"}, "example": "roder-2023"},
+                {"name": "fid", "in": "path", "required": true,
+                 "description": "The area id (the feature's top-level id).",
+                 "schema": {"type": "string"}},
+            ],
+            "responses": geo_responses(json_response("The area.", "AreaReport")),
+        }},
+        "/api/indicators": {"get": {
+            "operationId": "listIndicators",
+            "summary": "The indicator catalogue: the policies whose criteria are measured, the datasets \
+                with their provenance (publisher, vintage, licence, status, geography), the indicators \
+                with has_data and their periods (or why there is no data offline), and figures quoted \
+                from the policy documents.",
+            "responses": {"200": json_response("The catalogue.", "IndicatorCatalogue"),
+                          "400": json_response("An unknown parameter, or the service has no indicators \
+                              (its data folder has no indicators/catalogue.toml) (bad_parameter).", "Error")},
+        }},
+        "/api/compare": {"get": {
+            "operationId": "compare",
+            "summary": "The diff between two area layers (e.g. the 2011 and 2017 designations): what was \
+                kept, removed and added, in m² (EPSG:25832), per pair of overlapping areas and per area, \
+                with both layers' provenance and the weaker of their statuses.",
+            "description": "Areas are matched by overlap, not by name; overlaps below max(1 m², 0.1 % of the \
+                smaller area) are marked as slivers. json: the full report (geometry left out); geojson: one \
+                feature per piece with change = kept | added | removed and the report's header in the \
+                foreign member `comparison`; csv: one row per pair (kept) and per removed or added part, \
+                each naming both layers and their statuses. Strong ETag from the data version, the layers \
+                and the format; If-None-Match gives 304.",
+            "parameters": [
+                compared("from", "query", "udsatte-byomraader-2011"),
+                compared("to", "query", "udsatte-byomraader-2017"),
+                query("format", "json (default), geojson or csv.",
+                      &json!({"type": "string", "enum": ["json", "geojson", "csv"], "default": "json"}),
+                      &json!("geojson")),
+            ],
+            "responses": {
+                "200": {"description": "The comparison.",
+                        "content": {"application/json": {"schema": schema("Comparison")},
+                                    "application/geo+json": {"schema": schema("ChangeCollection")},
+                                    "text/csv": {"schema": {"type": "string"}}}},
+                "304": {"description": "Not modified (If-None-Match matched the ETag)."},
+                "400": json_response("from or to missing, an unknown format or parameter (bad_parameter).", "Error"),
+                "404": response("NotFound"),
+                "422": response("NotAreaLayer"),
+                "500": response("Internal"),
+                "503": response("Timeout"),
+            },
+        }},
+    });
+    let compare_tile_paths = json!({
+        "/tiles/compare/{from}/{to}.json": {"get": {
+            "operationId": "compareTilejson",
+            "summary": "TileJSON 3.0.0 of the map of a comparison: one vector layer of pieces with the fields \
+                change, from_id, from_name, to_id, to_name, from_layer, from_status, to_layer, to_status, and \
+                its status (the weaker of the two layers').",
+            "parameters": [compared("from", "path", "udsatte-byomraader-2011"),
+                           compared("to", "path", "udsatte-byomraader-2017")],
+            "responses": {"200": {"description": "The TileJSON document.",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "400": response("BadRequest"),
+                          "404": response("NotFound"),
+                          "422": response("NotAreaLayer")},
+        }},
+        "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt": {"get": {
+            "operationId": "compareTile",
+            "summary": "A Mapbox Vector Tile of the map of a comparison: every piece with change = kept | \
+                added | removed, from_id, from_name, to_id, to_name, and both layers' ids and statuses \
+                (from_layer, from_status, to_layer, to_status), so a legend can say when a side is \
+                reconstructed.",
+            "description": "Caching, ETag, 304, 204 and content negotiation as for /tiles/{layers}/{z}/{x}/{y}.mvt.",
+            "parameters": [compared("from", "path", "udsatte-byomraader-2011"),
+                           compared("to", "path", "udsatte-byomraader-2017"),
+                           tile_xyz[0], tile_xyz[1], tile_xyz[2]],
+            "responses": {
+                "200": tile_responses["200"],
+                "204": tile_responses["204"],
+                "304": tile_responses["304"],
+                "400": response("BadRequest"),
+                "404": response("NotFound"),
+                "422": response("NotAreaLayer"),
+            },
+        }},
+    });
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Kvarter",
@@ -216,100 +351,6 @@ pub fn document() -> Value {
                 ],
                 "responses": geo_responses(geojson_response("The feature.", "Feature")),
             }},
-            "/api/layers/{id}/indicators": {"get": {
-                "operationId": "getIndicatorTable",
-                "summary": "Indicator values joined onto a layer's areas: one row per area and indicator, with \
-                    how each value was obtained (method, coverage, the units it comes from and their weights).",
-                "description": "A dataset on the layer itself gives a key join (method `key`, the table's own \
-                    value). Otherwise the value is estimated from the dataset's units by the ground they share \
-                    with the area, measured in EPSG:25832 (method `area_weighted`): counts (extensive) are split \
-                    by overlap fraction and summed, rates (intensive) averaged, weighted by the indicator's \
-                    `weight` (e.g. population) or by overlap area. An area no unit overlaps has a row without a \
-                    value. The JSON answer carries each indicator's provenance (datasets with publisher, \
-                    vintage, licence and status); the CSV has the columns \
-                    area_id,area_name,indicator,period,value,method,coverage,estimated_from.",
-                "parameters": [
-                    layer_id,
-                    query("indicators", "Comma-separated ids of indicators with data; default: all of them.",
-                          &json!({"type": "string"}), &json!("population,disposable_income_mean")),
-                    query("period", "The period of every indicator named (each must have it); default: each \
-                          indicator's latest.", &json!({"type": "string"}), &json!("2019")),
-                    query("format", "json (default) or csv.",
-                          &json!({"type": "string", "enum": ["json", "csv"], "default": "json"}), &json!("csv")),
-                ],
-                "responses": {
-                    "200": {"description": "The table.",
-                            "content": {"application/json": {"schema": schema("IndicatorTable")},
-                                        "text/csv": {"schema": {"type": "string"}}}},
-                    "400": json_response("A bad parameter (bad_parameter): an unknown indicator, one without \
-                        data, a period an indicator does not have, an unknown format, or a service without \
-                        indicators.", "Error"),
-                    "404": response("NotFound"),
-                    "422": response("NotAreaLayer"),
-                    "500": response("Internal"),
-                    "503": response("Timeout"),
-                },
-            }},
-            "/api/areas/{layer}/{fid}": {"get": {
-                "operationId": "getArea",
-                "summary": "Everything about one area: the area, its layer's summary with status and \
-                    provenance, every indicator of the catalogue (values per period with method, sources and \
-                    weights, or has_data=false and why), and its membership in every other designation layer.",
-                "description": "Membership is measured, not looked up by name: the area is overlaid with each \
-                    designation layer in EPSG:25832, and every designated area it overlaps by at least 1 m² is \
-                    listed with overlap_m2, share_of_area and share_of_designated_area. A line layer's feature \
-                    has no designations. `indicators` is null when the service has no indicators.",
-                "parameters": [
-                    {"name": "layer", "in": "path", "required": true,
-                     "description": "A layer id, as listed by /api/layers.",
-                     "schema": {"type": "string"}, "example": "roder-2023"},
-                    {"name": "fid", "in": "path", "required": true,
-                     "description": "The area id (the feature's top-level id).",
-                     "schema": {"type": "string"}},
-                ],
-                "responses": geo_responses(json_response("The area.", "AreaReport")),
-            }},
-            "/api/indicators": {"get": {
-                "operationId": "listIndicators",
-                "summary": "The indicator catalogue: the policies whose criteria are measured, the datasets \
-                    with their provenance (publisher, vintage, licence, status, geography), the indicators \
-                    with has_data and their periods (or why there is no data offline), and figures quoted \
-                    from the policy documents.",
-                "responses": {"200": json_response("The catalogue.", "IndicatorCatalogue"),
-                              "400": json_response("An unknown parameter, or the service has no indicators \
-                                  (its data folder has no indicators/catalogue.toml) (bad_parameter).", "Error")},
-            }},
-            "/api/compare": {"get": {
-                "operationId": "compare",
-                "summary": "The diff between two area layers (e.g. the 2011 and 2017 designations): what was \
-                    kept, removed and added, in m² (EPSG:25832), per pair of overlapping areas and per area, \
-                    with both layers' provenance and the weaker of their statuses.",
-                "description": "Areas are matched by overlap, not by name; overlaps below max(1 m², 0.1 % of the \
-                    smaller area) are marked as slivers. json: the full report (geometry left out); geojson: one \
-                    feature per piece with change = kept | added | removed and the report's header in the \
-                    foreign member `comparison`; csv: one row per pair (kept) and per removed or added part, \
-                    each naming both layers and their statuses. Strong ETag from the data version, the layers \
-                    and the format; If-None-Match gives 304.",
-                "parameters": [
-                    compared("from", "query", "udsatte-byomraader-2011"),
-                    compared("to", "query", "udsatte-byomraader-2017"),
-                    query("format", "json (default), geojson or csv.",
-                          &json!({"type": "string", "enum": ["json", "geojson", "csv"], "default": "json"}),
-                          &json!("geojson")),
-                ],
-                "responses": {
-                    "200": {"description": "The comparison.",
-                            "content": {"application/json": {"schema": schema("Comparison")},
-                                        "application/geo+json": {"schema": schema("ChangeCollection")},
-                                        "text/csv": {"schema": {"type": "string"}}}},
-                    "304": {"description": "Not modified (If-None-Match matched the ETag)."},
-                    "400": json_response("from or to missing, an unknown format or parameter (bad_parameter).", "Error"),
-                    "404": response("NotFound"),
-                    "422": response("NotAreaLayer"),
-                    "500": response("Internal"),
-                    "503": response("Timeout"),
-                },
-            }},
             "/api/lookup": {"get": {
                 "operationId": "lookup",
                 "summary": "Which designations (per year, with status) and admin units contain a point.",
@@ -372,38 +413,6 @@ pub fn document() -> Value {
                 "parameters": [layer_set, tile_xyz[0], tile_xyz[1], tile_xyz[2], indicators, period],
                 "responses": tile_responses,
             }},
-            "/tiles/compare/{from}/{to}.json": {"get": {
-                "operationId": "compareTilejson",
-                "summary": "TileJSON 3.0.0 of the map of a comparison: one vector layer of pieces with the fields \
-                    change, from_id, from_name, to_id, to_name, from_layer, from_status, to_layer, to_status, and \
-                    its status (the weaker of the two layers').",
-                "parameters": [compared("from", "path", "udsatte-byomraader-2011"),
-                               compared("to", "path", "udsatte-byomraader-2017")],
-                "responses": {"200": {"description": "The TileJSON document.",
-                                      "content": {"application/json": {"schema": {"type": "object"}}}},
-                              "400": response("BadRequest"),
-                              "404": response("NotFound"),
-                              "422": response("NotAreaLayer")},
-            }},
-            "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt": {"get": {
-                "operationId": "compareTile",
-                "summary": "A Mapbox Vector Tile of the map of a comparison: every piece with change = kept | \
-                    added | removed, from_id, from_name, to_id, to_name, and both layers' ids and statuses \
-                    (from_layer, from_status, to_layer, to_status), so a legend can say when a side is \
-                    reconstructed.",
-                "description": "Caching, ETag, 304, 204 and content negotiation as for /tiles/{layers}/{z}/{x}/{y}.mvt.",
-                "parameters": [compared("from", "path", "udsatte-byomraader-2011"),
-                               compared("to", "path", "udsatte-byomraader-2017"),
-                               tile_xyz[0], tile_xyz[1], tile_xyz[2]],
-                "responses": {
-                    "200": tile_responses["200"],
-                    "204": tile_responses["204"],
-                    "304": tile_responses["304"],
-                    "400": response("BadRequest"),
-                    "404": response("NotFound"),
-                    "422": response("NotAreaLayer"),
-                },
-            }},
         },
         "components": {
             "responses": {
@@ -413,6 +422,7 @@ pub fn document() -> Value {
                 "TooManyFeatures": json_response("More features than max_features would be returned; use bbox (too_many_features).", "Error"),
                 "Unconvertible": json_response("The coordinate could not be converted to lon/lat (unconvertible_coordinate).", "Error"),
                 "Timeout": json_response("The request took longer than the configured timeout (timeout).", "Error"),
+                "NotAreaLayer": json_response("The layer holds lines (streets), not areas; comparisons and indicator joins need area layers (not_an_area_layer).", "Error"),
                 "Internal": json_response("Internal failure; details are in the server log (internal).", "Error"),
             },
             "schemas": {
@@ -422,7 +432,8 @@ pub fn document() -> Value {
                         "error": {"type": "string", "description": "Machine-readable code.",
                                   "enum": ["bad_parameter", "unknown_layer", "unknown_feature", "not_found",
                                            "method_not_allowed", "too_many_features",
-                                           "unconvertible_coordinate", "timeout", "internal"]},
+                                           "unconvertible_coordinate", "not_an_area_layer", "timeout",
+                                           "internal"]},
                         "detail": {"type": "string", "description": "A sentence naming the parameter, value and problem."},
                     },
                 },
@@ -488,7 +499,8 @@ pub fn document() -> Value {
                 "FeatureProperties": {
                     "type": "object", "required": ["id", "layer", "status"],
                     "description": "id, name, parent, area_m2, layer, status, then the area's source properties \
-                        (a source property whose name clashes with these is written as source:<name>).",
+                        (a source property whose name clashes with these is written as source:<name>); with \
+                        indicators=, `{id}` (number) and `{id}_method` (key | area_weighted) per indicator.",
                     "properties": {
                         "id": {"type": "string"}, "name": {"type": ["string", "null"]},
                         "parent": {"type": ["string", "null"]}, "area_m2": {"type": ["number", "null"]},
@@ -508,13 +520,17 @@ pub fn document() -> Value {
                     "properties": {"type": {"const": "Feature"}, "id": {"type": "string"},
                                    "geometry": {"type": "object", "description": "RFC 7946 geometry in lon/lat."},
                                    "properties": schema("FeatureProperties"),
-                                   "layer": schema("LayerMember")},
+                                   "layer": schema("LayerMember"),
+                                   "indicators": {"type": "array", "items": schema("IndicatorProvenance"),
+                                                  "description": "Only with indicators=."}},
                 },
                 "FeatureCollection": {
                     "type": "object", "required": ["type", "features"],
                     "properties": {"type": {"const": "FeatureCollection"},
                                    "features": {"type": "array", "items": schema("Feature")},
-                                   "layer": schema("LayerMember")},
+                                   "layer": schema("LayerMember"),
+                                   "indicators": {"type": "array", "items": schema("IndicatorProvenance"),
+                                                  "description": "Only with indicators=."}},
                 },
                 "LookupArea": {
                     "type": "object", "required": ["id", "name", "parent", "area_m2", "on_boundary", "properties"],
@@ -558,6 +574,319 @@ pub fn document() -> Value {
                                      "description": "Only when base-map layers were named in layers=."},
                     },
                 },
+            },
+        },
+    });
+    for paths in [indicator_paths, compare_tile_paths] {
+        extend(&mut document["paths"], paths);
+    }
+    for schemas in [indicator_schemas(), comparison_schemas()] {
+        extend(&mut document["components"]["schemas"], schemas);
+    }
+    document
+}
+
+/// Adds the members of the object `more` to the object `object`.
+fn extend(object: &mut Value, more: Value) {
+    if let (Value::Object(object), Value::Object(more)) = (object, more) {
+        object.extend(more);
+    }
+}
+
+/// The schemas of the indicator routes and the area report: the catalogue and provenance, then
+/// the joined values.
+#[expect(
+    clippy::too_many_lines,
+    reason = "literal schemas read better than ones split into pieces"
+)]
+fn indicator_schemas() -> Value {
+    let mut schemas = json!({
+        "Title": {"type": "object", "required": ["da", "en"],
+                  "properties": {"da": {"type": "string"}, "en": {"type": "string"}}},
+        "DatasetProvenance": {
+            "type": "object", "description": "Where indicator values come from and how far to trust them.",
+            "required": ["id", "title", "publisher", "vintage", "licence", "status", "geography"],
+            "properties": {
+                "id": {"type": "string"}, "title": schema("Title"), "publisher": {"type": "string"},
+                "vintage": {"type": "string"}, "licence": {"type": "string"}, "status": schema("Status"),
+                "geography": {"type": "string", "description": "The layer whose areas the table's units are."},
+                "caveat": {"type": ["string", "null"]},
+            },
+        },
+        "Dataset": {
+            "description": "A dataset of the catalogue: its provenance, where the publisher serves it, the \
+                source files and the table built from them.",
+            "allOf": [schema("DatasetProvenance"), {
+                "type": "object", "required": ["origin", "files", "table"],
+                "properties": {"origin": {"type": "string"},
+                               "files": {"type": "array", "items": {"type": "string"}},
+                               "table": {"type": "string"}},
+            }],
+        },
+        "Measure": {"type": "string", "enum": ["extensive", "intensive"],
+                    "description": "extensive: a count, split and summed over areas; intensive: a rate or mean, averaged."},
+        "Direction": {"type": "string", "enum": ["higher_is_worse", "higher_is_better", "neutral"]},
+        "Method": {"type": "string", "enum": ["key", "area_weighted"],
+                   "description": "key: the dataset is on this layer; area_weighted: estimated from another layer's units."},
+        "Indicator": {
+            "type": "object",
+            "required": ["id", "title", "unit", "measure", "direction", "definition", "policies",
+                         "datasets", "has_data", "periods"],
+            "properties": {
+                "id": {"type": "string"}, "title": schema("Title"), "unit": schema("Title"),
+                "measure": schema("Measure"), "direction": schema("Direction"),
+                "definition": schema("Title"),
+                "policies": {"type": "array", "items": {"type": "string"},
+                             "description": "Policies using it as a criterion; empty for context."},
+                "datasets": {"type": "array", "items": {"type": "string"},
+                             "description": "The first is the one area-weighted joins use."},
+                "no_data": {"allOf": [schema("Title")], "description": "Why there is no data (only when has_data is false)."},
+                "weight": {"type": "string", "description": "Intensive only: the count that weights overlaps."},
+                "has_data": {"type": "boolean"},
+                "periods": {"type": "array", "items": {"type": "string"}, "description": "Sorted; the last is the latest."},
+            },
+        },
+        "IndicatorCatalogue": {
+            "type": "object", "required": ["data_version", "policies", "datasets", "indicators", "facts"],
+            "properties": {
+                "data_version": {"type": "string"},
+                "policies": {"type": "array", "items": {
+                    "type": "object", "required": ["id", "title", "document"],
+                    "properties": {"id": {"type": "string"}, "title": schema("Title"),
+                                   "document": {"type": "string"}, "note": {"type": "string"}}}},
+                "datasets": {"type": "array", "items": schema("Dataset")},
+                "indicators": {"type": "array", "items": schema("Indicator")},
+                "facts": {"type": "array", "items": {
+                    "type": "object", "description": "A figure published in a policy document, with the exact words it comes from.",
+                    "required": ["id", "policy", "subject", "value", "unit", "period", "quote"],
+                    "properties": {"id": {"type": "string"}, "policy": {"type": "string"},
+                                   "indicator": {"type": "string"}, "subject": schema("Title"),
+                                   "value": {"type": "number"}, "unit": schema("Title"),
+                                   "period": {"type": "string"}, "quote": {"type": "string"}}}},
+            },
+        },
+        "IndicatorProvenance": {
+            "type": "object", "description": "An indicator's definition and the provenance of its values.",
+            "required": ["id", "title", "unit", "measure", "direction", "period", "datasets"],
+            "properties": {
+                "id": {"type": "string"}, "title": schema("Title"), "unit": schema("Title"),
+                "measure": schema("Measure"), "direction": schema("Direction"),
+                "period": {"type": "string", "description": "The period asked for, or \"latest\"."},
+                "datasets": {"type": "array", "items": schema("DatasetProvenance")},
+                "note": {"type": "string"},
+            },
+        },
+    });
+    let values = json!({
+        "Contribution": {
+            "type": "object", "description": "One source unit's part in a value.",
+            "required": ["unit_id", "unit_name", "overlap_m2", "fraction_of_unit", "weight"],
+            "properties": {
+                "unit_id": {"type": "string"}, "unit_name": {"type": ["string", "null"]},
+                "overlap_m2": {"type": "number", "description": "Ground shared with the area, m² (EPSG:25832)."},
+                "fraction_of_unit": {"type": "number"},
+                "weight": {"type": "number", "description": "Its share of the value; a value's weights sum to 1."},
+            },
+        },
+        "JoinedValue": {
+            "type": "object",
+            "required": ["indicator", "period", "value", "method", "dataset", "weighting", "coverage", "contributions"],
+            "properties": {
+                "indicator": {"type": "string"}, "period": {"type": "string"}, "value": {"type": "number"},
+                "method": schema("Method"), "dataset": {"type": "string"},
+                "weighting": {"type": ["string", "null"],
+                              "description": "area, or the weight indicator's id; null for key joins."},
+                "weight_period": {"type": "string", "description": "When the weights are of another period."},
+                "coverage": {"type": "number", "description": "Share of the area covered by units with a value, 0–1."},
+                "contributions": {"type": "array", "items": schema("Contribution"),
+                                  "description": "Largest weight first."},
+            },
+        },
+        "IndicatorTable": {
+            "type": "object", "required": ["layer", "data_version", "indicators", "rows"],
+            "properties": {
+                "layer": schema("LayerReference"), "data_version": {"type": "string"},
+                "indicators": {"type": "array", "items": schema("IndicatorProvenance")},
+                "rows": {"type": "array", "description": "One per area and indicator, area by area in layer order.",
+                         "items": {
+                    "type": "object",
+                    "description": "area_id, area_name, indicator, period and value (null when the area has \
+                        none); with a value also the JoinedValue members method, dataset, weighting, \
+                        weight_period, coverage and contributions.",
+                    "required": ["area_id", "area_name", "indicator", "period", "value"],
+                    "properties": {"area_id": {"type": "string"}, "area_name": {"type": ["string", "null"]},
+                                   "indicator": {"type": "string"}, "period": {"type": "string"},
+                                   "value": {"type": ["number", "null"]}},
+                    "additionalProperties": true}},
+            },
+        },
+        "AreaIndicator": {
+            "type": "object",
+            "description": "With data: datasets, latest (the latest value with its contributions), \
+                estimated_from (\"Valby 62 %; Vesterbro 38 %\", empty for key joins) and series (every \
+                period). Without: has_data=false and no_data (why).",
+            "required": ["id", "title", "unit", "measure", "direction", "definition", "policies", "has_data"],
+            "properties": {
+                "id": {"type": "string"}, "title": schema("Title"), "unit": schema("Title"),
+                "measure": schema("Measure"), "direction": schema("Direction"),
+                "definition": schema("Title"), "policies": {"type": "array", "items": {"type": "string"}},
+                "has_data": {"type": "boolean"}, "no_data": schema("Title"),
+                "datasets": {"type": "array", "items": schema("DatasetProvenance")},
+                "latest": {"oneOf": [schema("JoinedValue"), {"type": "null"}]},
+                "estimated_from": {"type": ["string", "null"]},
+                "series": {"type": "array", "items": {
+                    "type": "object", "required": ["period", "value", "method", "coverage"],
+                    "properties": {"period": {"type": "string"}, "value": {"type": "number"},
+                                   "method": schema("Method"), "coverage": {"type": "number"}}}},
+            },
+        },
+        "Membership": {
+            "type": "object", "description": "The area's overlap with one designation layer.",
+            "required": ["layer", "status", "valid_from", "valid_to", "in_designation",
+                         "share_of_area_designated", "areas"],
+            "properties": {
+                "layer": schema("LayerReference"), "status": schema("Status"),
+                "valid_from": {"type": ["string", "null"], "format": "date"},
+                "valid_to": {"type": ["string", "null"], "format": "date"},
+                "in_designation": {"type": "boolean"},
+                "share_of_area_designated": {"type": "number",
+                    "description": "The share of the area inside any of the layer's designated areas, 0–1."},
+                "areas": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["id", "name", "parent", "overlap_m2", "share_of_area", "share_of_designated_area"],
+                    "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                                   "parent": {"type": ["string", "null"]},
+                                   "overlap_m2": {"type": "number"},
+                                   "share_of_area": {"type": "number"},
+                                   "share_of_designated_area": {"type": "number"}}}},
+            },
+        },
+        "AreaReport": {
+            "type": "object", "required": ["data_version", "layer", "area", "indicators", "designations"],
+            "properties": {
+                "data_version": {"type": "string"},
+                "layer": schema("LayerSummary"),
+                "area": {"type": "object", "required": ["id", "name", "parent", "area_m2", "properties", "geometry"],
+                         "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                                        "parent": {"type": ["string", "null"]},
+                                        "area_m2": {"type": ["number", "null"]},
+                                        "properties": {"type": "object"},
+                                        "geometry": {"type": "string", "description": "The URL of the area's Feature."}}},
+                "indicators": {"type": ["array", "null"], "items": schema("AreaIndicator"),
+                               "description": "Every indicator of the catalogue; null without indicators."},
+                "designations": {"type": "array", "items": schema("Membership"),
+                                 "description": "Every designation layer but the area's own, in layer order."},
+            },
+        },
+    });
+    extend(&mut schemas, values);
+    schemas
+}
+
+/// The schemas of the comparison routes.
+#[expect(
+    clippy::too_many_lines,
+    reason = "literal schemas read better than ones split into pieces"
+)]
+fn comparison_schemas() -> Value {
+    json!({
+        "ComparedLayer": {
+            "type": "object", "description": "One side of a comparison, with its provenance.",
+            "required": ["id", "title", "kind", "status", "authority", "licence", "vintage",
+                         "valid_from", "valid_to", "method", "confidence"],
+            "properties": {
+                "id": {"type": "string"}, "title": schema("Title"), "kind": schema("LayerKind"),
+                "status": schema("Status"), "authority": {"type": "string"}, "licence": {"type": "string"},
+                "vintage": {"type": "string"},
+                "valid_from": {"type": ["string", "null"], "format": "date"},
+                "valid_to": {"type": ["string", "null"], "format": "date"},
+                "method": {"type": ["string", "null"]}, "confidence": {"type": ["string", "null"]},
+            },
+        },
+        "Change": {"type": "string", "enum": ["kept", "added", "removed"]},
+        "ComparisonSummary": {
+            "type": "object", "description": "Totals over each layer's union, m² in EPSG:25832.",
+            "properties": {
+                "from_total_m2": {"type": "number"}, "to_total_m2": {"type": "number"},
+                "kept_m2": {"type": "number"}, "added_m2": {"type": "number"}, "removed_m2": {"type": "number"},
+                "kept_share_of_from": {"type": "number"}, "kept_share_of_to": {"type": "number"},
+                "removed_share_of_from": {"type": "number"}, "added_share_of_to": {"type": "number"},
+                "from_areas": {"type": "integer"}, "to_areas": {"type": "integer"},
+                "matched_from": {"type": "integer"}, "dropped": {"type": "integer"},
+                "matched_to": {"type": "integer"}, "new": {"type": "integer"},
+                "pairs": {"type": "integer"}, "slivers": {"type": "integer"}, "renamed": {"type": "integer"},
+            },
+        },
+        "Match": {
+            "type": "object", "description": "A non-sliver overlap with an area of the other layer.",
+            "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                           "overlap_m2": {"type": "number"}, "share_of_this": {"type": "number"},
+                           "share_of_other": {"type": "number"}},
+        },
+        "Comparison": {
+            "type": "object",
+            "required": ["from", "to", "status", "summary", "pairs", "from_areas", "to_areas", "pieces"],
+            "properties": {
+                "from": schema("ComparedLayer"), "to": schema("ComparedLayer"),
+                "status": {"allOf": [schema("Status")],
+                           "description": "The weaker of the two layers' statuses."},
+                "summary": schema("ComparisonSummary"),
+                "pairs": {"type": "array", "description": "Every overlapping pair, by from area then to area; \
+                          kept_m2 + removed_m2 is the from area's area.", "items": {
+                    "type": "object",
+                    "properties": {"from_id": {"type": "string"}, "from_name": {"type": ["string", "null"]},
+                                   "to_id": {"type": "string"}, "to_name": {"type": ["string", "null"]},
+                                   "kept_m2": {"type": "number"}, "removed_m2": {"type": "number"},
+                                   "added_m2": {"type": "number"}, "share_of_from": {"type": "number"},
+                                   "share_of_to": {"type": "number"}, "name_changed": {"type": "boolean"},
+                                   "sliver": {"type": "boolean"}}}},
+                "from_areas": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                                   "area_m2": {"type": "number"}, "kept_m2": {"type": "number"},
+                                   "removed_m2": {"type": "number"},
+                                   "status": {"type": "string", "enum": ["matched", "dropped"]},
+                                   "matches": {"type": "array", "items": schema("Match")},
+                                   "best_match": {"oneOf": [schema("Match"), {"type": "null"}]},
+                                   "renamed": {"type": ["string", "null"]}}}},
+                "to_areas": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                                   "area_m2": {"type": "number"}, "kept_m2": {"type": "number"},
+                                   "added_m2": {"type": "number"},
+                                   "status": {"type": "string", "enum": ["matched", "new"]},
+                                   "matches": {"type": "array", "items": schema("Match")},
+                                   "best_match": {"oneOf": [schema("Match"), {"type": "null"}]},
+                                   "renamed_from": {"type": ["string", "null"]}}}},
+                "pieces": {"type": "array", "description": "The map's pieces without their geometry (see format=geojson).",
+                           "items": {
+                    "type": "object",
+                    "properties": {"change": schema("Change"),
+                                   "from_id": {"type": ["string", "null"]}, "from_name": {"type": ["string", "null"]},
+                                   "to_id": {"type": ["string", "null"]}, "to_name": {"type": ["string", "null"]},
+                                   "area_m2": {"type": "number"}}}},
+            },
+        },
+        "ChangeCollection": {
+            "type": "object", "required": ["type", "features", "comparison"],
+            "properties": {
+                "type": {"const": "FeatureCollection"},
+                "features": {"type": "array", "items": {
+                    "type": "object", "required": ["type", "geometry", "properties"],
+                    "properties": {
+                        "type": {"const": "Feature"},
+                        "geometry": {"type": "object", "description": "RFC 7946 MultiPolygon in lon/lat."},
+                        "properties": {"type": "object", "required": ["change", "area_m2"],
+                                       "properties": {"change": schema("Change"),
+                                                      "from_id": {"type": ["string", "null"]},
+                                                      "from_name": {"type": ["string", "null"]},
+                                                      "to_id": {"type": ["string", "null"]},
+                                                      "to_name": {"type": ["string", "null"]},
+                                                      "area_m2": {"type": "number"}}}}}},
+                "comparison": {"type": "object", "description": "What was compared, and the totals.",
+                               "properties": {"from": schema("ComparedLayer"), "to": schema("ComparedLayer"),
+                                              "status": schema("Status"),
+                                              "summary": schema("ComparisonSummary")}},
             },
         },
     })

@@ -11,6 +11,7 @@
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -349,10 +350,12 @@ pub(crate) fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 /// values as feature attributes, for choropleths).
 pub async fn tile(
     State(state): State<Arc<AppState>>,
-    Path((layers, z, x, y)): Path<(String, String, String, String)>,
+    path: Result<Path<(String, String, String, String)>, PathRejection>,
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path((layers, z, x, y)) =
+        path.map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))?;
     let tile = parse_tile(&z, &x, &y)?;
     let params = Params::new(query, &crate::indicators::CHOROPLETH_PARAMETERS)?;
     let set = state
@@ -455,10 +458,12 @@ pub async fn answer(
 /// for the same indicators, and the layers list them as fields).
 pub async fn tilejson(
     State(state): State<Arc<AppState>>,
-    Path(tileset): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path(tileset) =
+        path.map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))?;
     let Some(layers) = tileset.strip_suffix(".json") else {
         return Err(ApiError::NoRoute {
             path: format!("/tiles/{}", crate::error::shortened(&tileset)),

@@ -28,7 +28,7 @@ enum Format {
     Csv,
     /// The full report: provenance, summary, pairs, areas.
     Json,
-    /// The pieces as a GeoJSON FeatureCollection.
+    /// The pieces as a `GeoJSON` `FeatureCollection`.
     Geojson,
 }
 

@@ -70,7 +70,10 @@ async fn the_report_measures_kept_added_and_removed_ground_to_a_tenth_of_a_squar
         assert!((sum - from_area).abs() < 0.1, "{sum} ≠ {from_area}: {pair}");
     }
     let pair = &pairs[0];
-    assert_eq!((&pair["from_id"], &pair["to_id"]), (&"o11".into(), &"o17".into()));
+    assert_eq!(
+        (&pair["from_id"], &pair["to_id"]),
+        (&"o11".into(), &"o17".into())
+    );
     assert_near(&pair["kept_m2"], KEPT_M2, 0.1, "pair kept");
     assert_near(&pair["added_m2"], 400_000.0, 0.1, "pair added");
     assert_near(&pair["share_of_from"], 0.24, 1e-6, "share of from");
@@ -106,7 +109,11 @@ async fn comparing_a_layer_with_itself_adds_and_removes_nothing() {
 
 #[tokio::test]
 async fn the_geojson_has_one_feature_per_piece_with_its_change() {
-    let answer = get_from(squares::state(), &format!("/api/compare?{PAIR}&format=geojson")).await;
+    let answer = get_from(
+        squares::state(),
+        &format!("/api/compare?{PAIR}&format=geojson"),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.content_type(), "application/geo+json");
     let collection = answer.json();
@@ -124,7 +131,10 @@ async fn the_geojson_has_one_feature_per_piece_with_its_change() {
             .or_default() += properties["area_m2"].as_f64().unwrap();
     }
     assert!((by_change["kept"] - KEPT_M2).abs() < 0.1, "{by_change:?}");
-    assert!((by_change["removed"] - REMOVED_M2).abs() < 0.1, "{by_change:?}");
+    assert!(
+        (by_change["removed"] - REMOVED_M2).abs() < 0.1,
+        "{by_change:?}"
+    );
     assert!((by_change["added"] - ADDED_M2).abs() < 0.1, "{by_change:?}");
     let added: Vec<&Value> = features
         .iter()
@@ -168,10 +178,8 @@ async fn the_csv_rows_parse_and_kept_plus_removed_is_each_from_area() {
             "to_status"
         ]
     );
-    let rows: Vec<HashMap<String, String>> = reader
-        .deserialize()
-        .map(Result::unwrap)
-        .collect::<Vec<_>>();
+    let rows: Vec<HashMap<String, String>> =
+        reader.deserialize().map(Result::unwrap).collect::<Vec<_>>();
     let changes: Vec<&str> = rows.iter().map(|r| r["change"].as_str()).collect();
     assert_eq!(changes, ["kept", "removed", "added", "added"]);
     for row in &rows {
@@ -181,12 +189,8 @@ async fn the_csv_rows_parse_and_kept_plus_removed_is_each_from_area() {
         assert_eq!(row["to_status"], "official");
     }
     let m2 = |row: &HashMap<String, String>| row["area_m2"].parse::<f64>().unwrap();
-    let total = |change: &str| -> f64 {
-        rows.iter()
-            .filter(|r| r["change"] == change)
-            .map(|r| m2(r))
-            .sum()
-    };
+    let total =
+        |change: &str| -> f64 { rows.iter().filter(|r| r["change"] == change).map(&m2).sum() };
     assert!((total("kept") - KEPT_M2).abs() < 0.1);
     assert!((total("removed") - REMOVED_M2).abs() < 0.1);
     assert!((total("added") - ADDED_M2).abs() < 0.1);
@@ -194,7 +198,7 @@ async fn the_csv_rows_parse_and_kept_plus_removed_is_each_from_area() {
     let o11: f64 = rows
         .iter()
         .filter(|r| r["from_id"] == "o11" && r["change"] != "added")
-        .map(|r| m2(r))
+        .map(&m2)
         .sum();
     assert!((o11 - FROM_TOTAL_M2).abs() < 0.1, "{o11}");
     assert_eq!(rows[0]["to_id"], "o17");
@@ -208,7 +212,10 @@ async fn a_second_request_with_the_etag_is_a_304_without_a_body() {
     let uri = format!("/api/compare?{PAIR}");
     let first = get_from(state.clone(), &uri).await;
     let etag = first.headers["etag"].to_str().unwrap().to_owned();
-    assert!(etag.starts_with("\"squares-1-") && etag.ends_with('"'), "{etag}");
+    assert!(
+        etag.starts_with("\"squares-1-") && etag.ends_with('"'),
+        "{etag}"
+    );
     assert!(first.headers.contains_key("cache-control"));
     let again = get_from(state.clone(), &uri).await;
     assert_eq!(again.headers["etag"], etag.as_str(), "the tag is stable");
@@ -414,7 +421,25 @@ async fn a_change_map_tile_with_a_line_layer_is_a_422_naming_it() {
 async fn layers_of_any_area_kind_can_be_compared() {
     // Units against a designation: nothing special about designation layers.
     let body = report(&format!("from={UNITS_A}&to={D2011}")).await;
-    assert_near(&body["summary"]["kept_m2"], FROM_TOTAL_M2, 0.1, "o11 is inside the units");
+    assert_near(
+        &body["summary"]["kept_m2"],
+        FROM_TOTAL_M2,
+        0.1,
+        "o11 is inside the units",
+    );
     assert_near(&body["summary"]["removed_m2"], 1_000_000.0, 0.1, "the rest");
     assert_near(&body["summary"]["added_m2"], 0.0, 0.1, "nothing outside");
+}
+
+#[tokio::test]
+async fn if_none_match_does_not_turn_a_comparison_of_unknown_layers_into_a_304() {
+    // `*` matches any current representation; two unknown layers have none, so the answer
+    // is the 404 an unconditional request gets (RFC 9110 §13.1.2).
+    let request = Request::get(format!("/api/compare?from=nowhere&to={D2017}"))
+        .header("if-none-match", "*")
+        .body(Body::empty())
+        .unwrap();
+    let answer = send_to(squares::state(), request).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.json()["error"], "unknown_layer");
 }

@@ -144,7 +144,17 @@ async fn the_openapi_document_describes_every_route_and_nothing_else() {
             "{path} is documented but not routed"
         );
     }
-    for schema in ["Error", "LayerSummary", "LookupAnswer", "FeatureCollection"] {
+    for schema in [
+        "Error",
+        "LayerSummary",
+        "LookupAnswer",
+        "FeatureCollection",
+        "IndicatorCatalogue",
+        "IndicatorTable",
+        "AreaReport",
+        "Comparison",
+        "ChangeCollection",
+    ] {
         assert!(
             document["components"]["schemas"].get(schema).is_some(),
             "no {schema} schema"
@@ -185,6 +195,34 @@ async fn every_route_in_the_list_is_really_served() {
             );
         let answer = get_from(squares::state(), &uri).await;
         assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text());
+    }
+}
+
+#[tokio::test]
+async fn every_documented_query_parameter_is_accepted_by_its_route() {
+    let document = get("/api/openapi.json").await.json();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let parameters = item["get"]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+            let name = parameter["name"].as_str().unwrap();
+            // An empty value counts as absent, but its name is still checked.
+            let uri = format!(
+                "{}?{name}=",
+                path.replace("{id}", squares::UNITS_A)
+                    .replace("{layer}", squares::UNITS_A)
+                    .replace("{fid}", "vest")
+                    .replace("{layers}", squares::UNITS_A)
+                    .replace("{from}", squares::D2011)
+                    .replace("{to}", squares::D2017)
+                    .replace("{z}/{x}/{y}", "0/0/0")
+            );
+            let answer = get_from(squares::state(), &uri).await;
+            let body = String::from_utf8_lossy(&answer.body);
+            assert!(!body.contains("unknown parameter"), "{uri}: {body}");
+        }
     }
 }
 

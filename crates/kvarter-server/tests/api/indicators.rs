@@ -53,7 +53,10 @@ async fn the_catalogue_lists_policies_datasets_with_provenance_indicators_with_p
     assert_eq!(ids, ["population", "income_mean", "turnout"]);
     assert_eq!(indicators[0]["has_data"], true);
     assert_eq!(indicators[0]["measure"], "extensive");
-    assert_eq!(indicators[0]["periods"], serde_json::json!(["2019", "2020"]));
+    assert_eq!(
+        indicators[0]["periods"],
+        serde_json::json!(["2019", "2020"])
+    );
     assert_eq!(indicators[1]["periods"], serde_json::json!(["2019"]));
     assert_eq!(indicators[2]["has_data"], false);
     assert_eq!(indicators[2]["periods"], serde_json::json!([]));
@@ -132,8 +135,18 @@ async fn an_area_weighted_count_is_the_sum_of_the_units_shares_and_its_weights_s
         "/api/layers/{UNITS_B}/indicators?indicators=population&period=2019"
     ))
     .await;
-    assert_near(&row(&other, "b-vest", "population")["value"], 250.0, 1e-6, "b-vest");
-    assert_near(&row(&other, "b-oest", "population")["value"], 150.0, 1e-6, "b-oest");
+    assert_near(
+        &row(&other, "b-vest", "population")["value"],
+        250.0,
+        1e-6,
+        "b-vest",
+    );
+    assert_near(
+        &row(&other, "b-oest", "population")["value"],
+        150.0,
+        1e-6,
+        "b-oest",
+    );
 }
 
 #[tokio::test]
@@ -161,7 +174,12 @@ async fn an_area_weighted_rate_is_the_mean_of_the_units_by_overlap_area() {
     ))
     .await;
     // o17 lies inside oest: oest's own rate.
-    assert_near(&row(&body, "o17", "income_mean")["value"], 400.0, 1e-6, "o17");
+    assert_near(
+        &row(&body, "o17", "income_mean")["value"],
+        400.0,
+        1e-6,
+        "o17",
+    );
 }
 
 #[tokio::test]
@@ -171,7 +189,12 @@ async fn an_area_outside_every_unit_has_a_row_without_a_value() {
     ))
     .await;
     // o17 is 64 % of oest.
-    assert_near(&row(&body, "o17", "population")["value"], 192.0, 1e-6, "o17");
+    assert_near(
+        &row(&body, "o17", "population")["value"],
+        192.0,
+        1e-6,
+        "o17",
+    );
     let outside = row(&body, "o17-ny", "population");
     assert!(outside["value"].is_null(), "{outside}");
     assert!(outside.get("method").is_none(), "{outside}");
@@ -248,7 +271,10 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
     let o17 = find("o17", "population");
     assert_eq!(&o17[1], "Område 2017");
     assert_eq!(&o17[3], "2019");
-    assert!((o17[4].parse::<f64>().unwrap() - 192.0).abs() < 1e-6, "{o17:?}");
+    assert!(
+        (o17[4].parse::<f64>().unwrap() - 192.0).abs() < 1e-6,
+        "{o17:?}"
+    );
     assert_eq!(&o17[5], "area_weighted");
     assert_eq!(&o17[6], "1.0000");
     assert_eq!(&o17[7], "Øst 100 %");
@@ -265,7 +291,10 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
     .await;
     let mut reader = csv::Reader::from_reader(answer.body.as_slice());
     let o11 = reader.records().next().unwrap().unwrap();
-    assert!((o11[4].parse::<f64>().unwrap() - 200.0).abs() < 1e-6, "{o11:?}");
+    assert!(
+        (o11[4].parse::<f64>().unwrap() - 200.0).abs() < 1e-6,
+        "{o11:?}"
+    );
     assert_eq!(&o11[7], "Øst 75 %; Vest 25 %");
 
     // A key join is no estimate: estimated_from stays empty.
@@ -276,7 +305,10 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
     .await;
     let mut reader = csv::Reader::from_reader(answer.body.as_slice());
     let vest = reader.records().next().unwrap().unwrap();
-    assert_eq!((&vest[0], &vest[4], &vest[5], &vest[7]), ("vest", "110", "key", ""));
+    assert_eq!(
+        (&vest[0], &vest[4], &vest[5], &vest[7]),
+        ("vest", "110", "key", "")
+    );
 }
 
 #[tokio::test]
@@ -456,7 +488,11 @@ async fn tilejson_asked_for_with_indicators_lists_their_fields_sources_and_keeps
         "{attribution}"
     );
     // The dataset is named once, though both indicators come from it.
-    assert_eq!(attribution.matches("Statistik (test)").count(), 1, "{attribution}");
+    assert_eq!(
+        attribution.matches("Statistik (test)").count(),
+        1,
+        "{attribution}"
+    );
 
     // The tile URL works as given.
     let tile = tile_path(D2011, 12, 1000.0, 500.0);
@@ -474,7 +510,11 @@ async fn tilejson_asked_for_with_indicators_lists_their_fields_sources_and_keeps
     )
     .await;
     assert!(!plain["tiles"][0].as_str().unwrap().contains('?'));
-    assert!(plain["vector_layers"][0]["fields"].get("population").is_none());
+    assert!(
+        plain["vector_layers"][0]["fields"]
+            .get("population")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -501,7 +541,10 @@ async fn an_unknown_indicator_is_a_400_naming_the_parameter_on_every_route() {
 async fn an_indicator_without_data_is_a_400_naming_it() {
     for uri in [
         format!("/api/layers/{UNITS_A}/features?indicators=turnout"),
-        format!("{}?indicators=turnout", tile_path(UNITS_A, 12, 500.0, 500.0)),
+        format!(
+            "{}?indicators=turnout",
+            tile_path(UNITS_A, 12, 500.0, 500.0)
+        ),
         format!("/tiles/{UNITS_A}.json?indicators=turnout"),
         format!("/api/layers/{UNITS_A}/indicators?indicators=turnout"),
     ] {
@@ -625,10 +668,12 @@ async fn a_service_without_indicators_says_so_when_asked_for_them() {
     for uri in [
         format!("/api/layers/{UNITS_A}/features?indicators=population"),
         format!("/api/layers/{UNITS_A}/features/vest?indicators=population"),
-        format!("{}?indicators=population", tile_path(UNITS_A, 12, 500.0, 500.0)),
+        format!(
+            "{}?indicators=population",
+            tile_path(UNITS_A, 12, 500.0, 500.0)
+        ),
         format!("/tiles/{UNITS_A}.json?indicators=population"),
-        format!("/api/layers/{UNITS_A}/indicators"),
-        "/api/indicators".to_owned(),
+        format!("/api/layers/{UNITS_A}/indicators?indicators=population"),
     ] {
         assert_refused_by(
             squares::state_without_indicators(),
@@ -638,6 +683,18 @@ async fn a_service_without_indicators_says_so_when_asked_for_them() {
             &["indicators", "no indicators"],
         )
         .await;
+    }
+    // The catalogue and a layer's table are empty, and say why.
+    for uri in [
+        "/api/indicators".to_owned(),
+        format!("/api/layers/{UNITS_A}/indicators"),
+    ] {
+        let body = get_json_from(squares::state_without_indicators(), &uri, StatusCode::OK).await;
+        assert_eq!(body["indicators"], serde_json::json!([]), "{uri}: {body}");
+        assert!(
+            body["note"].as_str().unwrap().contains("no indicators"),
+            "{uri}"
+        );
     }
     // Without indicators= the routes answer as before.
     let answer = get_from(

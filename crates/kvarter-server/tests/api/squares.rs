@@ -157,7 +157,11 @@ pub fn dataset() -> Dataset {
         D2011,
         LayerKind::MunicipalDesignation,
         Status::Reconstructed,
-        vec![area("o11", "Område 2011", rectangle(500.0, 0.0, 1500.0, 1000.0))],
+        vec![area(
+            "o11",
+            "Område 2011",
+            rectangle(500.0, 0.0, 1500.0, 1000.0),
+        )],
     );
     d2011.meta.valid_from = Some("2011-01-01".parse().unwrap());
     d2011.meta.valid_to = Some("2017-06-22".parse().unwrap());
@@ -191,7 +195,11 @@ pub fn dataset() -> Dataset {
                 Status::Official,
                 vec![
                     area("o17", "Område 2017", rectangle(1200.0, 0.0, 2000.0, 800.0)),
-                    area("o17-ny", "Nyt område", rectangle(3000.0, 0.0, 3500.0, 500.0)),
+                    area(
+                        "o17-ny",
+                        "Nyt område",
+                        rectangle(3000.0, 0.0, 3500.0, 500.0),
+                    ),
                 ],
             ),
             layer(
@@ -229,5 +237,8 @@ pub fn state() -> Arc<AppState> {
 /// The shared state over the squares, without indicators (as when the data folder has no
 /// indicator catalogue).
 pub fn state_without_indicators() -> Arc<AppState> {
-    Arc::new(AppState::new(Index::new(dataset()), ServerConfig::default()))
+    Arc::new(AppState::new(
+        Index::new(dataset()),
+        ServerConfig::default(),
+    ))
 }
