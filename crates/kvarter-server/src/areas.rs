@@ -111,13 +111,7 @@ fn indicators(state: &AppState, layer: usize, area: usize) -> Json {
                 .datasets
                 .iter()
                 .filter_map(|d| catalogue.dataset(d))
-                .map(|d| {
-                    json!({
-                        "id": d.id, "title": d.title, "publisher": d.publisher,
-                        "vintage": d.vintage, "licence": d.licence, "status": d.status,
-                        "geography": d.geography, "caveat": d.caveat,
-                    })
-                })
+                .map(crate::indicators::dataset_provenance)
                 .collect();
             map.insert("has_data".into(), json!(true));
             map.insert("datasets".into(), Json::Array(datasets));

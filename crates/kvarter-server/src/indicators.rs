@@ -279,7 +279,7 @@ impl Choropleth {
 }
 
 /// A dataset's provenance as the API shows it.
-fn dataset_provenance(dataset: &kvarter_indicators::DatasetInfo) -> Json {
+pub(crate) fn dataset_provenance(dataset: &kvarter_indicators::DatasetInfo) -> Json {
     json!({
         "id": dataset.id,
         "title": dataset.title,
