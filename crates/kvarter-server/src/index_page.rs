@@ -47,11 +47,12 @@ pub fn render(state: &AppState) -> String {
     for layer in state.index.layers() {
         row(&mut html, layer);
     }
+    html.push_str("</tbody>\n</table>\n");
     comparison(&mut html, state);
     let (lon, lat) = example_point(state);
     let _ = write!(
         html,
-        "</tbody>\n</table>\n<p>\
+        "<p>\
          <a href=\"/api/openapi.json\">OpenAPI-beskrivelse / OpenAPI description</a> · \
          <a href=\"/api/lookup?lon={lon:.5}&amp;lat={lat:.5}\">Eksempel på opslag / example lookup ({lon:.5}, {lat:.5})</a> · \
          <a href=\"/api/layers\">/api/layers</a> · <a href=\"/health\">/health</a></p>\n\

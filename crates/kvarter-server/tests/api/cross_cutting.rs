@@ -248,6 +248,11 @@ async fn the_landing_page_is_danish_html_listing_each_layer_with_its_status() {
     assert!(!html.contains("<rekonstrueret>"));
     assert!(html.contains("rekonstrueret / reconstructed"));
     assert!(html.contains("officiel / official"));
+    // The comparison of the first and the latest municipal designation, after the table.
+    let table_end = html.find("</table>").unwrap();
+    let comparison = html.find("<h2>Sammenligning").unwrap();
+    assert!(table_end < comparison, "the comparison is not inside the table");
+    assert!(html[comparison..].contains("/api/compare?from="));
     assert!(
         html.contains("union of the roder"),
         "the method of a reconstructed layer is shown"
