@@ -251,7 +251,10 @@ async fn the_landing_page_is_danish_html_listing_each_layer_with_its_status() {
     // The comparison of the first and the latest municipal designation, after the table.
     let table_end = html.find("</table>").unwrap();
     let comparison = html.find("<h2>Sammenligning").unwrap();
-    assert!(table_end < comparison, "the comparison is not inside the table");
+    assert!(
+        table_end < comparison,
+        "the comparison is not inside the table"
+    );
     assert!(html[comparison..].contains("/api/compare?from="));
     assert!(
         html.contains("union of the roder"),
