@@ -1,6 +1,6 @@
-//! Embeds the default dataset (`geodata/layers.json`, its FlatGeobuf files, and the indicator
-//! catalogue and tables in `geodata/indicators/`) in the binary, so `kvarter serve` runs anywhere
-//! without a data folder.
+//! Embeds the default dataset (`geodata/layers.json`, its FlatGeobuf files, the gazetteer
+//! `geodata/gazetteer.csv`, and the indicator catalogue and tables in `geodata/indicators/`) in
+//! the binary, so `kvarter serve` runs anywhere without a data folder.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -30,7 +30,7 @@ fn main() {
     let has_extension =
         |name: &str, ext: &str| Path::new(name).extension().is_some_and(|e| e == ext);
     let mut files: Vec<String> = names_in(&geodata, |name| {
-        has_extension(name, "fgb") || name == "layers.json"
+        has_extension(name, "fgb") || name == "layers.json" || name == "gazetteer.csv"
     });
     files.extend(
         names_in(&indicators, |name| {

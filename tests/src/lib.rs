@@ -9,6 +9,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// How long a server may take to start listening. `--warm` renders tiles and joins indicators
+/// before it listens, which takes several seconds in a debug build and more on a busy CI machine.
+pub const START_SECONDS: u64 = 120;
+
 /// The `kvarter` binary next to the test executable (`target/<profile>/kvarter`).
 ///
 /// # Panics
@@ -52,7 +56,7 @@ impl Server {
     /// Starts `kvarter serve --bind 127.0.0.1:0 EXTRA…` and waits until it listens.
     ///
     /// # Panics
-    /// When the server does not start within 30 seconds.
+    /// When the server does not start within [`START_SECONDS`].
     pub fn start(extra: &[&str]) -> Self {
         let mut child = Command::new(binary())
             .args(["serve", "--bind", "127.0.0.1:0"])
@@ -79,8 +83,8 @@ impl Server {
             }
         });
         let base = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("kvarter serve logs its address within 30 s");
+            .recv_timeout(Duration::from_secs(START_SECONDS))
+            .expect("kvarter serve logs its address in time");
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

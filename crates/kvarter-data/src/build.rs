@@ -7,7 +7,9 @@
 //! units chosen by a rule table. Then each indicator table of the recipe is converted from its
 //! statistics file (see [`crate::tables`]) with every unit checked against its geography layer, and
 //! the hand-written indicator catalogue (`indicators/catalogue.toml` beside the recipe) is copied
-//! unchanged; the manifest lists both with their checksums. Everything is written to a temporary
+//! unchanged; the manifest lists both with their checksums. Last, the offline gazetteer
+//! (`gazetteer.csv`) is converted from the sources of the recipe's `[gazetteer]` section (see
+//! [`crate::gazetteer`]) and listed in the manifest with its checksum. Everything is written to a temporary
 //! folder first and moved into place only when every layer and table has succeeded, so a failed
 //! build leaves the folder as it was. The same sources and recipe always give the same bytes.
 
@@ -21,6 +23,7 @@ use serde_json::Value;
 
 use crate::crs::{self, CrsError};
 use crate::fgb::{self, FgbError};
+use crate::gazetteer::{self, BuiltGazetteer, GazetteerError, GazetteerReport};
 use crate::manifest::{
     self, FORMAT, GeometryKind, Manifest, ManifestFile, ManifestLayer, ManifestTable,
 };
@@ -133,6 +136,13 @@ pub enum BuildError {
         /// Where the catalogue was looked for.
         path: PathBuf,
     },
+    /// The gazetteer could not be built; the cause names the source file and feature.
+    #[error("gazetteer")]
+    Gazetteer {
+        /// The cause (boxed: it is large and rare).
+        #[source]
+        source: Box<GazetteerError>,
+    },
     /// A file to be written has a name that is neither plain nor `indicators/<plain name>`.
     #[error("{name:?} is not a file name a data folder may hold")]
     FileName {
@@ -160,6 +170,8 @@ pub struct BuildReport {
     pub layers: Vec<LayerReport>,
     /// One entry per indicator table.
     pub tables: Vec<TableReport>,
+    /// The gazetteer, when the recipe has one.
+    pub gazetteer: Option<GazetteerReport>,
 }
 
 /// What the build did to one indicator table.
@@ -230,6 +242,9 @@ impl BuildReport {
                 let _ = writeln!(out, "{note}");
             }
         }
+        if let Some(gazetteer) = &self.gazetteer {
+            out.push_str(&gazetteer.to_text());
+        }
         out
     }
 }
@@ -279,8 +294,19 @@ pub fn build(recipe: &Recipe, sources: &Path, out: &Path) -> Result<BuildReport,
         indicators.tables.push(built);
         report.tables.push(table_report);
     }
+    let gazetteer = match &recipe.gazetteer {
+        Some(gazetteer_recipe) => {
+            let (built, gazetteer_report) = gazetteer::build(gazetteer_recipe, sources, &layers)
+                .map_err(|source| BuildError::Gazetteer {
+                    source: Box::new(source),
+                })?;
+            report.gazetteer = Some(gazetteer_report);
+            Some(built)
+        }
+        None => None,
+    };
     let extra = [(REPORT_FILE.to_owned(), report.to_text().into_bytes())];
-    write_data_folder_with(out, &layers, &indicators, &extra)?;
+    write_data_folder_with(out, &layers, &indicators, gazetteer.as_ref(), &extra)?;
     Ok(report)
 }
 
@@ -384,15 +410,16 @@ pub fn write_data_folder(
     layers: &[(String, Layer)],
     extra: &[(String, Vec<u8>)],
 ) -> Result<Manifest, BuildError> {
-    write_data_folder_with(out, layers, &IndicatorOutput::default(), extra)
+    write_data_folder_with(out, layers, &IndicatorOutput::default(), None, extra)
 }
 
-/// Writes layers, indicator catalogue and tables (in `indicators/`) as a data folder, with the
-/// manifest and any extra files, all or nothing.
+/// Writes layers, indicator catalogue and tables (in `indicators/`) and the gazetteer as a data
+/// folder, with the manifest and any extra files, all or nothing.
 pub fn write_data_folder_with(
     out: &Path,
     layers: &[(String, Layer)],
     indicators: &IndicatorOutput,
+    gazetteer: Option<&BuiltGazetteer>,
     extra: &[(String, Vec<u8>)],
 ) -> Result<Manifest, BuildError> {
     let mut entries = Vec::new();
@@ -435,11 +462,19 @@ pub fn write_data_folder_with(
         });
         encoded.push((table.file.clone(), table.bytes.clone()));
     }
+    let gazetteer = gazetteer.map(|built| {
+        encoded.push((built.file.clone(), built.bytes.clone()));
+        ManifestFile {
+            file: built.file.clone(),
+            sha256: manifest::sha256_hex(&built.bytes),
+        }
+    });
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         layers: entries,
         catalogue,
         tables,
+        gazetteer,
     };
     encoded.push((
         manifest::FILE_NAME.to_owned(),
@@ -603,7 +638,7 @@ fn round_m2(m2: f64) -> f64 {
 }
 
 /// A property as id/name text: strings trimmed, numbers printed as JSON prints them.
-fn text_of(value: Option<&Value>) -> Option<String> {
+pub(crate) fn text_of(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),

@@ -1,6 +1,7 @@
 //! Loading a dataset: a data folder (or the copy embedded in the binary) read through its
 //! manifest, every file checked against its checksum and feature count before it is used; and
-//! its indicator files (catalogue and tables in `indicators/`), checked against their checksums.
+//! its indicator files (catalogue and tables in `indicators/`) and its gazetteer
+//! (`gazetteer.csv`), checked against their checksums.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -283,4 +284,99 @@ pub fn load_indicator_files_with<'a>(
         files.tables.push((entry.clone(), bytes.into_owned()));
     }
     Ok(files)
+}
+
+/// Loads the gazetteer file (`gazetteer.csv`) of a data folder whose manifest was loaded already:
+/// `None` when the manifest lists none.
+pub fn load_gazetteer(dir: &Path, manifest: &Manifest) -> Result<Option<Vec<u8>>, LoadError> {
+    let origin = dir.join(manifest::FILE_NAME).display().to_string();
+    load_gazetteer_with(manifest, &origin, |file| {
+        let path = dir.join(file);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(Cow::Owned(bytes))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(LoadError::Io { path, source }),
+        }
+    })
+}
+
+/// Loads the gazetteer file a manifest lists through a function that returns a file's bytes by
+/// name (`None` when there is no such file): the name must be a plain `.csv` file name inside
+/// the data folder and the bytes must match the manifest's checksum. `None` when the manifest
+/// lists no gazetteer. The bytes are returned as they are; read them with
+/// `kvarter_geocode::file::read_csv`. `origin` names the manifest in errors.
+pub fn load_gazetteer_with<'a>(
+    manifest: &Manifest,
+    origin: &str,
+    mut read: impl FnMut(&str) -> Result<Option<Cow<'a, [u8]>>, LoadError>,
+) -> Result<Option<Vec<u8>>, LoadError> {
+    let Some(entry) = &manifest.gazetteer else {
+        return Ok(None);
+    };
+    let what = format!("the gazetteer of {origin}");
+    if !manifest::is_plain_file_name_with(&entry.file, "csv") {
+        return Err(LoadError::BadEntry {
+            what,
+            reason: format!(
+                "file {:?} must be a plain file name ending in .csv inside the data folder",
+                entry.file
+            ),
+        });
+    }
+    let bytes = read_checked(&mut read, &what, &entry.file, &entry.sha256)?;
+    Ok(Some(bytes.into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::manifest::ManifestFile;
+
+    fn manifest_with_gazetteer(file: &str, bytes: &[u8]) -> Manifest {
+        Manifest {
+            format: FORMAT.to_owned(),
+            layers: Vec::new(),
+            catalogue: None,
+            tables: Vec::new(),
+            gazetteer: Some(ManifestFile {
+                file: file.to_owned(),
+                sha256: manifest::sha256_hex(bytes),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_gazetteer_loads_only_with_its_checksum_and_a_plain_name() {
+        let bytes = b"kind,id,text\n".to_vec();
+        let manifest = manifest_with_gazetteer("gazetteer.csv", &bytes);
+        let loaded = load_gazetteer_with(&manifest, "m", |name| {
+            assert_eq!(name, "gazetteer.csv");
+            Ok(Some(Cow::Borrowed(&bytes[..])))
+        })
+        .unwrap();
+        assert_eq!(loaded, Some(bytes.clone()));
+
+        let err = load_gazetteer_with(&manifest, "m", |_| Ok(Some(Cow::Borrowed(&b"other"[..]))))
+            .unwrap_err();
+        assert!(matches!(err, LoadError::Checksum { .. }), "{err}");
+        let err = load_gazetteer_with(&manifest, "m", |_| Ok(None)).unwrap_err();
+        assert!(matches!(err, LoadError::MissingFile { .. }), "{err}");
+        for bad in [
+            "../gazetteer.csv",
+            "indicators/gazetteer.csv",
+            "gazetteer.fgb",
+        ] {
+            let manifest = manifest_with_gazetteer(bad, &bytes);
+            let err = load_gazetteer_with(&manifest, "m", |_| unreachable!()).unwrap_err();
+            assert!(matches!(err, LoadError::BadEntry { .. }), "{bad}: {err}");
+        }
+        let mut without = manifest;
+        without.gazetteer = None;
+        assert_eq!(
+            load_gazetteer_with(&without, "m", |_| unreachable!()).unwrap(),
+            None
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! Kvarter's data layer: reading source files, coordinate systems, validation and repair,
 //! FlatGeobuf, the manifest of a data folder, loading it, the indicator tables converted from
-//! statistics files, and the reproducible build.
+//! statistics files, the offline gazetteer converted from address, place, street and postcode
+//! sources, and the reproducible build.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -12,6 +13,7 @@ pub mod build;
 pub mod crs;
 pub mod dataset;
 pub mod fgb;
+pub mod gazetteer;
 pub mod manifest;
 pub mod recipe;
 pub mod repair;

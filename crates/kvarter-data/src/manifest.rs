@@ -1,6 +1,6 @@
 //! The manifest (`layers.json`) of a data folder: every layer's metadata, file, feature count,
 //! bounds and checksum, and the checksums of the indicator catalogue and tables (in the
-//! `indicators/` subfolder). The server loads a folder through it; a test checks the committed
+//! `indicators/` subfolder), and of the offline gazetteer (`gazetteer.csv`). The server loads a folder through it; a test checks the committed
 //! files against it.
 
 use kvarter_core::{Bounds, LayerMeta};
@@ -34,6 +34,10 @@ pub struct Manifest {
     /// The indicator tables, in recipe order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<ManifestTable>,
+    /// The offline gazetteer (`gazetteer.csv`, see `kvarter_geocode::file`), absent in data
+    /// folders without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gazetteer: Option<ManifestFile>,
 }
 
 /// A file listed by name and checksum only.
@@ -181,7 +185,9 @@ mod tests {
         let old = r#"{"format": "kvarter-geodata/1", "layers": []}"#;
         let manifest: Manifest = serde_json::from_str(old).unwrap();
         assert!(manifest.catalogue.is_none() && manifest.tables.is_empty());
+        assert!(manifest.gazetteer.is_none());
         assert!(!manifest.to_json().contains("tables"));
+        assert!(!manifest.to_json().contains("gazetteer"));
         assert!(!manifest.to_json().contains("catalogue"));
     }
 }

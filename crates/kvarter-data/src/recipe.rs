@@ -2,6 +2,10 @@
 //! file each comes from, how its fields map onto Kvarter's, and its metadata; and which indicator
 //! tables are converted from which statistics files onto which layer.
 //!
+//! The optional `[gazetteer]` section lists the sources of the offline gazetteer
+//! (`gazetteer.csv`: addresses, streets, place names, postcodes), each read by a named converter
+//! of [`crate::gazetteer`].
+//!
 //! Paths to source files are relative to the sources folder (`--sources`). A reconstruction's
 //! rule table may instead start with `./`: it is then relative to the folder holding the recipe
 //! file, so rule tables written for Kvarter live beside the recipe (`geodata/rules/`).
@@ -23,6 +27,10 @@ pub struct Recipe {
     /// The indicator tables, converted after the layers (their units are checked against them).
     #[serde(rename = "table", default)]
     pub tables: Vec<TableRecipe>,
+    /// The offline gazetteer, built after the layers (its entries are kept inside the bounds
+    /// of one of them).
+    #[serde(default)]
+    pub gazetteer: Option<GazetteerRecipe>,
     /// The folder the recipe file was read from (not part of the file): `./` paths and the
     /// indicator catalogue (`indicators/catalogue.toml`) are found relative to it.
     #[serde(skip)]
@@ -146,6 +154,74 @@ impl std::fmt::Display for Converter {
     }
 }
 
+/// How to build the offline gazetteer (`[gazetteer]`, with one `[[gazetteer.source]]` per
+/// source dataset): see [`crate::gazetteer`] for what each converter reads and how.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GazetteerRecipe {
+    /// Output file name inside the data folder (`gazetteer.csv`, a plain name ending in `.csv`).
+    pub file: String,
+    /// The layer (built by the same recipe) whose bounds every entry must lie in, and whose
+    /// outline (holes filled) a postcode's point is moved into when it lies outside:
+    /// `kommune-2023`, Copenhagen with Frederiksberg as a hole.
+    pub within: String,
+    /// The sources, in order; within a converter, earlier files win when duplicates merge.
+    #[serde(rename = "source")]
+    pub sources: Vec<GazetteerSource>,
+}
+
+/// One source dataset of the gazetteer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GazetteerSource {
+    /// The source dataset's id, written in the `source` column of every entry it gives
+    /// (`kk-byfornyelse-2023`: the folder name under the sources folder).
+    pub dataset: String,
+    /// Which converter reads the files.
+    pub convert: GazetteerConverter,
+    /// The GeoJSON files, relative to the sources folder.
+    pub paths: Vec<String>,
+    /// A table the names are checked against and completed from (`dawa-postnumre` only: the
+    /// `PostNord` postcode list, `;`-separated).
+    #[serde(default)]
+    pub names: Option<String>,
+}
+
+/// The converters of [`crate::gazetteer`], one per source layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum GazetteerConverter {
+    /// Københavns Kommune byfornyelse: one address text (`adresse`) per building polygon.
+    #[serde(rename = "byfornyelse-addresses")]
+    ByfornyelseAddresses,
+    /// data.kk.dk stednavne: named points, areas and lines (`navn`).
+    #[serde(rename = "stednavne")]
+    Stednavne,
+    /// data.kk.dk vejklasser: street segments (`vejnavn`), one entry per street name.
+    #[serde(rename = "vejklasser-streets")]
+    VejklasserStreets,
+    /// DAWA postnumre: one polygon per postcode (`nr`, `navn`).
+    #[serde(rename = "dawa-postnumre")]
+    DawaPostnumre,
+}
+
+impl GazetteerConverter {
+    /// The name used in the recipe.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ByfornyelseAddresses => "byfornyelse-addresses",
+            Self::Stednavne => "stednavne",
+            Self::VejklasserStreets => "vejklasser-streets",
+            Self::DawaPostnumre => "dawa-postnumre",
+        }
+    }
+}
+
+impl std::fmt::Display for GazetteerConverter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why the recipe could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RecipeError {
@@ -209,6 +285,7 @@ mod tests {
         let recipe = Recipe {
             layers: vec![],
             tables: vec![],
+            gazetteer: None,
             folder: PathBuf::from("/repo/geodata"),
         };
         let sources = Path::new("/shared/sources");

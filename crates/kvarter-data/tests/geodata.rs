@@ -1,16 +1,20 @@
 //! The committed default dataset (`geodata/`) checked against its manifest, its README and a
-//! fresh build from the shared sources: layers, indicator tables and the indicator catalogue.
+//! fresh build from the shared sources: layers, indicator tables, the indicator catalogue and the
+//! gazetteer.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 
-use geo::{Area as _, BoundingRect, Geometry, MultiPolygon, Validation};
+use geo::{
+    Area as _, BoundingRect, Contains, Geometry, Intersects, MultiPolygon, Polygon, Validation,
+};
 use kvarter_core::{Bounds, Dataset, LayerKind, Status};
 use kvarter_data::build;
-use kvarter_data::dataset::{load_dir, load_indicator_files};
+use kvarter_data::dataset::{load_dir, load_gazetteer, load_indicator_files};
 use kvarter_data::recipe::Recipe;
-use kvarter_data::{crs, repair};
+use kvarter_data::{crs, repair, source};
+use kvarter_geocode::{HouseNumber, Kind};
 
 fn geodata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata")
@@ -406,6 +410,8 @@ fn rebuilding_from_the_shared_sources_gives_the_committed_bytes() {
     let mut names: Vec<String> = manifest.layers.iter().map(|l| l.file.clone()).collect();
     names.extend(manifest.tables.iter().map(|t| t.file.clone()));
     names.extend(manifest.catalogue.iter().map(|c| c.file.clone()));
+    names.extend(manifest.gazetteer.iter().map(|g| g.file.clone()));
+    assert!(manifest.gazetteer.is_some());
     assert_eq!(manifest.tables.len(), recipe.tables.len());
     assert!(manifest.catalogue.is_some());
     names.push("layers.json".into());
@@ -465,4 +471,180 @@ fn a_damaged_file_is_refused_with_its_name() {
     let empty = tempfile::tempdir().unwrap();
     let err = load_dir(empty.path()).unwrap_err();
     assert!(err.to_string().contains("layers.json"), "{err}");
+}
+
+/// The committed gazetteer's records, loaded through the manifest (checksum checked).
+fn gazetteer() -> Vec<kvarter_geocode::file::Record> {
+    let (_, manifest) = load_dir(&geodata()).unwrap();
+    let bytes = load_gazetteer(&geodata(), &manifest)
+        .unwrap()
+        .expect("the manifest lists the gazetteer");
+    kvarter_geocode::file::read_records(&bytes, "geodata/gazetteer.csv").unwrap()
+}
+
+fn count(records: &[kvarter_geocode::file::Record], kind: Kind) -> usize {
+    records.iter().filter(|r| r.entry.kind == kind).count()
+}
+
+#[test]
+fn the_gazetteer_reads_back_to_the_same_entries_and_holds_the_known_counts() {
+    let (_, manifest) = load_dir(&geodata()).unwrap();
+    let bytes = load_gazetteer(&geodata(), &manifest).unwrap().unwrap();
+    let records = kvarter_geocode::file::read_records(&bytes, "gazetteer.csv").unwrap();
+    // Written again, the records give the same bytes: nothing is lost in the round trip.
+    assert!(kvarter_geocode::file::write_csv(&records) == bytes);
+    let entries = kvarter_geocode::file::read_csv(&bytes, "gazetteer.csv").unwrap();
+    assert_eq!(
+        entries,
+        records.iter().map(|r| r.entry.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(count(&records, Kind::Address), 2217);
+    assert_eq!(count(&records, Kind::Street), 296);
+    assert_eq!(count(&records, Kind::Place), 1734);
+    assert_eq!(count(&records, Kind::Postcode), 501);
+    for record in &records {
+        let expected = match record.entry.kind {
+            Kind::Address => "kk-byfornyelse-2023",
+            Kind::Street | Kind::Place => "kk-datakk-2014",
+            Kind::Postcode => "postnumre-dawa-2018",
+        };
+        assert_eq!(record.source, expected, "{}", record.entry.id);
+    }
+    // Sorted as the file format says: kind, then normalised text, then id.
+    let mut sorted = records.clone();
+    kvarter_geocode::file::sort_records(&mut sorted);
+    assert!(sorted == records, "gazetteer.csv is not sorted");
+}
+
+#[test]
+fn all_3016_byfornyelse_address_texts_parse_and_repeats_merge_into_2217_addresses() {
+    let file =
+        source::read_geojson(&sources().join("kk-byfornyelse-2023/byfornyelse_kk_2023.geojson"))
+            .unwrap();
+    assert_eq!(file.features.len(), 3016);
+    let texts: Vec<String> = file
+        .features
+        .iter()
+        .map(|f| f.properties["adresse"].as_str().unwrap().trim().to_owned())
+        .collect();
+    let parsed = texts
+        .iter()
+        .filter(|t| {
+            kvarter_geocode::parse_address(t)
+                .is_ok_and(|p| p.house_number.is_some() && p.postcode.is_some())
+        })
+        .count();
+    assert_eq!(parsed, 3016);
+    let distinct: std::collections::BTreeSet<&String> = texts.iter().collect();
+    assert_eq!(distinct.len(), 2217);
+    let report = std::fs::read_to_string(geodata().join(build::REPORT_FILE)).unwrap();
+    assert!(
+        report.contains("3016 of 3016 address texts parse"),
+        "report"
+    );
+    assert!(report.contains("merged 799 features"), "report");
+}
+
+#[test]
+fn every_address_point_lies_on_its_source_building() {
+    let file =
+        source::read_geojson(&sources().join("kk-byfornyelse-2023/byfornyelse_kk_2023.geojson"))
+            .unwrap();
+    let by_fid: std::collections::HashMap<String, (&str, &Geometry<f64>)> = file
+        .features
+        .iter()
+        .map(|f| {
+            (
+                f.properties["ogc_fid"].as_str().unwrap().to_owned(),
+                (
+                    f.properties["adresse"].as_str().unwrap(),
+                    f.geometry.as_ref().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    for record in gazetteer().iter().filter(|r| r.entry.kind == Kind::Address) {
+        let entry = &record.entry;
+        let fid = entry.id.strip_prefix("byfornyelse-").unwrap();
+        let (text, building) = by_fid[fid];
+        assert_eq!(text.trim(), entry.text);
+        assert!(
+            building.intersects(&entry.point),
+            "{} is not on its building",
+            entry.id
+        );
+    }
+}
+
+#[test]
+fn every_gazetteer_entry_lies_within_copenhagen_and_frederiksberg() {
+    let (dataset, manifest) = load_dir(&geodata()).unwrap();
+    let kommune = manifest
+        .layers
+        .iter()
+        .find(|l| l.meta.id.as_str() == "kommune-2023")
+        .unwrap();
+    let b = kommune.bounds;
+    // Copenhagen's outline with its holes filled: Frederiksberg is inside it.
+    let outline = MultiPolygon::new(
+        shapes(&dataset, "kommune-2023")
+            .into_iter()
+            .flatten()
+            .map(|p| Polygon::new(p.exterior().clone(), vec![]))
+            .collect(),
+    );
+    for record in gazetteer() {
+        let p = record.entry.point;
+        assert!(
+            (b.west..=b.east).contains(&p.x()) && (b.south..=b.north).contains(&p.y()),
+            "{} at {p:?}",
+            record.entry.id
+        );
+        // Addresses and postcodes lie inside the outline itself, not only its bounds.
+        if matches!(record.entry.kind, Kind::Address | Kind::Postcode) {
+            assert!(outline.contains(&p), "{} at {p:?}", record.entry.id);
+        }
+    }
+}
+
+#[test]
+fn a_known_address_and_postcode_2200_are_in_the_gazetteer_and_found_by_search() {
+    let records = gazetteer();
+    let find = |text: &str| {
+        records
+            .iter()
+            .find(|r| r.entry.text == text)
+            .unwrap_or_else(|| panic!("{text} is missing"))
+    };
+    // Mjølnerparken is not among the byfornyelse addresses (the source lists renewed buildings
+    // only), so a known address of the source is pinned instead.
+    assert!(
+        !records
+            .iter()
+            .any(|r| r.entry.text.contains("Mjølnerparken"))
+    );
+    let address = &find("Andreas Bjørns Gade 12, 1428 København K").entry;
+    assert_eq!(address.id, "byfornyelse-1");
+    assert_eq!(address.street.as_deref(), Some("Andreas Bjørns Gade"));
+    assert_eq!(address.house_number, Some(HouseNumber::new(12)));
+    assert_eq!(address.postcode, Some(1428));
+    assert_eq!(address.district.as_deref(), Some("København K"));
+    let postcode = &find("2200 København N").entry;
+    assert_eq!(postcode.kind, Kind::Postcode);
+    assert_eq!(postcode.postcode, Some(2200));
+    assert_eq!(postcode.district.as_deref(), Some("København N"));
+    let bispeparken = records
+        .iter()
+        .find(|r| r.entry.kind == Kind::Place && r.entry.text == "Bispeparken");
+    assert!(bispeparken.is_some(), "the estate Bispeparken is a place");
+
+    let gazetteer =
+        kvarter_geocode::Gazetteer::new(records.iter().map(|r| r.entry.clone()).collect());
+    let options = kvarter_geocode::SearchOptions::default();
+    let hits = gazetteer
+        .search("andreas bjorns gade 12", &options)
+        .unwrap();
+    assert_eq!(hits[0].entry.id, "byfornyelse-1");
+    let hits = gazetteer.search("2200", &options).unwrap();
+    assert_eq!(hits[0].entry.text, "2200 København N");
 }

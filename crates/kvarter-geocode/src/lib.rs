@@ -11,6 +11,7 @@
 //! * [`address`] — "Istedgade 119, st. th., 1650 København V" into its parts;
 //! * [`index`] — entries and the gazetteer;
 //! * [`search`] — the query pipeline and the score.
+//! * [`reverse`] — the nearest entry to a point (an R-tree on the sphere).
 //!
 //! # Example
 //!
@@ -59,3 +60,12 @@ pub mod search;
 pub use address::{AddressError, HouseNumber, ParsedAddress, parse_address};
 pub use index::{Entry, Gazetteer, Kind};
 pub use search::{Hit, Match, SearchError, SearchOptions};
+
+pub mod reverse;
+pub use reverse::Reverse;
+
+pub mod file;
+pub use file::{FileError, Record, read_csv, read_records, write_csv};
+
+pub mod dawa;
+pub use dawa::{DawaError, DawaReader};

@@ -315,8 +315,17 @@ impl Joins {
     /// Joins every layer now, on all cores (for the server's warm-up). Reports the first
     /// layer that failed; line layers are no failure.
     pub fn prepare_all(&self) -> Result<(), JoinError> {
+        self.prepare_where(|_| true)
+    }
+
+    /// Joins the layers for which `wanted` is true now, on all cores (e.g. every layer but the
+    /// base maps, which are map context and are joined on first use). Reports the first of them
+    /// that failed; line layers are no failure.
+    pub fn prepare_where(&self, wanted: impl Fn(&Layer) -> bool) -> Result<(), JoinError> {
         // Largest layers first, so no core is left with a big one at the end.
-        let mut order: Vec<usize> = (0..self.layers.len()).collect();
+        let mut order: Vec<usize> = (0..self.layers.len())
+            .filter(|&ix| wanted(&self.layers[ix]))
+            .collect();
         order.sort_by_key(|&ix| std::cmp::Reverse(self.layers[ix].areas.len()));
         let next = AtomicUsize::new(0);
         let threads = std::thread::available_parallelism()
@@ -331,7 +340,7 @@ impl Joins {
                 });
             }
         });
-        (0..self.layers.len()).try_for_each(|ix| match self.join(ix) {
+        order.iter().try_for_each(|&ix| match self.join(ix) {
             Ok(_) | Err(JoinError::Lines { .. }) => Ok(()),
             Err(error) => Err(error),
         })

@@ -1,5 +1,6 @@
-//! The server's settings: CORS origins, the request timeout and the size limit of a features
-//! answer. Read from the `[server]` table of the config file by the binary; every key optional.
+//! The server's settings: CORS origins, the request timeout, the size limit of a features
+//! answer, tiles, and the limits of a batch lookup. Read from the `[server]` table of the config
+//! file by the binary; every key optional.
 
 use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,12 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// How tiles are cut (`[server.tiles]`: `extent`, `buffer`, `simplify`, `maxzoom`).
     pub tiles: kvarter_tiles::TileConfig,
+    /// The largest CSV body `POST /api/lookup/batch` accepts, in bytes; a larger one is answered
+    /// `413`. Default 5 MiB (5 242 880). Only that route reads a body.
+    pub batch_max_bytes: usize,
+    /// The most data rows (header not counted) one `POST /api/lookup/batch` may hold; more is
+    /// answered `413`. Default 10 000.
+    pub batch_max_rows: usize,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +55,8 @@ impl Default for ServerConfig {
             tile_cache_control: "public, max-age=3600".to_owned(),
             public_url: None,
             tiles: kvarter_tiles::TileConfig::default(),
+            batch_max_bytes: 5 * 1024 * 1024,
+            batch_max_rows: 10_000,
         }
     }
 }
@@ -74,6 +83,10 @@ pub enum ConfigError {
     /// `public_url` must be an absolute http(s) URL without a query.
     #[error("public_url: {0:?} is not an absolute http:// or https:// URL without a query")]
     BadPublicUrl(String),
+    /// `batch_max_bytes` or `batch_max_rows` is 0, which would refuse every batch; use a
+    /// positive number.
+    #[error("{0} must be at least 1")]
+    NoBatchAllowed(&'static str),
     /// A `[server.tiles]` setting is out of range.
     #[error(transparent)]
     Tiles(#[from] kvarter_tiles::TileConfigError),
@@ -104,6 +117,12 @@ impl ServerConfig {
             if !absolute || url.contains(['?', '#', ' ']) {
                 return Err(ConfigError::BadPublicUrl(url.clone()));
             }
+        }
+        if self.batch_max_bytes == 0 {
+            return Err(ConfigError::NoBatchAllowed("batch_max_bytes"));
+        }
+        if self.batch_max_rows == 0 {
+            return Err(ConfigError::NoBatchAllowed("batch_max_rows"));
         }
         self.tiles.validate()?;
         Ok(())
@@ -142,6 +161,8 @@ mod tests {
         assert_eq!(config, ServerConfig::default());
         assert_eq!(config.request_timeout_secs, 30);
         assert_eq!(config.max_features, 20_000);
+        assert_eq!(config.batch_max_bytes, 5 * 1024 * 1024);
+        assert_eq!(config.batch_max_rows, 10_000);
         assert!(config.allows_any_origin());
     }
 
@@ -202,5 +223,16 @@ mod tests {
             ..ServerConfig::default()
         };
         assert_eq!(config.validate(), Err(ConfigError::NoFeaturesAllowed));
+    }
+
+    #[test]
+    fn zero_batch_limits_fail_validation() {
+        for (text, key) in [
+            (r#"{"batch_max_bytes": 0}"#, "batch_max_bytes"),
+            (r#"{"batch_max_rows": 0}"#, "batch_max_rows"),
+        ] {
+            let config: ServerConfig = serde_json::from_str(text).unwrap();
+            assert_eq!(config.validate(), Err(ConfigError::NoBatchAllowed(key)));
+        }
     }
 }

@@ -12,6 +12,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::batch::BatchError;
+
 /// Everything that can go wrong while answering a request.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -46,8 +48,10 @@ pub enum ApiError {
         /// The path as requested.
         path: String,
     },
-    /// The route exists but not for this method; the API only reads, so use GET.
-    #[error("method {method} is not allowed on {path:?}; this API only answers GET and HEAD")]
+    /// The route exists but not for this method; use GET (POST for `/api/lookup/batch`).
+    #[error(
+        "method {method} is not allowed on {path:?}; this API answers GET and HEAD, and POST only on /api/lookup/batch"
+    )]
     MethodNotAllowed {
         /// The method used.
         method: String,
@@ -88,6 +92,17 @@ pub enum ApiError {
         /// What needed areas (`a comparison`, …).
         purpose: &'static str,
     },
+    /// The request body is larger than the route accepts (`batch_max_bytes` for a batch);
+    /// split it.
+    #[error("the request body is larger than {max_bytes} bytes; split it into smaller batches")]
+    BodyTooLarge {
+        /// The configured limit.
+        max_bytes: usize,
+    },
+    /// A batch CSV cannot be answered: too many rows (413), or not readable (422, naming the
+    /// line). See [`BatchError`](crate::batch::BatchError).
+    #[error(transparent)]
+    Batch(#[from] crate::batch::BatchError),
     /// The request took longer than `request_timeout_secs`; retry, or ask for less (a `bbox=`,
     /// `simplify=`).
     #[error("the request took longer than {secs} s; ask for less (bbox=, simplify=) or retry")]
@@ -134,12 +149,17 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::TooManyFeatures { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyFeatures { .. }
+            | Self::BodyTooLarge { .. }
+            | Self::Batch(BatchError::TooManyRows { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unconvertible { .. } | Self::NotAreaLayer { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal { .. } | Self::Batch(BatchError::Write(_)) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            Self::Batch(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -152,10 +172,13 @@ impl ApiError {
             Self::NoRoute { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::TooManyFeatures { .. } => "too_many_features",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::Batch(BatchError::TooManyRows { .. }) => "too_many_rows",
             Self::Unconvertible { .. } => "unconvertible_coordinate",
             Self::NotAreaLayer { .. } => "not_an_area_layer",
             Self::Timeout { .. } => "timeout",
-            Self::Internal { .. } => "internal",
+            Self::Internal { .. } | Self::Batch(BatchError::Write(_)) => "internal",
+            Self::Batch(_) => "bad_csv",
         }
     }
 }
@@ -171,7 +194,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let detail = match &self {
-            Self::Internal { .. } => {
+            Self::Internal { .. } | Self::Batch(BatchError::Write(_)) => {
                 tracing::error!(error = %chain(&self), "request failed");
                 "internal error".to_owned()
             }
@@ -189,11 +212,15 @@ impl IntoResponse for ApiError {
             detail,
         };
         let mut response = (status, Json(body)).into_response();
-        if let Self::MethodNotAllowed { .. } = self {
-            response.headers_mut().insert(
-                header::ALLOW,
-                HeaderValue::from_static("GET, HEAD, OPTIONS"),
-            );
+        if let Self::MethodNotAllowed { path, .. } = &self {
+            let allowed = if path == crate::BATCH_ROUTE {
+                "POST"
+            } else {
+                "GET, HEAD, OPTIONS"
+            };
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed));
         }
         response
     }
@@ -312,6 +339,28 @@ mod tests {
                 "25832",
             ),
             (ApiError::Timeout { secs: 30 }, 503, "timeout", "30 s"),
+            (
+                ApiError::BodyTooLarge { max_bytes: 100 },
+                413,
+                "body_too_large",
+                "100 bytes",
+            ),
+            (
+                BatchError::TooManyRows { max: 10 }.into(),
+                413,
+                "too_many_rows",
+                "10 rows",
+            ),
+            (
+                BatchError::Malformed {
+                    line: 7,
+                    problem: "a stray quote".into(),
+                }
+                .into(),
+                422,
+                "bad_csv",
+                "line 7",
+            ),
         ];
         for (error, status, code, named) in cases {
             let (got_status, body, _) = answer(error).await;

@@ -16,7 +16,9 @@
 //! # }
 //! ```
 
+pub mod addresses;
 pub mod areas;
+pub mod batch;
 pub mod compare;
 pub mod config;
 pub mod error;
@@ -29,23 +31,26 @@ pub mod lookup;
 pub mod middleware;
 pub mod openapi;
 pub mod params;
+pub mod reverse;
+pub mod search;
 pub mod state;
 pub mod tiles;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 
 pub use config::{ConfigError, ServerConfig};
 pub use error::ApiError;
 pub use state::AppState;
 
-/// Every route the router answers (all `GET`, and so `HEAD`), in the `OpenAPI` document's path
-/// syntax. The tile routes end in a suffix after a parameter, which axum's router cannot
+/// Every route the router answers (all `GET`, and so `HEAD`, but [`BATCH_ROUTE`], which is
+/// `POST`), in the `OpenAPI` document's path syntax. The tile routes end in a suffix after a parameter, which axum's router cannot
 /// match, so [`app`] routes them as [`TILEJSON_ROUTE`], [`TILE_ROUTE`],
 /// [`COMPARE_TILEJSON_ROUTE`] and [`COMPARE_TILE_ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 16] = [
+pub const ROUTES: [&str; 19] = [
     "/",
     "/health",
     "/api/layers",
@@ -57,12 +62,18 @@ pub const ROUTES: [&str; 16] = [
     "/api/indicators",
     "/api/compare",
     "/api/lookup",
+    BATCH_ROUTE,
+    "/api/search",
+    "/api/reverse",
     "/api/openapi.json",
     "/tiles/{layers}.json",
     "/tiles/{layers}/{z}/{x}/{y}.mvt",
     "/tiles/compare/{from}/{to}.json",
     "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt",
 ];
+
+/// The one `POST` route: a CSV of addresses in, the same CSV with their designations out.
+pub const BATCH_ROUTE: &str = "/api/lookup/batch";
 
 /// How the router matches `/tiles/{layers}.json`.
 pub const TILEJSON_ROUTE: &str = "/tiles/{tileset}";
@@ -88,6 +99,9 @@ pub fn app(state: Arc<AppState>) -> Router {
         indicators,
         compare,
         lookup,
+        batch,
+        search,
+        reverse,
         openapi,
         _tilejson,
         _tile,
@@ -106,6 +120,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(indicators, get(indicators::catalogue))
         .route(compare, get(compare::compare))
         .route(lookup, get(lookup::lookup))
+        .route(
+            batch,
+            post(batch::batch).layer(DefaultBodyLimit::max(state.config.batch_max_bytes)),
+        )
+        .route(search, get(search::search))
+        .route(reverse, get(reverse::reverse))
         .route(openapi, get(openapi::openapi))
         .route(TILEJSON_ROUTE, get(tiles::tilejson))
         .route(TILE_ROUTE, get(tiles::tile))

@@ -1,5 +1,6 @@
 //! Point lookup, `/api/lookup`: which designations (per year, official or reconstructed) and
-//! which admin units contain a point given in lon/lat or in EPSG:25832 metres.
+//! which admin units contain a point given in lon/lat or in EPSG:25832 metres — or, with
+//! `address=`, the point of the address's best match (see [`by_address`]).
 //!
 //! The answer lists every designation layer that was asked for (and, with `at=`, was in force
 //! that day) even when the point is in none of its areas, so one call answers "2011: no;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
 use kvarter_core::{Date, Layer, LayerId, LayerKind, Properties};
@@ -19,11 +21,15 @@ use kvarter_index::{Hit, LookupQuery};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::addresses::{Found, Matched};
 use crate::error::{ApiError, quoted};
 use crate::params::{Params, RawQuery, layer_ids};
 use crate::state::AppState;
 
-const PARAMETERS: [&str; 7] = ["lon", "lat", "x", "y", "srid", "at", "layers"];
+const PARAMETERS: [&str; 8] = ["lon", "lat", "x", "y", "srid", "at", "layers", "address"];
+
+/// The parameters that give a point.
+const POINT_PARAMETERS: [&str; 5] = ["lon", "lat", "x", "y", "srid"];
 
 /// EPSG:4326, WGS84 lon/lat.
 const WGS84: u32 = 4326;
@@ -51,8 +57,19 @@ struct Request {
     layers: Option<Vec<LayerId>>,
 }
 
-impl Request {
-    fn from_params(params: &Params, state: &AppState) -> Result<Self, ApiError> {
+/// A point read from `lon`/`lat` or `x`/`y`/`srid`, the parsing every point route shares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Located {
+    /// The point in lon/lat.
+    pub point: Coord<f64>,
+    /// The point as given, when it was given as x/y.
+    input: Option<Input>,
+}
+
+impl Located {
+    /// Reads the point: `lon` and `lat` (degrees), or `x`, `y` and `srid`; a 400 naming the
+    /// parameter for anything missing, malformed or out of range.
+    pub(crate) fn from_params(params: &Params) -> Result<Self, ApiError> {
         let by_lon_lat = params.has("lon") || params.has("lat");
         let by_x_y = params.has("x") || params.has("y");
         let (point, input) = match (by_lon_lat, by_x_y) {
@@ -88,28 +105,25 @@ impl Request {
                 (to_lon_lat(input)?, Some(input))
             }
         };
+        Ok(Located { point, input })
+    }
+}
+
+impl Request {
+    fn from_params(params: &Params, state: &AppState) -> Result<Self, ApiError> {
+        let Located { point, input } = Located::from_params(params)?;
+        Self::at_point(params, state, point, input)
+    }
+
+    /// The request for `point`, with the `at` and `layers` of `params`.
+    fn at_point(
+        params: &Params,
+        state: &AppState,
+        point: Coord<f64>,
+        input: Option<Input>,
+    ) -> Result<Self, ApiError> {
         let at = params.date("at")?;
-        let layers = params
-            .list("layers")
-            .map(|items| {
-                layer_ids(
-                    "layers",
-                    &items,
-                    &state.index.layers().iter().map(|l| &l.meta.id),
-                )
-            })
-            .transpose()?
-            .map(|ids| {
-                // Dataset order, whatever order they were named in.
-                state
-                    .index
-                    .layers()
-                    .iter()
-                    .map(|l| &l.meta.id)
-                    .filter(|id| ids.contains(id))
-                    .cloned()
-                    .collect()
-            });
+        let layers = layers_param(params, state)?;
         Ok(Self {
             point,
             input,
@@ -130,6 +144,31 @@ impl Request {
         };
         asked && in_force
     }
+}
+
+/// The `layers` parameter: known ids, in the dataset's order whatever order they were named in.
+fn layers_param(params: &Params, state: &AppState) -> Result<Option<Vec<LayerId>>, ApiError> {
+    Ok(params
+        .list("layers")
+        .map(|items| {
+            layer_ids(
+                "layers",
+                &items,
+                &state.index.layers().iter().map(|l| &l.meta.id),
+            )
+        })
+        .transpose()?
+        .map(|ids| {
+            // Dataset order, whatever order they were named in.
+            state
+                .index
+                .layers()
+                .iter()
+                .map(|l| &l.meta.id)
+                .filter(|id| ids.contains(id))
+                .cloned()
+                .collect()
+        }))
 }
 
 /// A number that must be given, with its partner named in the message.
@@ -217,6 +256,25 @@ pub async fn lookup(
     query: RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::new(query, &PARAMETERS)?;
+    if let Some(address) = params.get("address") {
+        if let Some(point) = POINT_PARAMETERS.iter().find(|name| params.has(name)) {
+            return Err(ApiError::bad_parameter(
+                "address",
+                format!("give either address or a point ({point} and the rest), not both"),
+            ));
+        }
+        let at = params.date("at")?;
+        let layers = layers_param(&params, &state)?;
+        let answer = by_address(&state, address, at, layers, false)?;
+        return Ok((
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            answer,
+        )
+            .into_response());
+    }
     let request = Request::from_params(&params, &state)?;
     let hits = state.index.lookup(
         request.point,
@@ -226,6 +284,138 @@ pub async fn lookup(
         },
     );
     Ok(Json(answer(&state, &request, &hits)).into_response())
+}
+
+/// The answer to a lookup by address (`/api/lookup?address=`, `kvarter lookup --address`): the
+/// address as given, the best match with its confidence (see [`crate::addresses`]) or `null`
+/// with a `note`, and the usual lookup answer for the match's point, optionally only
+/// designations in force `at` and only `layers`; as JSON text, indented when `pretty`.
+pub fn by_address(
+    state: &AppState,
+    address: &str,
+    at: Option<Date>,
+    layers: Option<Vec<LayerId>>,
+    pretty: bool,
+) -> Result<String, ApiError> {
+    let no_match = |note: &str| {
+        encode(
+            &NoMatch {
+                address,
+                matched: (),
+                note,
+            },
+            pretty,
+        )
+    };
+    // The same checks with or without a gazetteer, so a bad request never passes for "no data".
+    let chars = address.chars().count();
+    if chars > kvarter_geocode::address::MAX_CHARS {
+        return Err(ApiError::bad_parameter(
+            "address",
+            format!(
+                "{chars} characters is too long; give one address (at most {})",
+                kvarter_geocode::address::MAX_CHARS
+            ),
+        ));
+    }
+    if kvarter_geocode::normalise::match_key(address).is_empty() {
+        return Err(ApiError::bad_parameter(
+            "address",
+            format!("{} is empty: it has no letters or digits", quoted(address)),
+        ));
+    }
+    let Some(addresses) = &state.addresses else {
+        return no_match(crate::addresses::NO_GAZETTEER);
+    };
+    let best = addresses
+        .best_match(address)
+        .map_err(|error| ApiError::bad_parameter("address", error.to_string()))?;
+    let Some(best) = best else {
+        return no_match(
+            "no address, street, place or postcode matches; check the spelling, or search with /api/search",
+        );
+    };
+    let request = Request {
+        point: best.hit.entry.point.0,
+        input: None,
+        at,
+        layers,
+    };
+    let hits = state.index.lookup(
+        request.point,
+        &LookupQuery {
+            layers: request.layers.clone(),
+            at: request.at,
+        },
+    );
+    let answer = AddressAnswer {
+        address,
+        matched: AddressMatch {
+            found: Found::new(best.hit.entry),
+            how: Matched::new(&best.hit),
+            confidence: best.confidence,
+        },
+        lookup: answer(state, &request, &hits),
+    };
+    encode(&answer, pretty)
+}
+
+/// `value` as JSON text, indented when `pretty`.
+fn encode<T: Serialize>(value: &T, pretty: bool) -> Result<String, ApiError> {
+    if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    }
+    .map_err(|error| ApiError::internal("encoding a lookup", error))
+}
+
+/// A lookup by address without a match.
+#[derive(Serialize)]
+struct NoMatch<'a> {
+    address: &'a str,
+    /// Always `null`.
+    #[serde(rename = "match")]
+    matched: (),
+    note: &'a str,
+}
+
+/// What [`crate::search`] and [`crate::reverse`] show as a result's `areas`: the lookup answer
+/// at `point` (every layer but base maps, designations grouped by year) without its `query`.
+pub(crate) fn areas_at(state: &AppState, point: Coord<f64>) -> Result<serde_json::Value, ApiError> {
+    let request = Request {
+        point,
+        input: None,
+        at: None,
+        layers: None,
+    };
+    let hits = state.index.lookup(point, &LookupQuery::default());
+    let mut value = serde_json::to_value(answer(state, &request, &hits))
+        .map_err(|error| ApiError::internal("encoding a lookup", error))?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("query");
+    }
+    Ok(value)
+}
+
+/// See [`by_address`].
+#[derive(Serialize)]
+struct AddressAnswer<'a> {
+    address: &'a str,
+    #[serde(rename = "match")]
+    matched: AddressMatch<'a>,
+    #[serde(flatten)]
+    lookup: Answer<'a>,
+}
+
+/// The best match of a lookup by address.
+#[derive(Serialize)]
+struct AddressMatch<'a> {
+    #[serde(flatten)]
+    found: Found<'a>,
+    #[serde(flatten)]
+    how: Matched,
+    confidence: f64,
 }
 
 /// One listed layer and the hits in it.

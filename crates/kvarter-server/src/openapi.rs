@@ -7,8 +7,11 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::BATCH_ROUTE;
 use crate::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES};
 use crate::indicators::MAX_INDICATORS;
+use crate::reverse::{DEFAULT_RADIUS_M, MAX_RADIUS_M};
+use crate::search::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The document, built once.
 static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
@@ -371,9 +374,17 @@ pub fn document() -> Value {
                     query("layers", "Comma-separated layer ids to consider (default: all but base maps). \
                           Base-map layers named here are answered under base_map.",
                           &json!({"type": "string"}), &json!("udsatte-byomraader-2011,udsatte-byomraader-2017")),
+                    query("address", "Instead of a point: an address text (typos, missing æøå, floor and door are \
+                          tolerated). The answer is the best match with its confidence and the lookup at its \
+                          point (AddressLookupAnswer); no match is a 200 with match null and a note. Not together \
+                          with lon/lat or x/y/srid.",
+                          &json!({"type": "string", "maxLength": 200}), &json!("Mjølnerparken 2, 2200 København N")),
                 ],
                 "responses": {
-                    "200": json_response("What contains the point.", "LookupAnswer"),
+                    "200": {"description": "What contains the point (LookupAnswer), or, with address=, the best \
+                                match and what contains its point (AddressLookupAnswer).",
+                            "content": {"application/json": {"schema": {"oneOf": [schema("LookupAnswer"),
+                                                                                  schema("AddressLookupAnswer")]}}}},
                     "400": response("BadRequest"),
                     "422": response("Unconvertible"),
                     "500": response("Internal"),
@@ -418,7 +429,7 @@ pub fn document() -> Value {
             "responses": {
                 "BadRequest": json_response("A parameter is missing, malformed, out of range or unknown (error: bad_parameter).", "Error"),
                 "NotFound": json_response("Unknown layer (unknown_layer, lists the known ids), feature (unknown_feature) or route (not_found).", "Error"),
-                "MethodNotAllowed": json_response("Only GET and HEAD are answered (method_not_allowed).", "Error"),
+                "MethodNotAllowed": json_response("Only GET and HEAD are answered, and POST on /api/lookup/batch only (method_not_allowed).", "Error"),
                 "TooManyFeatures": json_response("More features than max_features would be returned; use bbox (too_many_features).", "Error"),
                 "Unconvertible": json_response("The coordinate could not be converted to lon/lat (unconvertible_coordinate).", "Error"),
                 "Timeout": json_response("The request took longer than the configured timeout (timeout).", "Error"),
@@ -431,7 +442,8 @@ pub fn document() -> Value {
                     "properties": {
                         "error": {"type": "string", "description": "Machine-readable code.",
                                   "enum": ["bad_parameter", "unknown_layer", "unknown_feature", "not_found",
-                                           "method_not_allowed", "too_many_features",
+                                           "method_not_allowed", "too_many_features", "body_too_large",
+                                           "too_many_rows", "bad_csv",
                                            "unconvertible_coordinate", "not_an_area_layer", "timeout",
                                            "internal"]},
                         "detail": {"type": "string", "description": "A sentence naming the parameter, value and problem."},
@@ -577,13 +589,170 @@ pub fn document() -> Value {
             },
         },
     });
-    for paths in [indicator_paths, compare_tile_paths] {
+    for paths in [indicator_paths, compare_tile_paths, address_paths()] {
         extend(&mut document["paths"], paths);
     }
-    for schemas in [indicator_schemas(), comparison_schemas()] {
+    for schemas in [indicator_schemas(), comparison_schemas(), address_schemas()] {
         extend(&mut document["components"]["schemas"], schemas);
     }
     document
+}
+
+/// The address routes: search, reverse geocoding and the batch lookup.
+fn address_paths() -> Value {
+    json!({
+        "/api/search": {"get": {
+            "operationId": "search",
+            "summary": "Search addresses, streets, place names and postcodes by text, best first, each with the \
+                areas it lies in (the /api/lookup answer at its point).",
+            "description": "Matching is on normalised names (case, punctuation, æ/ae, ø/oe/o, å/aa); floor and door \
+                are ignored. A name still being typed matches by prefix; when nothing starts with it, names \
+                within 1 (4–7 characters) or 2 (8+) edits match (fuzzy, with `distance`). Score: name (exact \
+                100, prefix 70–90, fuzzy 60 − 15 per edit) + house number (same number and letter +30, same \
+                number +20; without a number in the query streets, places and postcodes +20) + postcode (same \
+                +15, other −25; or district same +10, other −10). An unknown address is a 200 with no results; \
+                a service without a gazetteer answers no results and a `note`.",
+            "parameters": [
+                query("q", "The text (required, at most 200 characters).",
+                      &json!({"type": "string", "maxLength": 200}), &json!("Mjølnerparken 2, 2200 København N")),
+                query("limit", "The most results.",
+                      &json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+                      &json!(5)),
+                query("types", "Comma-separated kinds to search: address, street, place, postcode (default: all).",
+                      &json!({"type": "string"}), &json!("address,street")),
+                query("postcode", "Only entries with this postcode (a filter; a postcode inside q only ranks).",
+                      &json!({"type": "integer", "minimum": 1000, "maximum": 9999}), &json!(2200)),
+            ],
+            "responses": {
+                "200": json_response("The results, best first.", "SearchAnswer"),
+                "400": response("BadRequest"),
+                "500": response("Internal"),
+                "503": response("Timeout"),
+            },
+        }},
+        "/api/reverse": {"get": {
+            "operationId": "reverse",
+            "summary": "The nearest address within a radius, else the nearest street or place within it, with \
+                its great-circle distance and the areas at its point.",
+            "description": "The point is given as for /api/lookup (lon/lat, or x, y and srid). Nothing within the \
+                radius, or a service without a gazetteer, is a 200 with result null and a note.",
+            "parameters": [
+                query("lon", "Longitude, degrees (−180…180).", &json!({"type": "number"}), &json!(12.5426)),
+                query("lat", "Latitude, degrees (−90…90).", &json!({"type": "number"}), &json!(55.7009)),
+                query("x", "Easting (with srid=25832, metres) or longitude (srid=4326).",
+                      &json!({"type": "number"}), &json!(724_400)),
+                query("y", "Northing (with srid=25832, metres) or latitude (srid=4326).",
+                      &json!({"type": "number"}), &json!(6_176_400)),
+                query("srid", "CRS of x and y; required with them.",
+                      &json!({"type": "integer", "enum": [25832, 4326]}), &json!(25832)),
+                query("radius", "Search radius in metres.",
+                      &json!({"type": "number", "minimum": 0, "maximum": MAX_RADIUS_M, "default": DEFAULT_RADIUS_M}),
+                      &json!(100)),
+            ],
+            "responses": {
+                "200": json_response("The nearest entry, or null.", "ReverseAnswer"),
+                "400": response("BadRequest"),
+                "422": response("Unconvertible"),
+                "500": response("Internal"),
+                "503": response("Timeout"),
+            },
+        }},
+        (BATCH_ROUTE): {"post": {
+            "operationId": "lookupBatch",
+            "summary": "Look up a CSV of addresses: the same CSV back with the best match, its confidence and \
+                point, and one column per designation layer naming the designated area(s) each address is in.",
+            "description": "Body (UTF-8, `,` or — when the first line has one — `;`): a header naming an \
+                `address` (or `adresse`) column, or `vejnavn`, `husnr` and `postnr` columns; or no header and one \
+                address per line (commas inside need no quotes). Answer: the input columns (header `address` when \
+                there was none), then matched_address, match (exact | prefix | fuzzy), confidence (0–1, as for \
+                /api/lookup?address=), lon, lat, and per designation layer a column named by its id holding the \
+                `;`-joined names of the areas containing the point (empty outside). Rows without a match have \
+                these columns empty; so does every row when the service has no gazetteer. Limits: \
+                `server.batch_max_bytes` (default 5 MiB) and `server.batch_max_rows` (default 10 000).",
+            "requestBody": {"required": true,
+                            "content": {"text/csv": {"schema": {"type": "string"},
+                                                     "example": "address\nMjølnerparken 2, 2200 København N\n"}}},
+            "responses": {
+                "200": {"description": "The CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                "400": response("BadRequest"),
+                "413": json_response("The body is larger than batch_max_bytes (body_too_large) or has more rows \
+                    than batch_max_rows (too_many_rows).", "Error"),
+                "422": json_response("The CSV cannot be read: not UTF-8, no rows, a header naming only some of \
+                    vejnavn/husnr/postnr, a row with another number of fields than the header; the detail \
+                    names the line (bad_csv).", "Error"),
+                "500": response("Internal"),
+                "503": response("Timeout"),
+            },
+        }},
+    })
+}
+
+/// The answers of the address routes.
+fn address_schemas() -> Value {
+    let found = json!({
+        "type": {"type": "string", "enum": ["address", "street", "place", "postcode"]},
+        "id": {"type": "string"}, "text": {"type": "string"},
+        "point": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+                  "description": "[lon, lat]"},
+    });
+    let mut matched = found.clone();
+    extend(
+        &mut matched,
+        json!({
+            "score": {"type": "number"},
+            "match": {"type": "string", "enum": ["exact", "prefix", "fuzzy"]},
+            "distance": {"type": "integer", "description": "Edits between typed and found name (fuzzy only)."},
+        }),
+    );
+    let mut search_result = matched.clone();
+    extend(&mut search_result, json!({"areas": schema("AreasAt")}));
+    let mut address_match = matched;
+    extend(
+        &mut address_match,
+        json!({"confidence": {"type": "number", "minimum": 0, "maximum": 1,
+        "description": "min(score, 130) / 130, × 0.6 when the query has a house number but the match is not \
+            an address, × 0.5 when another entry with another point scores the same; two decimals."}}),
+    );
+    let mut nearest = found;
+    extend(
+        &mut nearest,
+        json!({"distance_m": {"type": "number", "description": "Great-circle metres."},
+                                "areas": schema("AreasAt")}),
+    );
+    json!({
+        "AreasAt": {"type": "object", "required": ["summary", "designations", "units"],
+                    "description": "The /api/lookup answer at the result's point, without its query."},
+        "SearchAnswer": {
+            "type": "object", "required": ["query", "results"],
+            "properties": {
+                "query": {"type": "string"},
+                "results": {"type": "array", "items": {"type": "object", "properties": search_result,
+                            "required": ["type", "id", "text", "point", "score", "match", "areas"]}},
+                "note": {"type": "string", "description": "Only when the service has no gazetteer."},
+            },
+        },
+        "ReverseAnswer": {
+            "type": "object", "required": ["query", "result"],
+            "properties": {
+                "query": {"type": "object", "properties": {"lon": {"type": "number"}, "lat": {"type": "number"},
+                                                           "radius_m": {"type": "number"}}},
+                "result": {"type": ["object", "null"], "properties": nearest},
+                "note": {"type": "string", "description": "Why result is null."},
+            },
+        },
+        "AddressLookupAnswer": {
+            "description": "The address as given, the best match (or null with a note), and — with a match — \
+                every member of LookupAnswer for its point.",
+            "type": "object", "required": ["address", "match"],
+            "properties": {
+                "address": {"type": "string"},
+                "match": {"type": ["object", "null"], "properties": address_match},
+                "note": {"type": "string"},
+                "query": {"type": "object"}, "summary": {"type": "string"},
+                "designations": {"type": "array"}, "units": {"type": "array"},
+            },
+        },
+    })
 }
 
 /// Adds the members of the object `more` to the object `object`.

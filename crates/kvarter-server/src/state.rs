@@ -1,5 +1,6 @@
-//! The state every handler shares read-only: the index, the config, and what is worked out once
-//! per layer at start-up (its JSON summary and reference, the property names its features carry).
+//! The state every handler shares read-only: the index, the config, the optional indicators and
+//! address index, and what is worked out once per layer at start-up (its JSON summary and
+//! reference, the property names its features carry).
 
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -25,6 +26,9 @@ pub struct AppState {
     pub comparisons: crate::compare::Comparisons,
     /// Indicator values joined to every area layer, when the data has indicators.
     pub indicators: Option<kvarter_indicators::Joins>,
+    /// The address index, when the data has a gazetteer; without one the address routes
+    /// answer with no results and a note.
+    pub addresses: Option<crate::addresses::Addresses>,
     /// Per layer, in the index's layer order.
     catalogue: Vec<Entry>,
     /// Per layer, its areas in EPSG:25832 (`None` for line layers), made on first demand.
@@ -72,6 +76,7 @@ impl AppState {
             tiles,
             comparisons: crate::compare::Comparisons::default(),
             indicators: None,
+            addresses: None,
             catalogue,
             projected,
         }
@@ -81,6 +86,14 @@ impl AppState {
     #[must_use]
     pub fn with_indicators(mut self, joins: kvarter_indicators::Joins) -> Self {
         self.indicators = Some(joins);
+        self
+    }
+
+    /// The state with an address index over `gazetteer`, for search, reverse geocoding and
+    /// lookup by address.
+    #[must_use]
+    pub fn with_gazetteer(mut self, gazetteer: kvarter_geocode::Gazetteer) -> Self {
+        self.addresses = Some(crate::addresses::Addresses::new(gazetteer));
         self
     }
 

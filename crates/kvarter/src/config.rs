@@ -14,6 +14,8 @@
 //! | pre-render tiles at start-up | `--warm 0-14` | `KVARTER_WARM` | — | none |
 //! | `Cache-Control` of tiles and TileJSON | — | — | `server.tile_cache_control` | `public, max-age=3600` |
 //! | base URL in TileJSON | — | — | `server.public_url` | from the `Host` header |
+//! | largest batch lookup body (bytes) → 413 | — | — | `server.batch_max_bytes` | 5242880 (5 MiB) |
+//! | most rows in a batch lookup → 413 | — | — | `server.batch_max_rows` | 10000 |
 //! | tile extent / buffer / simplification / maxzoom | — | — | `server.tiles.extent`, `.buffer`, `.simplify`, `.maxzoom` | 4096 / 64 / 1.0 / 20 |
 //!
 //! Unknown keys in the config file are an error, so a typo never goes unnoticed.

@@ -1,5 +1,5 @@
 //! The default dataset, embedded in the binary at compile time from `geodata/` (layers, manifest,
-//! and the indicator catalogue and tables of `geodata/indicators/`).
+//! the gazetteer, and the indicator catalogue and tables of `geodata/indicators/`).
 
 use std::borrow::Cow;
 
@@ -35,9 +35,26 @@ pub fn load_indicator_files(manifest: &Manifest) -> Result<IndicatorFiles, LoadE
     dataset::load_indicator_files_with(manifest, ORIGIN, |name| Ok(file(name).map(Cow::Borrowed)))
 }
 
+/// The embedded gazetteer (`gazetteer.csv`) that `manifest` (the embedded one, from [`load`])
+/// lists, checked against its checksum; `None` when it lists none. Read it with
+/// `kvarter_geocode::file::read_csv`.
+pub fn load_gazetteer(manifest: &Manifest) -> Result<Option<Vec<u8>>, LoadError> {
+    dataset::load_gazetteer_with(manifest, ORIGIN, |name| Ok(file(name).map(Cow::Borrowed)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_gazetteer_is_the_one_the_embedded_manifest_lists() {
+        let (_, manifest) = load().unwrap();
+        let bytes = load_gazetteer(&manifest).unwrap();
+        assert_eq!(bytes.is_some(), manifest.gazetteer.is_some());
+        if let Some(bytes) = bytes {
+            assert!(bytes.starts_with(b"kind,id,text,street,house_number,postcode,"));
+        }
+    }
 
     #[test]
     fn the_embedded_indicator_files_are_the_ones_the_embedded_manifest_lists() {

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use kvarter_server::{ROUTES, ServerConfig};
+use kvarter_server::{BATCH_ROUTE, ROUTES, ServerConfig};
 
 use crate::squares;
 use crate::support::{assert_refused, get, get_from, send_to, state, state_with};
@@ -136,7 +136,11 @@ async fn the_openapi_document_describes_every_route_and_nothing_else() {
             paths.contains_key(route),
             "{route} is not in the OpenAPI paths"
         );
-        assert!(paths[route].get("get").is_some(), "{route} has no GET");
+        let method = if route == BATCH_ROUTE { "post" } else { "get" };
+        assert!(
+            paths[route].get(method).is_some(),
+            "{route} has no {method}"
+        );
     }
     for path in paths.keys() {
         assert!(
@@ -154,6 +158,9 @@ async fn the_openapi_document_describes_every_route_and_nothing_else() {
         "AreaReport",
         "Comparison",
         "ChangeCollection",
+        "SearchAnswer",
+        "ReverseAnswer",
+        "AddressLookupAnswer",
     ] {
         assert!(
             document["components"]["schemas"].get(schema).is_some(),
@@ -177,6 +184,16 @@ async fn every_route_in_the_list_is_really_served() {
     // The squares have indicators, so every route can answer.
     let point = squares::lon_lat(500.0, 500.0);
     for route in ROUTES {
+        if route == BATCH_ROUTE {
+            // The one POST route: a CSV of one address.
+            let request = Request::post(route)
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from("address\nMjølnerparken 2\n"))
+                .unwrap();
+            let answer = send_to(squares::state(), request).await;
+            assert_eq!(answer.status, StatusCode::OK, "{route}: {}", answer.text());
+            continue;
+        }
         let uri = route
             .replace("{id}", squares::UNITS_A)
             .replace("{layer}", squares::UNITS_A)
@@ -192,6 +209,11 @@ async fn every_route_in_the_list_is_really_served() {
             .replace(
                 "/api/lookup",
                 &format!("/api/lookup?lon={}&lat={}", point.x, point.y),
+            )
+            .replace("/api/search", "/api/search?q=Mj%C3%B8lnerparken")
+            .replace(
+                "/api/reverse",
+                &format!("/api/reverse?lon={}&lat={}", point.x, point.y),
             );
         let answer = get_from(squares::state(), &uri).await;
         assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text());

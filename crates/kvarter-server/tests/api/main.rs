@@ -1,6 +1,7 @@
 //! In-process tests of the HTTP API: every request goes through `app(state)` with
 //! `tower::ServiceExt::oneshot`, over small datasets built in code (see `support`, and
-//! `squares` for the one with indicators and exactly known areas).
+//! `squares` for the one with indicators and exactly known areas, and `gazetteer` for the
+//! addresses placed in the first).
 
 #![allow(
     clippy::unwrap_used,
@@ -9,12 +10,15 @@
 )]
 
 mod areas;
+mod batch;
 mod compare;
 mod cross_cutting;
 mod features;
+mod gazetteer;
 mod indicators;
 mod layers;
 mod lookup;
+mod search;
 mod squares;
 mod support;
 mod tiles;
