@@ -96,6 +96,18 @@ impl Server {
         }
     }
 
+    /// Sends the server SIGHUP (it re-reads its address index).
+    ///
+    /// # Panics
+    /// When `kill` cannot be run or fails.
+    pub fn hangup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -HUP failed");
+    }
+
     /// `GET path` (with query), returning the response.
     ///
     /// # Panics

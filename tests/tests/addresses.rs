@@ -146,6 +146,65 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// The text of the first search result that is an address, if any.
+fn first_address(server: &Server, query: &str) -> Option<String> {
+    let answer = server.json(&format!("/api/search?q={query}&types=address"), 200);
+    answer["results"][0]["text"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn a_running_server_swaps_in_an_imported_register_on_sighup_and_keeps_it_when_an_import_fails() {
+    let data = data_folder_copy();
+    let dir = data.path().to_str().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/kvarter-geocode/tests/fixtures");
+    let server = Server::start(&["--data", dir]);
+    let mjoelnerparken = "Mjølnerparken 2, 2200 København N";
+    assert_ne!(
+        first_address(&server, "Mjolnerparken%202").as_deref(),
+        Some(mjoelnerparken)
+    );
+
+    let good = fixtures.join("adgangsadresser_semicolon.csv");
+    let out = run(&["--data", dir, "addresses", "import", good.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.hangup();
+    let swapped = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        first_address(&server, "Mjolnerparken%202").as_deref() == Some(mjoelnerparken)
+    });
+    assert!(
+        swapped,
+        "the imported address is not found 10 s after SIGHUP"
+    );
+
+    // A failed import leaves the file, and a reload keeps serving the same addresses.
+    let before = std::fs::read(data.path().join("addresses-imported.csv")).unwrap();
+    let broken = fixtures.join("adgangsadresser_broken_row.csv");
+    let out = run(&[
+        "--data",
+        dir,
+        "addresses",
+        "import",
+        broken.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(
+        std::fs::read(data.path().join("addresses-imported.csv")).unwrap(),
+        before
+    );
+    server.hangup();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        first_address(&server, "Mjolnerparken%202").as_deref(),
+        Some(mjoelnerparken)
+    );
+}
+
 #[test]
 fn an_imported_dawa_register_is_searched_beside_the_shipped_gazetteer() {
     let data = data_folder_copy();

@@ -274,7 +274,7 @@ fn answer_row(
     query: &LookupQuery,
 ) -> Vec<String> {
     let empty = || vec![String::new(); ADDED_COLUMNS.len() + designations.len()];
-    let Some(addresses) = &state.addresses else {
+    let Some(addresses) = state.addresses() else {
         return empty();
     };
     // A blank or over-long text has no match; it is the row's answer, not the batch's error.

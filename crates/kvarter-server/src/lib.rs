@@ -140,6 +140,20 @@ pub fn app(state: Arc<AppState>) -> Router {
 /// address and calls [`serve`]. This is what `kvarter serve` calls, so the binary needs no
 /// runtime of its own.
 pub fn run(bind: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<()> {
+    run_with(bind, state, None)
+}
+
+/// Re-reads the address index (after `kvarter addresses import`): `Ok(None)` when the data has
+/// none, `Err` with the reason when it cannot be read, and then the old index keeps serving.
+pub type ReloadAddresses =
+    Arc<dyn Fn() -> Result<Option<kvarter_geocode::Gazetteer>, String> + Send + Sync>;
+
+/// [`run`], and on SIGHUP (Unix) `reload` replaces the address index in one step.
+pub fn run_with(
+    bind: std::net::SocketAddr,
+    state: Arc<AppState>,
+    reload: Option<ReloadAddresses>,
+) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -147,8 +161,47 @@ pub fn run(bind: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| {
             std::io::Error::new(error.kind(), format!("cannot listen on {bind}: {error}"))
         })?;
+        if let Some(reload) = reload {
+            tokio::spawn(reload_on_hangup(state.clone(), reload));
+        }
         serve(listener, state).await
     })
+}
+
+/// Waits for SIGHUP, forever: each one re-reads the address index and swaps it in, or logs
+/// why it could not and keeps the old one.
+async fn reload_on_hangup(state: Arc<AppState>, reload: ReloadAddresses) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGHUP; the address index will not be reloaded");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            let reload = reload.clone();
+            match tokio::task::spawn_blocking(move || reload()).await {
+                Ok(Ok(gazetteer)) => {
+                    let entries = gazetteer.as_ref().map_or(0, |g| g.entries().len());
+                    state.replace_gazetteer(gazetteer);
+                    tracing::info!(entries, "SIGHUP: address index reloaded");
+                }
+                Ok(Err(reason)) => {
+                    tracing::error!(%reason, "SIGHUP: cannot reload the address index; the old one keeps serving");
+                }
+                Err(error) => {
+                    tracing::error!(%error, "SIGHUP: reloading the address index failed; the old one keeps serving");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (state, reload);
+    }
 }
 
 /// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then finishes the requests in flight.

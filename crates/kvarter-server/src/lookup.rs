@@ -324,7 +324,7 @@ pub fn by_address(
             format!("{} is empty: it has no letters or digits", quoted(address)),
         ));
     }
-    let Some(addresses) = &state.addresses else {
+    let Some(addresses) = state.addresses() else {
         return no_match(crate::addresses::NO_GAZETTEER);
     };
     let best = addresses

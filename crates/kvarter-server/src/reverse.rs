@@ -41,7 +41,7 @@ pub async fn reverse(
         lat: point.y,
         radius_m: radius,
     };
-    let Some(addresses) = &state.addresses else {
+    let Some(addresses) = state.addresses() else {
         return Ok(Json(Answer {
             query: echo,
             result: None,

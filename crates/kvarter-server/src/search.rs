@@ -42,7 +42,7 @@ pub async fn search(
 ) -> Result<Response, ApiError> {
     let params = Params::new(query, &PARAMETERS)?;
     let (text, options) = read(&params)?;
-    let Some(addresses) = &state.addresses else {
+    let Some(addresses) = state.addresses() else {
         return Ok(Json(Answer {
             query: text,
             results: Vec::new(),

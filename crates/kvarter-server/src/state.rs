@@ -27,8 +27,9 @@ pub struct AppState {
     /// Indicator values joined to every area layer, when the data has indicators.
     pub indicators: Option<kvarter_indicators::Joins>,
     /// The address index, when the data has a gazetteer; without one the address routes
-    /// answer with no results and a note.
-    pub addresses: Option<crate::addresses::Addresses>,
+    /// answer with no results and a note. Swapped whole by [`AppState::replace_gazetteer`]
+    /// (on SIGHUP after `kvarter addresses import`); requests in flight keep the one they read.
+    addresses: arc_swap::ArcSwapOption<crate::addresses::Addresses>,
     /// Per layer, in the index's layer order.
     catalogue: Vec<Entry>,
     /// Per layer, its areas in EPSG:25832 (`None` for line layers), made on first demand.
@@ -76,7 +77,7 @@ impl AppState {
             tiles,
             comparisons: crate::compare::Comparisons::default(),
             indicators: None,
-            addresses: None,
+            addresses: arc_swap::ArcSwapOption::empty(),
             catalogue,
             projected,
         }
@@ -92,9 +93,21 @@ impl AppState {
     /// The state with an address index over `gazetteer`, for search, reverse geocoding and
     /// lookup by address.
     #[must_use]
-    pub fn with_gazetteer(mut self, gazetteer: kvarter_geocode::Gazetteer) -> Self {
-        self.addresses = Some(crate::addresses::Addresses::new(gazetteer));
+    pub fn with_gazetteer(self, gazetteer: kvarter_geocode::Gazetteer) -> Self {
+        self.replace_gazetteer(Some(gazetteer));
         self
+    }
+
+    /// The address index now, if there is one.
+    pub fn addresses(&self) -> Option<Arc<crate::addresses::Addresses>> {
+        self.addresses.load_full()
+    }
+
+    /// Replaces the address index in one step: requests already running finish with the old
+    /// one, every later request sees the new one. `None` removes it.
+    pub fn replace_gazetteer(&self, gazetteer: Option<kvarter_geocode::Gazetteer>) {
+        self.addresses
+            .store(gazetteer.map(|g| Arc::new(crate::addresses::Addresses::new(g))));
     }
 
     /// The position in the index of the layer with id `id`, or a 404 listing the known ids.

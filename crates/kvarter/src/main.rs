@@ -188,7 +188,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(mb) = tile_cache_mb {
                 server_config.tile_cache_mb = mb;
             }
-            serve(dataset, joins, gazetteer, bind, server_config, warm)
+            // SIGHUP re-reads the gazetteer and an imported register (`addresses import`).
+            let reload: kvarter_server::ReloadAddresses = {
+                let data = data.clone();
+                Arc::new(move || {
+                    load_gazetteer(data.as_deref(), &manifest).map_err(|error| format!("{error:#}"))
+                })
+            };
+            serve(dataset, joins, gazetteer, bind, server_config, warm, reload)
         }
         Command::Tiles {
             command: TilesCommand::Export(args),
@@ -453,6 +460,7 @@ fn serve(
     bind: SocketAddr,
     config: kvarter_server::ServerConfig,
     warm: Option<kvarter_tiles::ZoomRange>,
+    reload: kvarter_server::ReloadAddresses,
 ) -> anyhow::Result<()> {
     config
         .validate()
@@ -495,7 +503,7 @@ fn serve(
             "tile cache warmed"
         );
     }
-    kvarter_server::run(bind, state).context("the server stopped with an error")
+    kvarter_server::run_with(bind, state, Some(reload)).context("the server stopped with an error")
 }
 
 fn init_logging(format: LogFormat) {
