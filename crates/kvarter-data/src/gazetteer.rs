@@ -321,6 +321,19 @@ fn single_path(source: &GazetteerSource) -> Result<&str, GazetteerError> {
     }
 }
 
+impl SourceReport {
+    /// An empty report for `source`, which has `read` features.
+    fn of(source: &GazetteerSource, read: usize) -> SourceReport {
+        SourceReport {
+            dataset: source.dataset.clone(),
+            convert: source.convert.to_string(),
+            paths: source.paths.clone(),
+            read,
+            ..SourceReport::default()
+        }
+    }
+}
+
 fn read(
     source: &GazetteerSource,
     sources: &Path,
@@ -410,13 +423,7 @@ fn addresses(
     const ID: &str = "ogc_fid";
     let path = single_path(source)?;
     let read_file = read(source, sources, path)?;
-    let mut report = SourceReport {
-        dataset: source.dataset.clone(),
-        convert: source.convert.to_string(),
-        paths: source.paths.clone(),
-        read: read_file.features.len(),
-        ..SourceReport::default()
-    };
+    let mut report = SourceReport::of(source, read_file.features.len());
     let mut groups: BTreeMap<String, AddressGroup> = BTreeMap::new();
     let mut failed: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     let mut repaired = Vec::new();
@@ -649,12 +656,7 @@ fn places(
             reason: format!("source {} (stednavne) names no files", source.dataset),
         });
     }
-    let mut report = SourceReport {
-        dataset: source.dataset.clone(),
-        convert: source.convert.to_string(),
-        paths: source.paths.clone(),
-        ..SourceReport::default()
-    };
+    let mut report = SourceReport::of(source, 0);
     let mut records: Vec<Record> = Vec::new();
     // Match key → indices into `records`, for the merge of nearby duplicates.
     let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
@@ -760,13 +762,7 @@ fn streets(
     const ID: &str = "id";
     let path = single_path(source)?;
     let read_file = read(source, sources, path)?;
-    let mut report = SourceReport {
-        dataset: source.dataset.clone(),
-        convert: source.convert.to_string(),
-        paths: source.paths.clone(),
-        read: read_file.features.len(),
-        ..SourceReport::default()
-    };
+    let mut report = SourceReport::of(source, read_file.features.len());
     // Street name → its segments, in file order.
     let mut by_name: BTreeMap<String, Vec<LineString<f64>>> = BTreeMap::new();
     let mut no_geometry = Vec::new();
@@ -903,13 +899,7 @@ fn postcodes(
         None => None,
     };
     let read_file = read(source, sources, path)?;
-    let mut report = SourceReport {
-        dataset: source.dataset.clone(),
-        convert: source.convert.to_string(),
-        paths: source.paths.clone(),
-        read: read_file.features.len(),
-        ..SourceReport::default()
-    };
+    let mut report = SourceReport::of(source, read_file.features.len());
     let (mut agree, mut completed, mut disagree, mut missing) =
         (0, Vec::new(), Vec::new(), Vec::new());
     let mut moved = Vec::new();
