@@ -613,22 +613,9 @@ fn point_on(
             half_way(longest.0).ok_or_else(no_point)
         }
         None => Err(bad(RepairError::Null)),
-        Some(other) => Err(bad(RepairError::NotPolygonal(geometry_type(&other)))),
-    }
-}
-
-fn geometry_type(geometry: &Geometry<f64>) -> &'static str {
-    match geometry {
-        Geometry::Point(_) => "Point",
-        Geometry::Line(_) => "Line",
-        Geometry::LineString(_) => "LineString",
-        Geometry::Polygon(_) => "Polygon",
-        Geometry::MultiPoint(_) => "MultiPoint",
-        Geometry::MultiLineString(_) => "MultiLineString",
-        Geometry::MultiPolygon(_) => "MultiPolygon",
-        Geometry::GeometryCollection(_) => "GeometryCollection",
-        Geometry::Rect(_) => "Rect",
-        Geometry::Triangle(_) => "Triangle",
+        Some(other) => Err(bad(RepairError::NotPolygonal(crate::repair::type_name(
+            &other,
+        )))),
     }
 }
 

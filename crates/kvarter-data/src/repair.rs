@@ -321,7 +321,8 @@ fn split_ring(ring: &LineString<f64>) -> Vec<LineString<f64>> {
         .collect()
 }
 
-fn type_name(geometry: &Geometry<f64>) -> &'static str {
+/// The geometry's GeoJSON-style type name, for messages.
+pub(crate) fn type_name(geometry: &Geometry<f64>) -> &'static str {
     match geometry {
         Geometry::Point(_) => "Point",
         Geometry::Line(_) => "Line",
