@@ -156,6 +156,11 @@ impl Compared {
     }
 }
 
+/// The attributes a piece's own properties give it in a tile.
+const PIECE_PROPERTIES: [&str; 5] = ["change", "from_id", "from_name", "to_id", "to_name"];
+/// The attributes every piece gets from the comparison: both layers and their statuses.
+const SIDE_ATTRIBUTES: [&str; 4] = ["from_layer", "from_status", "to_layer", "to_status"];
+
 /// The `change`, `from_*` and `to_*` of each piece as tile attributes, with both layers' ids
 /// and statuses (so a map legend can say a side is reconstructed).
 struct PieceAttributes<'a> {
@@ -166,20 +171,22 @@ struct PieceAttributes<'a> {
 impl ExtraAttributes for PieceAttributes<'_> {
     fn extend(&self, _layer: usize, area: usize, out: &mut Vec<(String, Value)>) {
         if let Some(area) = self.layer.areas.get(area) {
-            for key in ["change", "from_id", "from_name", "to_id", "to_name"] {
+            for key in PIECE_PROPERTIES {
                 if let Some(serde_json::Value::String(text)) = area.properties.get(key) {
                     out.push((key.to_owned(), Value::String(text.clone())));
                 }
             }
         }
         let (from, to) = (&self.comparison.from, &self.comparison.to);
-        out.push(("from_layer".into(), Value::String(from.id.to_string())));
-        out.push((
-            "from_status".into(),
-            Value::String(from.status.as_str().into()),
-        ));
-        out.push(("to_layer".into(), Value::String(to.id.to_string())));
-        out.push(("to_status".into(), Value::String(to.status.as_str().into())));
+        let values = [
+            from.id.to_string(),
+            from.status.as_str().to_owned(),
+            to.id.to_string(),
+            to.status.as_str().to_owned(),
+        ];
+        for (key, value) in SIDE_ATTRIBUTES.into_iter().zip(values) {
+            out.push((key.to_owned(), Value::String(value)));
+        }
     }
 }
 
@@ -337,17 +344,7 @@ pub async fn tilejson(
         let url = format!("{base}/tiles/compare/{from}/{to}/{{z}}/{{x}}/{{y}}.mvt");
         let mut document = map.tiler.tilejson(&map.index, &map.set, url);
         for layer in &mut document.vector_layers {
-            for field in [
-                "change",
-                "from_id",
-                "from_name",
-                "to_id",
-                "to_name",
-                "from_layer",
-                "from_status",
-                "to_layer",
-                "to_status",
-            ] {
+            for field in PIECE_PROPERTIES.into_iter().chain(SIDE_ATTRIBUTES) {
                 layer.fields.insert(field.into(), "String".into());
             }
         }

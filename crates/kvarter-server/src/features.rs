@@ -328,7 +328,7 @@ fn build_collection(state: &AppState, id: &str, params: &Params) -> Result<GeoJs
     let position = state.layer_position(id)?;
     let layer = &state.index.layers()[position];
     let shaping = Shaping::from_params(params, &state.property_names(layer))?;
-    let choropleth = Choropleth::from_params(state, &[position], params)?;
+    let choropleth = Choropleth::from_params(state, params)?;
     let areas: Vec<usize> = match params.get("bbox") {
         Some(text) => state
             .index
@@ -408,7 +408,7 @@ fn build_single(
     let position = state.layer_position(id)?;
     let layer = &state.index.layers()[position];
     let shaping = Shaping::from_params(params, &state.property_names(layer))?;
-    let choropleth = Choropleth::from_params(state, &[position], params)?;
+    let choropleth = Choropleth::from_params(state, params)?;
     let area_ix = layer
         .areas
         .iter()

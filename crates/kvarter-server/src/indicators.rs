@@ -12,7 +12,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use kvarter_indicators::{JoinError, Joins, Method};
+use kvarter_indicators::{JoinError, Joins};
 use kvarter_tiles::{ExtraAttributes, TileJson, Value};
 use serde_json::{Value as Json, json};
 
@@ -89,11 +89,7 @@ pub struct Choropleth {
 impl Choropleth {
     /// Reads `indicators=` and `period=`: `None` when no indicators are asked for. Every
     /// indicator must be in the catalogue and have data; a period must be one of theirs.
-    pub fn from_params(
-        state: &AppState,
-        _layers: &[usize],
-        params: &Params,
-    ) -> Result<Option<Choropleth>, ApiError> {
+    pub fn from_params(state: &AppState, params: &Params) -> Result<Option<Choropleth>, ApiError> {
         let Some(names) = params.list("indicators") else {
             if params.has("period") {
                 return Err(ApiError::bad_parameter(
@@ -305,13 +301,9 @@ impl ExtraAttributes for ChoroplethAttributes<'_> {
             let period = self.choropleth.period.as_deref();
             if let Some(joined) = joins.value(layer, area, indicator, period) {
                 out.push((indicator.clone(), Value::Double(joined.value)));
-                let method = match joined.method {
-                    Method::Key => "key",
-                    Method::AreaWeighted => "area_weighted",
-                };
                 out.push((
                     format!("{indicator}{METHOD_SUFFIX}"),
-                    Value::String(method.to_owned()),
+                    Value::String(joined.method.as_str().to_owned()),
                 ));
             }
         }

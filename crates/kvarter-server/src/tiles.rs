@@ -363,7 +363,7 @@ pub async fn tile(
         .tiler
         .layer_set(&state.index, &layers)
         .map_err(|error| layer_set_error(&state, error))?;
-    let choropleth = crate::indicators::Choropleth::from_params(&state, set.positions(), &params)?;
+    let choropleth = crate::indicators::Choropleth::from_params(&state, &params)?;
     let tileset = match &choropleth {
         Some(choropleth) => format!("{}?{}", set.name(), choropleth.key()),
         None => set.name().to_owned(),
@@ -475,7 +475,7 @@ pub async fn tilejson(
         .tiler
         .layer_set(&state.index, layers)
         .map_err(|error| layer_set_error(&state, error))?;
-    let choropleth = crate::indicators::Choropleth::from_params(&state, set.positions(), &params)?;
+    let choropleth = crate::indicators::Choropleth::from_params(&state, &params)?;
     let query = choropleth
         .as_ref()
         .map(|c| format!("?{}", c.key()))
