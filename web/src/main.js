@@ -1,0 +1,459 @@
+// Kvarter's map: compare the designations of udsatte byområder between years (swipe, side by
+// side, or the change layer), with unit outlines, an indicator choropleth, address search, an
+// area panel, a permalink in the URL and a locked embed view (/embed, same parameters).
+//
+// Everything comes from the service it is served by: tiles, glyphs, layers, indicators,
+// search. `window.kvarter` exposes the maps and an `idle()` promise for the browser tests.
+
+import maplibregl from 'maplibre-gl';
+import Compare from '@maplibre/maplibre-gl-compare';
+import syncMove from '@mapbox/mapbox-gl-sync-move';
+import './app.css';
+
+import { getJson, loadCatalogue } from './catalogue.js';
+import { badge, fill, h } from './dom.js';
+import { LANGUAGES, language, pick, setLanguage, statusWord, t } from './i18n.js';
+import { renderLegend } from './legend.js';
+import { showAddress, showArea } from './panel.js';
+import { MODES, YEARS, parse, serialise } from './permalink.js';
+import { attachSearch } from './search.js';
+import { PATTERNS, buildStyle, clickableLayers, hatchImage } from './style.js';
+
+const embed = document.body.dataset.page === 'embed';
+const origin = window.location.origin;
+const state = parse(window.location.search);
+setLanguage(state.lang);
+
+let catalogue = null;
+let maps = [];
+let compare = null;
+let unsync = null;
+let markers = [];
+let lastArea = null;
+let lastAddress = null;
+const breaks = new Map();
+
+let resolveStarted;
+const started = new Promise((resolve) => { resolveStarted = resolve; });
+let rendering = Promise.resolve();
+
+const $ = (selector) => document.querySelector(selector);
+
+window.kvarter = {
+  get maps() { return maps; },
+  get compare() { return compare; },
+  state: () => JSON.parse(JSON.stringify(state)),
+  idle,
+};
+
+/** Resolves when the app has started, finished its last change, and every map is idle. */
+async function idle() {
+  await started;
+  await rendering;
+  await new Promise((resolve) => requestAnimationFrame(resolve));
+  await Promise.all(maps.map((map) => new Promise((resolve) => {
+    if (map.loaded() && !map.isMoving()) resolve();
+    else map.once('idle', resolve);
+  })));
+}
+
+/** Re-renders after a change; changes run one after another. */
+function update(options = {}) {
+  rendering = rendering.then(() => render(options)).catch((error) => showError(error));
+  return rendering;
+}
+
+function showError(error) {
+  console.warn(error);
+  const note = $('#app-error');
+  if (note) {
+    note.hidden = false;
+    note.textContent = `${t('failed')}: ${error.message}`;
+  }
+}
+
+// ---- what the state means --------------------------------------------------------------
+
+function units() {
+  return state.units.map((id) => catalogue.layer(id)).filter((layer) => layer?.kind === 'admin_unit');
+}
+
+function stateLists() {
+  return state.state.map((id) => catalogue.layer(id)).filter((layer) => layer?.kind === 'state_designation');
+}
+
+/** Class limits: the quintiles of the values (duplicates dropped, so the steps ascend). */
+function quantileBreaks(values) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length < 2) return [];
+  const limits = [1, 2, 3, 4].map((i) => sorted[Math.floor((i * sorted.length) / 5)]);
+  return [...new Set(limits)].filter((limit) => limit > sorted[0]);
+}
+
+async function choropleth() {
+  if (!state.indicator) return null;
+  const indicator = catalogue.indicator(state.indicator);
+  if (!indicator?.has_data) return null;
+  const layer = units()[0] ?? catalogue.districts();
+  if (!layer) return null;
+  const periods = indicator.periods ?? [];
+  const period = periods.includes(state.period) ? state.period : periods.at(-1);
+  const key = `${layer.id}|${indicator.id}|${period}`;
+  if (!breaks.has(key)) {
+    const query = `indicators=${encodeURIComponent(indicator.id)}&period=${encodeURIComponent(period)}`;
+    breaks.set(key, getJson(`/api/layers/${encodeURIComponent(layer.id)}/indicators?${query}`)
+      .then((table) => quantileBreaks(table.rows.map((row) => row.value))));
+  }
+  return { layer, indicator, period, breaks: await breaks.get(key) };
+}
+
+function sides() {
+  const from = catalogue.designationFor(state.from);
+  const to = catalogue.designationFor(state.to);
+  return { from, to };
+}
+
+// ---- the maps ------------------------------------------------------------------------
+
+function styleFor(view, shared) {
+  return buildStyle({ catalogue, origin, view, ...shared });
+}
+
+function createMap(container, style, label, attribution) {
+  const map = new maplibregl.Map({
+    container,
+    style,
+    center: [state.map.lon, state.map.lat],
+    zoom: state.map.zoom,
+    minZoom: 9,
+    maxZoom: 19,
+    interactive: !embed,
+    attributionControl: attribution === false ? false : { compact: true, customAttribution: attribution },
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+    locale: { 'NavigationControl.ZoomIn': language() === 'da' ? 'Zoom ind' : 'Zoom in',
+      'NavigationControl.ZoomOut': language() === 'da' ? 'Zoom ud' : 'Zoom out',
+      'NavigationControl.ResetBearing': language() === 'da' ? 'Nulstil retning' : 'Reset bearing' },
+  });
+  // Start with the (long) attribution folded; the (i) button opens it.
+  map.once('load', () => {
+    const control = container.querySelector('.maplibregl-ctrl-attrib');
+    control?.classList.remove('maplibregl-compact-show');
+    control?.removeAttribute('open');
+  });
+  container.setAttribute('role', 'region');
+  container.setAttribute('aria-label', label);
+  map.on('styleimagemissing', (event) => {
+    if (PATTERNS[event.id] && !map.hasImage(event.id)) {
+      map.addImage(event.id, hatchImage(PATTERNS[event.id]), { pixelRatio: 2 });
+    }
+  });
+  if (!embed) {
+    map.on('click', (event) => onClick(map, event));
+    for (const layer of ['designation-fill', 'change-fill', 'change-removed']) {
+      map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
+    }
+    map.on('moveend', () => {
+      const center = map.getCenter();
+      state.map = { zoom: map.getZoom(), lat: center.lat, lon: center.lng };
+      writeUrl();
+    });
+  }
+  return map;
+}
+
+function removeMaps() {
+  compare?.remove();
+  compare = null;
+  unsync?.();
+  unsync = null;
+  markers.forEach((marker) => marker.remove());
+  markers = [];
+  maps.forEach((map) => map.remove());
+  maps = [];
+}
+
+function buildMaps(views, shared) {
+  removeMaps();
+  const container = $('#maps');
+  container.className = `maps mode-${state.mode}`;
+  container.replaceChildren();
+  const labels = state.mode === 'overlay' ? [t('mapOverlay')] : [t('mapA'), t('mapB')];
+  // In swipe mode the maps lie on top of each other: one attribution, on the right map,
+  // names the left map's designation layer too.
+  const left = views[0].designation;
+  const attributions = state.mode === 'swipe'
+    ? [false, left ? `${pick(left.title)}: ${left.source?.publisher ?? ''}, ${left.licence ?? ''}` : undefined]
+    : [];
+  maps = views.map((view, index) => {
+    const element = h('div', { class: 'map', id: `map-${index}` });
+    container.append(element);
+    return createMap(element, styleFor(view, shared), labels[index], attributions[index]);
+  });
+  if (!embed) maps.at(-1).addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+  maps[0].addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  if (state.mode === 'swipe') {
+    compare = new Compare(maps[0], maps[1], container, {});
+    const handle = container.querySelector('.compare-swiper-vertical');
+    handle?.setAttribute('role', 'slider');
+    handle?.setAttribute('aria-label', t('modeSwipe'));
+    handle?.setAttribute('tabindex', '0');
+    handle?.addEventListener('keydown', (event) => {
+      const step = event.key === 'ArrowLeft' ? -40 : event.key === 'ArrowRight' ? 40 : 0;
+      if (step && compare) {
+        event.preventDefault();
+        compare.setSlider(Math.min(Math.max(compare.currentPosition + step, 0), container.clientWidth));
+      }
+    });
+  } else if (state.mode === 'side') {
+    unsync = syncMove(maps[0], maps[1]);
+  }
+  for (const [index, view] of views.entries()) {
+    container.append(h('div', { class: `year-label year-label-${index}`, 'data-year': view.year ?? '' }, view.label));
+  }
+}
+
+function viewsFor(from, to) {
+  const label = (choice, fallbackYear) => {
+    if (!choice) return t('noLayerForYear')(fallbackYear);
+    return choice.inForceOn
+      ? t('yearLabelInForce')(choice.year, pick(choice.layer.title))
+      : `${choice.year} – ${pick(choice.layer.title)}`;
+  };
+  if (state.mode === 'overlay') {
+    if (!from || !to) return [{ label: label(from ?? to, state.from), designation: (from ?? to)?.layer }];
+    return [{ label: `${label(from, state.from)} → ${label(to, state.to)}`, change: { from: from.layer, to: to.layer } }];
+  }
+  return [
+    { year: state.from, label: label(from, state.from), designation: from?.layer },
+    { year: state.to, label: label(to, state.to), designation: to?.layer },
+  ];
+}
+
+async function render({ rebuild = false } = {}) {
+  const { from, to } = sides();
+  const shared = { units: units(), stateLists: stateLists(), choropleth: await choropleth() };
+  const views = viewsFor(from, to);
+  if (rebuild || maps.length !== views.length) {
+    buildMaps(views, shared);
+  } else {
+    views.forEach((view, index) => maps[index].setStyle(styleFor(view, shared), { diff: true }));
+    const container = $('#maps');
+    container.querySelectorAll('.year-label').forEach((element, index) => {
+      element.textContent = views[index]?.label ?? '';
+      element.dataset.year = views[index]?.year ?? '';
+    });
+  }
+  renderLegend($('#legend'), {
+    sides: [from, to], overlay: state.mode === 'overlay', units: shared.units, stateLists: shared.stateLists,
+    choropleth: shared.choropleth, catalogue,
+  });
+  yearNote(from, to);
+  printHeader(from, to);
+  if (!embed) {
+    syncControls(shared.choropleth);
+    writeUrl();
+  }
+}
+
+function yearNote(from, to) {
+  const note = $('#year-note');
+  const inForce = [from, to].find((choice) => choice?.inForceOn);
+  note.hidden = !inForce;
+  note.textContent = inForce ? t('yearNote')(inForce.year, pick(inForce.layer.title)) : '';
+}
+
+function printHeader(from, to) {
+  const header = $('#print-header');
+  if (!header) return;
+  const title = (choice, year) => (choice ? `${year}: ${pick(choice.layer.title)}` : t('noLayerForYear')(year));
+  fill(header,
+    h('h1', {}, t('appTitle')),
+    h('p', {}, `${title(from, state.from)} · ${title(to, state.to)}`),
+    h('p', {}, `${t('printed')} ${new Date().toLocaleDateString(language() === 'da' ? 'da-DK' : 'en-GB')} · ${t('dataVersion')} ${catalogue.dataVersion}`));
+}
+
+function writeUrl() {
+  const query = serialise(state);
+  if (window.location.search !== `?${query}`) {
+    window.history.replaceState(null, '', `${window.location.pathname}?${query}`);
+  }
+  const code = $('#embed-code');
+  if (code) code.value = embedCode();
+}
+
+function embedCode() {
+  const url = `${origin}/embed?${serialise(state, { v: catalogue.dataVersion })}`;
+  const title = t('appTitle').replaceAll('"', '&quot;');
+  return `<iframe src="${url.replaceAll('&', '&amp;')}" title="${title}" width="800" height="560" style="border:0" loading="lazy"></iframe>`;
+}
+
+// ---- clicks and search -----------------------------------------------------------------
+
+async function onClick(map, event) {
+  const layers = clickableLayers(map);
+  const features = map.queryRenderedFeatures(event.point, { layers });
+  for (const id of layers) {
+    const feature = features.find((candidate) => candidate.layer.id === id);
+    if (!feature) continue;
+    const p = feature.properties;
+    if (p.change) {
+      const removed = p.change === 'removed';
+      lastArea = { layer: removed ? p.from_layer : p.to_layer, id: removed ? p.from_id : p.to_id, change: p.change };
+    } else {
+      lastArea = { layer: p.layer, id: p.id, change: null };
+    }
+    await showArea($('#panel'), catalogue, lastArea.layer, lastArea.id, lastArea.change);
+    return;
+  }
+  $('#panel').hidden = true;
+  lastArea = null;
+}
+
+async function chooseAddress(result) {
+  const [lon, lat] = result.point;
+  markers.forEach((marker) => marker.remove());
+  markers = maps.map((map) => new maplibregl.Marker({ color: '#111827' }).setLngLat([lon, lat]).addTo(map));
+  markers.forEach((marker) => marker.getElement().setAttribute('aria-label', `${t('marker')}: ${result.text}`));
+  const zoom = Math.max(maps[0].getZoom(), result.type === 'address' ? 16 : 14);
+  maps[0].jumpTo({ center: [lon, lat], zoom });
+  let answer = result.areas;
+  if (!answer?.designations) answer = await getJson(`/api/lookup?lon=${lon}&lat=${lat}`);
+  lastAddress = { result, answer };
+  showAddress($('#address-panel'), catalogue, YEARS, result, answer);
+}
+
+// ---- controls --------------------------------------------------------------------------
+
+function applyLanguage() {
+  document.title = t('appTitle');
+  for (const element of document.querySelectorAll('[data-i18n]')) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const element of document.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of element.dataset.i18nAttr.split(',')) {
+      const [attribute, key] = pair.split(':');
+      element.setAttribute(attribute, t(key));
+    }
+  }
+}
+
+function buildControls() {
+  for (const mode of MODES) {
+    $(`#mode-${mode}`).addEventListener('click', () => {
+      if (state.mode === mode) return;
+      state.mode = mode;
+      update({ rebuild: true });
+    });
+  }
+  for (const [id, key] of [['#year-from', 'from'], ['#year-to', 'to']]) {
+    const select = $(id);
+    fill(select, YEARS.map((year) => h('option', { value: year, disabled: !catalogue.designationFor(year) }, String(year))));
+    select.addEventListener('change', () => {
+      state[key] = Number(select.value);
+      update();
+    });
+  }
+  const unitBox = $('#units');
+  for (const layer of catalogue.units()) {
+    const id = `unit-toggle-${layer.id}`;
+    unitBox.append(h('div', { class: 'toggle' },
+      h('input', { type: 'checkbox', id, value: layer.id, onchange: (event) => {
+        state.units = event.target.checked ? [...state.units, layer.id] : state.units.filter((unit) => unit !== layer.id);
+        update();
+      } }),
+      h('label', { for: id, 'data-title': JSON.stringify(layer.title) }, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)))));
+  }
+  const stateBox = $('#state-lists');
+  stateBox.hidden = catalogue.stateLists().length === 0;
+  for (const layer of catalogue.stateLists()) {
+    const id = `state-toggle-${layer.id}`;
+    stateBox.append(h('div', { class: 'toggle' },
+      h('input', { type: 'checkbox', id, value: layer.id, onchange: (event) => {
+        state.state = event.target.checked ? [...state.state, layer.id] : state.state.filter((list) => list !== layer.id);
+        update();
+      } }),
+      h('label', { for: id, 'data-title': JSON.stringify(layer.title) }, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)))));
+  }
+  $('#indicator').addEventListener('change', (event) => {
+    state.indicator = event.target.value || null;
+    state.period = null;
+    update();
+  });
+  $('#period').addEventListener('change', (event) => {
+    state.period = event.target.value || null;
+    update();
+  });
+  $('#lang').addEventListener('click', () => {
+    state.lang = LANGUAGES.find((lang) => lang !== state.lang);
+    setLanguage(state.lang);
+    relabel();
+  });
+  $('#copy-embed').addEventListener('click', async () => {
+    const code = $('#embed-code');
+    code.value = embedCode();
+    code.hidden = false;
+    code.select();
+    try {
+      await navigator.clipboard.writeText(code.value);
+      $('#copy-status').textContent = t('copied');
+    } catch {
+      $('#copy-status').textContent = t('copyManually');
+    }
+  });
+  $('#print').addEventListener('click', () => window.print());
+  $('#panel .close').addEventListener('click', () => { $('#panel').hidden = true; lastArea = null; });
+  attachSearch($('#search'), $('#search-results'), $('#search-status'), (result) => chooseAddress(result).catch(showError));
+  $('#data-version').textContent = catalogue.dataVersion;
+}
+
+/** Puts the controls in line with the state (after a load from the URL, or any change). */
+function syncControls(choice) {
+  for (const mode of MODES) $(`#mode-${mode}`).setAttribute('aria-pressed', String(state.mode === mode));
+  $('#year-from').value = String(state.from);
+  $('#year-to').value = String(state.to);
+  for (const input of document.querySelectorAll('#units input, #state-lists input')) {
+    input.checked = state.units.includes(input.value) || state.state.includes(input.value);
+  }
+  const indicators = catalogue.indicatorsWithData();
+  fill($('#indicator'), h('option', { value: '' }, t('indicatorNone')),
+    indicators.map((indicator) => h('option', { value: indicator.id }, pick(indicator.title))));
+  $('#indicator').value = state.indicator ?? '';
+  const period = $('#period');
+  period.hidden = !choice;
+  fill(period, (choice?.indicator.periods ?? []).map((value) => h('option', { value }, value)));
+  if (choice) period.value = choice.period;
+}
+
+/** After a language switch: texts, legend, labels and open panels in the new language. */
+function relabel() {
+  applyLanguage();
+  for (const label of document.querySelectorAll('#units label, #state-lists label')) {
+    const layer = catalogue.layer(label.htmlFor.replace(/^(unit|state)-toggle-/, ''));
+    if (layer) fill(label, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)));
+  }
+  update();
+  if (lastArea) showArea($('#panel'), catalogue, lastArea.layer, lastArea.id, lastArea.change);
+  if (lastAddress) showAddress($('#address-panel'), catalogue, YEARS, lastAddress.result, lastAddress.answer);
+}
+
+async function start() {
+  applyLanguage();
+  catalogue = await loadCatalogue();
+  if (embed) {
+    if (state.version && state.version !== catalogue.dataVersion) {
+      const stale = $('#embed-stale');
+      stale.hidden = false;
+      stale.textContent = t('embedStale');
+    }
+  } else {
+    buildControls();
+  }
+  await update({ rebuild: true });
+  resolveStarted();
+}
+
+start().catch((error) => {
+  showError(error);
+  resolveStarted();
+});
