@@ -176,10 +176,34 @@ fn json_is_gzipped_when_asked_and_cors_is_open_for_get() {
 }
 
 #[test]
-fn the_front_page_lists_the_layers_with_their_status() {
+fn the_front_page_is_the_map() {
     let response = server().get("/");
     assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
     let html = response.text().unwrap();
+    assert!(html.contains("/assets/app.js"), "{html}");
+    let script = server().get("/assets/app.js");
+    assert_eq!(script.status().as_u16(), 200);
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+}
+
+#[test]
+fn the_about_page_lists_the_layers_with_their_status() {
+    let response = server().get("/about");
+    assert_eq!(response.status().as_u16(), 200);
+    let html = response.text().unwrap();
+    assert!(html.contains("<a href=\"/\">Kort / Map</a>"));
     assert!(html.contains("Udsatte byområder 2011 (rekonstrueret)"));
     assert!(html.contains("reconstructed"));
     assert!(html.contains("/api/layers/roder-2023/features"));

@@ -11,6 +11,7 @@ import syncMove from '@mapbox/mapbox-gl-sync-move';
 import './app.css';
 
 import { getJson, loadCatalogue } from './catalogue.js';
+import { quantileBreaks } from './classes.js';
 import { badge, fill, h } from './dom.js';
 import { LANGUAGES, language, pick, setLanguage, statusWord, t } from './i18n.js';
 import { renderLegend } from './legend.js';
@@ -80,14 +81,6 @@ function units() {
 
 function stateLists() {
   return state.state.map((id) => catalogue.layer(id)).filter((layer) => layer?.kind === 'state_designation');
-}
-
-/** Class limits: the quintiles of the values (duplicates dropped, so the steps ascend). */
-function quantileBreaks(values) {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length < 2) return [];
-  const limits = [1, 2, 3, 4].map((i) => sorted[Math.floor((i * sorted.length) / 5)]);
-  return [...new Set(limits)].filter((limit) => limit > sorted[0]);
 }
 
 async function choropleth() {
@@ -316,7 +309,9 @@ async function chooseAddress(result) {
   markers = maps.map((map) => new maplibregl.Marker({ color: '#111827' }).setLngLat([lon, lat]).addTo(map));
   markers.forEach((marker) => marker.getElement().setAttribute('aria-label', `${t('marker')}: ${result.text}`));
   const zoom = Math.max(maps[0].getZoom(), result.type === 'address' ? 16 : 14);
-  maps[0].jumpTo({ center: [lon, lat], zoom });
+  const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  if (still) maps[0].jumpTo({ center: [lon, lat], zoom });
+  else maps[0].flyTo({ center: [lon, lat], zoom, duration: 900, essential: true });
   let answer = result.areas;
   if (!answer?.designations) answer = await getJson(`/api/lookup?lon=${lon}&lat=${lat}`);
   lastAddress = { result, answer };

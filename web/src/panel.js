@@ -123,5 +123,5 @@ export function showAddress(panel, catalogue, years, result, answer) {
     h('div', { class: 'panel-head' },
       h('h2', {}, result.text),
       h('button', { type: 'button', class: 'close', 'aria-label': t('close'), onclick: () => { panel.hidden = true; } }, '×')),
-    h('ul', { class: 'years' }, rows));
+    h('ul', { class: 'address-years' }, rows));
 }

@@ -42,6 +42,22 @@ pub enum ApiError {
         /// The feature id as given.
         id: String,
     },
+    /// The front end has no asset by this name; the map page names the ones it uses.
+    #[error("there is no asset {name:?}; the assets are {}", known.join(", "))]
+    UnknownAsset {
+        /// The file name as given.
+        name: String,
+        /// The assets this service holds.
+        known: Vec<String>,
+    },
+    /// None of the fonts of a glyph request is served; ask for one of the listed fonts.
+    #[error("none of the fonts {fontstack:?} is served; the fonts are {}", known.join(", "))]
+    UnknownFont {
+        /// The font stack as given (comma-separated font names).
+        fontstack: String,
+        /// The names of the fonts this service holds.
+        known: Vec<String>,
+    },
     /// No route matches the path; see `/api/openapi.json` for the routes.
     #[error("there is no route {path:?}; the API is described at /api/openapi.json")]
     NoRoute {
@@ -145,9 +161,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
-            Self::UnknownLayer { .. } | Self::UnknownFeature { .. } | Self::NoRoute { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            Self::UnknownLayer { .. }
+            | Self::UnknownFeature { .. }
+            | Self::UnknownAsset { .. }
+            | Self::UnknownFont { .. }
+            | Self::NoRoute { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyFeatures { .. }
             | Self::BodyTooLarge { .. }
@@ -169,6 +187,8 @@ impl ApiError {
             Self::BadParameter { .. } => "bad_parameter",
             Self::UnknownLayer { .. } => "unknown_layer",
             Self::UnknownFeature { .. } => "unknown_feature",
+            Self::UnknownAsset { .. } => "unknown_asset",
+            Self::UnknownFont { .. } => "unknown_font",
             Self::NoRoute { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::TooManyFeatures { .. } => "too_many_features",
@@ -274,6 +294,7 @@ mod tests {
     }
 
     #[tokio::test]
+    #[expect(clippy::too_many_lines, reason = "a table with one case per error")]
     async fn each_error_maps_to_its_status_and_code_with_a_detail() {
         let cases = [
             (
@@ -299,6 +320,24 @@ mod tests {
                 404,
                 "unknown_feature",
                 "x9",
+            ),
+            (
+                ApiError::UnknownAsset {
+                    name: "nope.js".into(),
+                    known: vec!["app.css".into(), "app.js".into()],
+                },
+                404,
+                "unknown_asset",
+                "app.css, app.js",
+            ),
+            (
+                ApiError::UnknownFont {
+                    fontstack: "Arial,Helvetica".into(),
+                    known: vec!["DejaVu Sans".into()],
+                },
+                404,
+                "unknown_font",
+                "DejaVu Sans",
             ),
             (
                 ApiError::NoRoute {

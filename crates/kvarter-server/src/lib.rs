@@ -3,7 +3,8 @@
 //!
 //! [`app`] builds the router, so tests can call it without a socket; [`serve`] runs it on a
 //! listener until Ctrl-C or SIGTERM. The routes are listed in [`ROUTES`] and described by
-//! `GET /api/openapi.json`.
+//! `GET /api/openapi.json`. The map front end (`web/dist/`) and its glyphs are embedded in the
+//! binary by `build.rs` and served by [`web`].
 //!
 //! ```no_run
 //! # async fn run(index: kvarter_index::Index) -> std::io::Result<()> {
@@ -16,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod about;
 pub mod addresses;
 pub mod areas;
 pub mod batch;
@@ -24,7 +26,6 @@ pub mod config;
 pub mod error;
 pub mod fallback;
 pub mod features;
-pub mod index_page;
 pub mod indicators;
 pub mod layers;
 pub mod lookup;
@@ -35,6 +36,7 @@ pub mod reverse;
 pub mod search;
 pub mod state;
 pub mod tiles;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -47,11 +49,16 @@ pub use error::ApiError;
 pub use state::AppState;
 
 /// Every route the router answers (all `GET`, and so `HEAD`, but [`BATCH_ROUTE`], which is
-/// `POST`), in the `OpenAPI` document's path syntax. The tile routes end in a suffix after a parameter, which axum's router cannot
-/// match, so [`app`] routes them as [`TILEJSON_ROUTE`], [`TILE_ROUTE`],
-/// [`COMPARE_TILEJSON_ROUTE`] and [`COMPARE_TILE_ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 19] = [
+/// `POST`), in the `OpenAPI` document's path syntax. The tile and glyph routes end in a suffix
+/// after a parameter, which axum's router cannot match, so [`app`] routes them as
+/// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`] and
+/// [`GLYPHS_ROUTE`] and their handlers check the suffix.
+pub const ROUTES: [&str; 23] = [
     "/",
+    "/embed",
+    "/about",
+    "/assets/{file}",
+    "/fonts/{fontstack}/{range}.pbf",
     "/health",
     "/api/layers",
     "/api/layers/{id}",
@@ -83,12 +90,18 @@ pub const TILE_ROUTE: &str = "/tiles/{layers}/{z}/{x}/{y}";
 pub const COMPARE_TILEJSON_ROUTE: &str = "/tiles/compare/{from}/{tileset}";
 /// How the router matches `/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt`.
 pub const COMPARE_TILE_ROUTE: &str = "/tiles/compare/{from}/{to}/{z}/{x}/{y}";
+/// How the router matches `/fonts/{fontstack}/{range}.pbf`.
+pub const GLYPHS_ROUTE: &str = "/fonts/{fontstack}/{range}";
 
 /// The router with every route, the JSON 404/405 fallbacks and the middleware (request ids,
 /// logs, CORS, gzip, timeout; see [`middleware`]).
 pub fn app(state: Arc<AppState>) -> Router {
     let [
-        root,
+        map,
+        embed,
+        about,
+        assets,
+        _glyphs,
         health,
         layers,
         layer,
@@ -109,7 +122,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         _compare_tile,
     ] = ROUTES;
     let routes = Router::new()
-        .route(root, get(index_page::page))
+        .route(map, get(web::map))
+        .route(embed, get(web::embed))
+        .route(about, get(about::page))
+        .route(assets, get(web::asset))
+        .route(GLYPHS_ROUTE, get(web::glyphs))
         .route(health, get(layers::health))
         .route(layers, get(layers::list))
         .route(layer, get(layers::one))

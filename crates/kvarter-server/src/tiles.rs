@@ -56,7 +56,8 @@ struct TileKey {
     tile: TileCoord,
 }
 
-/// One rendered tile: its bytes, and each compressed form made on first demand.
+/// One rendered tile (or file of the front end, see [`crate::web`]): its bytes, and each
+/// compressed form made on first demand.
 #[derive(Debug, Default)]
 pub struct Rendered {
     identity: Bytes,
@@ -76,7 +77,8 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    fn token(self) -> &'static str {
+    /// The encoding's `Content-Encoding` token (`identity` when uncompressed).
+    pub(crate) fn token(self) -> &'static str {
         match self {
             Encoding::Identity => "identity",
             Encoding::Gzip => "gzip",
@@ -86,9 +88,10 @@ impl Encoding {
 }
 
 impl Rendered {
-    fn new(identity: Vec<u8>) -> Rendered {
+    /// Bytes to serve, not yet compressed.
+    pub(crate) fn new(identity: impl Into<Bytes>) -> Rendered {
         Rendered {
-            identity: Bytes::from(identity),
+            identity: identity.into(),
             ..Rendered::default()
         }
     }
@@ -107,6 +110,15 @@ impl Rendered {
             Encoding::Identity => self.identity.clone(),
             Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.identity)).clone(),
             Encoding::Brotli => self.brotli.get_or_init(|| brotli(&self.identity)).clone(),
+        }
+    }
+
+    /// Whether [`Rendered::body`] in `encoding` is at hand, without compressing.
+    pub(crate) fn is_ready(&self, encoding: Encoding) -> bool {
+        match encoding {
+            Encoding::Identity => true,
+            Encoding::Gzip => self.gzip.get().is_some(),
+            Encoding::Brotli => self.brotli.get().is_some(),
         }
     }
 

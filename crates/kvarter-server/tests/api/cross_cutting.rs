@@ -1,5 +1,5 @@
 //! What every route shares: JSON 404/405, gzip, CORS, request ids, the `OpenAPI` document, the
-//! landing page, and never a panic or a plain-text error.
+//! catalogue page, and never a panic or a plain-text error.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -202,6 +202,9 @@ async fn every_route_in_the_list_is_really_served() {
             .replace("{from}", squares::D2011)
             .replace("{to}", squares::D2017)
             .replace("{z}/{x}/{y}", "0/0/0")
+            .replace("{file}", "app.js")
+            .replace("{fontstack}", "DejaVu%20Sans")
+            .replace("{range}", "0-255")
             .replace(
                 "/api/compare",
                 &format!("/api/compare?from={}&to={}", squares::D2011, squares::D2017),
@@ -249,8 +252,13 @@ async fn every_documented_query_parameter_is_accepted_by_its_route() {
 }
 
 #[tokio::test]
-async fn the_landing_page_is_danish_html_listing_each_layer_with_its_status() {
-    let answer = get("/").await;
+async fn the_catalogue_page_is_danish_html_listing_each_layer_with_its_status() {
+    // The root is the map now; the catalogue moved to /about.
+    let map = get("/").await;
+    assert_eq!(map.status, StatusCode::OK);
+    assert!(map.text().contains("/assets/app.js"), "/ is the map page");
+    assert!(!map.text().contains("Bydele (test)"));
+    let answer = get("/about").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.content_type(), "text/html; charset=utf-8");
     let html = answer.text();
@@ -294,8 +302,8 @@ async fn the_landing_page_is_danish_html_listing_each_layer_with_its_status() {
 }
 
 #[tokio::test]
-async fn the_example_lookup_on_the_landing_page_works() {
-    let html = get("/").await.text();
+async fn the_example_lookup_on_the_catalogue_page_works() {
+    let html = get("/about").await.text();
     let start = html.find("/api/lookup?").unwrap();
     let end = start + html[start..].find('"').unwrap();
     let uri = html[start..end].replace("&amp;", "&");

@@ -22,3 +22,4 @@ mod search;
 mod squares;
 mod support;
 mod tiles;
+mod web;

@@ -1,5 +1,6 @@
-//! The landing page, `GET /`: one small self-contained HTML page (Danish first, no external
-//! assets) listing every layer with its status, provenance and licence, and links into the API.
+//! The catalogue page, `GET /about`: one small self-contained HTML page (Danish first, no
+//! external assets) listing every layer with its status, provenance and licence, with links to
+//! the map (`/`) and into the API.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ th{background:#f2f2f2}td.n{text-align:right}.badge{display:inline-block;padding:
 .official{background:#d7f0dc;color:#10522a}.reconstructed{background:#ffe2b3;color:#6b3d00;border:1px solid #c77700}\
 .imported{background:#dde6ff;color:#1c3a86}.synthetic{background:#eee;color:#444}small{color:#555}code{background:#f4f4f4;padding:0 .2rem}";
 
-/// `GET /`: the landing page.
+/// `GET /about`: the catalogue page.
 pub async fn page(State(state): State<Arc<AppState>>) -> Html<String> {
     Html(render(&state))
 }
@@ -33,6 +34,7 @@ pub fn render(state: &AppState) -> String {
         "<!doctype html>\n<html lang=\"da\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Kvarter – lag / layers</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <p><a href=\"/\">Kort / Map</a></p>\n\
          <h1>Kvarter</h1>\n\
          <p>Grænser for udsatte byområder og administrative enheder i København. \
          <small>Boundaries of vulnerable urban areas and administrative units in Copenhagen.</small></p>\n\
