@@ -1,0 +1,69 @@
+// Unit tests of the front end's pure modules (no browser): the permalink, the year-to-layer
+// rule and the choropleth classes. Run with `node --test web/tests/` (scripts/test-browser).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { Catalogue } from '../src/catalogue.js';
+import { quantileBreaks } from '../src/classes.js';
+import { DEFAULT_VIEW, parse, serialise } from '../src/permalink.js';
+
+const layer = (id, kind, validFrom, validTo, extra = {}) => ({
+  id, kind, valid_from: validFrom, valid_to: validTo, status: 'official', feature_count: 5, title: { da: id, en: id }, ...extra,
+});
+
+const LAYERS = [
+  layer('udsatte-byomraader-2011', 'municipal_designation', '2011-01-01', '2017-06-22', { status: 'reconstructed' }),
+  layer('udsatte-byomraader-2017', 'municipal_designation', '2017-06-22', '2025-07-01'),
+  layer('bydele-2023', 'admin_unit', null, null),
+  layer('kommune-2023', 'admin_unit', null, null, { feature_count: 1 }),
+];
+
+test('a permalink round-trips every setting', () => {
+  const state = parse('?mode=side&from=2011&to=2017&units=bydele-2023,roder-2023&indicator=population&period=2019&map=12.50/55.68000/12.55000&lang=en');
+  assert.deepEqual(state, {
+    mode: 'side', from: 2011, to: 2017, units: ['bydele-2023', 'roder-2023'], state: [], indicator: 'population',
+    period: '2019', map: { zoom: 12.5, lat: 55.68, lon: 12.55 }, lang: 'en', version: null,
+  });
+  assert.deepEqual(parse(`?${serialise(state)}`), state);
+});
+
+test('a malformed permalink falls back to the defaults, setting by setting', () => {
+  const state = parse('?mode=3d&from=1999&to=abc&units=<script>,bydele-2023&indicator=x;y&map=99/1/2&lang=fr');
+  assert.equal(state.mode, 'swipe');
+  assert.equal(state.from, 2011);
+  assert.equal(state.to, 2025);
+  assert.deepEqual(state.units, ['bydele-2023']);
+  assert.equal(state.indicator, null);
+  assert.deepEqual(state.map, DEFAULT_VIEW);
+  assert.equal(state.lang, 'da');
+});
+
+test('2025 means the designation in force on 1 January 2025 until a 2025 layer exists', () => {
+  const catalogue = new Catalogue({ data_version: 'v', layers: LAYERS }, { indicators: [], datasets: [] });
+  assert.equal(catalogue.designationFor(2011).layer.id, 'udsatte-byomraader-2011');
+  assert.equal(catalogue.designationFor(2011).inForceOn, null);
+  assert.equal(catalogue.designationFor(2017).layer.id, 'udsatte-byomraader-2017');
+  const in2025 = catalogue.designationFor(2025);
+  assert.equal(in2025.layer.id, 'udsatte-byomraader-2017');
+  assert.equal(in2025.inForceOn, '2025-01-01');
+  assert.equal(catalogue.designationFor(2005), null);
+
+  const imported = layer('udsatte-byomraader-2025', 'municipal_designation', '2025-07-01', null, { status: 'imported' });
+  const withImport = new Catalogue({ data_version: 'v', layers: [...LAYERS, imported] }, { indicators: [], datasets: [] });
+  assert.equal(withImport.designationFor(2025).layer.id, 'udsatte-byomraader-2025');
+  assert.equal(withImport.designationFor(2025).inForceOn, null);
+});
+
+test('units leave out the municipality, which is the base map outline', () => {
+  const catalogue = new Catalogue({ data_version: 'v', layers: LAYERS }, { indicators: [], datasets: [] });
+  assert.deepEqual(catalogue.units().map((unit) => unit.id), ['bydele-2023']);
+  assert.equal(catalogue.municipality().id, 'kommune-2023');
+});
+
+test('choropleth classes are ascending quintile limits without repeats', () => {
+  assert.deepEqual(quantileBreaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), [3, 5, 7, 9]);
+  assert.deepEqual(quantileBreaks([5, 5, 5, 5, 9]), [9]);
+  assert.deepEqual(quantileBreaks([7]), []);
+  assert.deepEqual(quantileBreaks([3, null, Number.NaN, 1, 2, 4, 5]), [2, 3, 4, 5]);
+});
