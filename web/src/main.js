@@ -188,14 +188,22 @@ function buildMaps(views, shared) {
   if (state.mode === 'swipe') {
     compare = new Compare(maps[0], maps[1], container, {});
     const handle = container.querySelector('.compare-swiper-vertical');
+    const describe = () => {
+      handle?.setAttribute('aria-valuenow', String(Math.round(compare.currentPosition)));
+      handle?.setAttribute('aria-valuemax', String(container.clientWidth));
+    };
     handle?.setAttribute('role', 'slider');
     handle?.setAttribute('aria-label', t('modeSwipe'));
+    handle?.setAttribute('aria-valuemin', '0');
     handle?.setAttribute('tabindex', '0');
+    describe();
+    compare.on('slideend', describe);
     handle?.addEventListener('keydown', (event) => {
       const step = event.key === 'ArrowLeft' ? -40 : event.key === 'ArrowRight' ? 40 : 0;
       if (step && compare) {
         event.preventDefault();
         compare.setSlider(Math.min(Math.max(compare.currentPosition + step, 0), container.clientWidth));
+        describe();
       }
     });
   } else if (state.mode === 'side') {
@@ -242,7 +250,7 @@ async function render({ rebuild = false } = {}) {
     choropleth: shared.choropleth, catalogue,
   });
   yearNote(from, to);
-  printHeader(from, to);
+  printHeader(from, to, shared);
   if (!embed) {
     syncControls(shared.choropleth);
     writeUrl();
@@ -256,9 +264,27 @@ function yearNote(from, to) {
   note.textContent = inForce ? t('yearNote')(inForce.year, pick(inForce.layer.title)) : '';
 }
 
-function printHeader(from, to) {
+/** A layer's title with its status, unless the title already says it ("… (rekonstrueret)"). */
+function withStatus(layer) {
+  const title = pick(layer.title);
+  const status = statusWord(layer.status);
+  return title.includes(status) ? title : `${title} (${status})`;
+}
+
+/** The print page's header (title, years, date, data version) and footer (every source shown). */
+function printHeader(from, to, shared) {
   const header = $('#print-header');
   if (!header) return;
+  const shown = [from?.layer, to?.layer, ...shared.units, ...shared.stateLists, ...Object.values(catalogue.baseLayers())]
+    .filter((layer, index, all) => layer && all.indexOf(layer) === index);
+  const datasets = shared.choropleth
+    ? (shared.choropleth.indicator.datasets ?? []).map((id) => catalogue.dataset(id)).filter(Boolean)
+    : [];
+  fill($('#print-footer'),
+    h('p', {}, h('strong', {}, `${t('source')}: `),
+      [...shown.map((layer) => `${withStatus(layer)}: ${layer.source?.publisher ?? ''}, ${layer.source?.vintage ?? ''}, ${layer.licence ?? ''}`),
+        ...datasets.map((dataset) => `${pick(dataset.title)}: ${dataset.publisher ?? ''}, ${dataset.licence ?? ''}`)].join(' · ')),
+    h('p', {}, `Kvarter · MapLibre GL JS · ${origin}`));
   const title = (choice, year) => (choice ? `${year}: ${pick(choice.layer.title)}` : t('noLayerForYear')(year));
   fill(header,
     h('h1', {}, t('appTitle')),
@@ -447,6 +473,11 @@ async function start() {
   await update({ rebuild: true });
   resolveStarted();
 }
+
+// A real print shows the maps' attribution unfolded; the footer lists every source as well.
+window.addEventListener('beforeprint', () => {
+  for (const details of document.querySelectorAll('details.maplibregl-ctrl-attrib')) details.open = true;
+});
 
 start().catch((error) => {
   showError(error);

@@ -36,7 +36,9 @@ function indicatorItem(indicator, catalogue) {
       estimated
         ? `${t('methodArea')} ${indicator.estimated_from ?? ''}${weighting ? ` (${weighting})` : ''}`
         : t('methodKey')),
-    h('details', {}, h('summary', {}, pick(dataset.title) || t('source')), ...provenance(dataset),
+    h('div', { class: 'indicator-source' }, `${t('source')}: ${dataset.publisher ?? ''}`),
+    h('details', {}, h('summary', {}, `${t('vintage')} · ${t('licence')}`),
+      h('div', {}, pick(dataset.title)), ...provenance({ vintage: dataset.vintage, licence: dataset.licence }),
       dataset.caveat ? h('div', { class: 'caveat' }, dataset.caveat) : null),
   );
 }

@@ -312,6 +312,48 @@ describe('the map in a real browser', () => {
     });
   });
 
+  test('an embed made before the data changed says so, and the embed cannot be panned', TEST, async () => {
+    await withPage(browser, { name: 'embed-stale' }, async (page) => {
+      await openApp(page, server.base, '/embed?mode=overlay&from=2011&to=2025&map=12.00/55.6760/12.5600&v=an-older-version');
+      assert.ok(await page.locator('#embed-stale').isVisible(), '#embed-stale is shown for an older data version');
+      const locked = await page.evaluate(() => {
+        const map = window.kvarter.maps[0];
+        return { drag: map.dragPan.isEnabled(), zoom: map.scrollZoom.isEnabled() };
+      });
+      assert.deepEqual(locked, { drag: false, zoom: false }, 'the embedded map is locked');
+    });
+  });
+
+  test('printing shows a title, the years, the date, the legend and every source with its licence, and hides the controls', TEST, async () => {
+    await withPage(browser, { name: 'print' }, async (page) => {
+      await openApp(page, server.base, '/?mode=side&from=2011&to=2025&units=bydele-2023&indicator=population');
+      await page.emulateMedia({ media: 'print' });
+      const shown = await page.evaluate(() => {
+        const visible = (selector) => {
+          const element = document.querySelector(selector);
+          return Boolean(element) && getComputedStyle(element).display !== 'none' && element.getClientRects().length > 0;
+        };
+        return {
+          header: visible('#print-header'),
+          headerText: document.querySelector('#print-header').innerText,
+          legend: visible('#legend'),
+          attribution: visible('#print-footer') && document.querySelector('#print-footer').innerText.includes('CC BY 4.0'),
+          topbar: visible('.topbar'),
+          layers: visible('.controls > details'),
+          embedTools: visible('.embed-tools'),
+        };
+      });
+      assert.deepEqual(
+        { ...shown, headerText: undefined },
+        { header: true, headerText: undefined, legend: true, attribution: true, topbar: false, layers: false, embedTools: false },
+        JSON.stringify(shown),
+      );
+      assert.match(shown.headerText, /Kvarter/);
+      assert.match(shown.headerText, /2011/);
+      assert.match(shown.headerText, /\d{1,2}\.\d{1,2}\.\d{4}/, `a Danish date in: ${shown.headerText}`);
+    });
+  });
+
   test('the embed button writes an iframe snippet for /embed', TEST, async () => {
     await withPage(browser, { name: 'copy-embed' }, async (page, context) => {
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
