@@ -9,7 +9,7 @@ import { launchBrowser, startServer } from '../tests/support.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const VIEWS = [
-  ['swipe 2011 | 2025, whole city', '/?mode=swipe&from=2011&to=2025&map=11.00/55.6760/12.5683'],
+  ['swipe 2011 vs 2025, whole city', '/?mode=swipe&from=2011&to=2025&map=11.00/55.6760/12.5683'],
   ['side by side, whole city', '/?mode=side&from=2011&to=2025&map=11.00/55.6760/12.5683'],
   ['changes overlay, whole city', '/?mode=overlay&from=2011&to=2025&map=11.00/55.6760/12.5683'],
   ['swipe + roder + choropleth', '/?mode=swipe&units=roder-2023&indicator=population&map=12.00/55.6760/12.5683'],
