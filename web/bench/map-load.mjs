@@ -29,31 +29,43 @@ try {
   for (const [name, path] of VIEWS) {
     const times = [];
     const bytes = [];
+    const parts = [];
     for (let run = 0; run < RUNS; run += 1) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
+      // Every response the page and MapLibre's worker receive, by kind (encoded body bytes).
+      const responses = [];
+      page.on('requestfinished', (request) => responses.push(request.sizes().then((sizes) => [request.url(), sizes.responseBodySize])));
       await page.goto(server.base + path, { waitUntil: 'load' });
       await page.waitForFunction(() => window.kvarter, null, { timeout: 60_000 });
       const measured = await page.evaluate(async () => {
         await window.kvarter.idle();
-        const ready = performance.now();
-        const transferred = performance.getEntriesByType('resource').reduce((sum, entry) => sum + entry.transferSize, 0) +
-          (performance.getEntriesByType('navigation')[0]?.transferSize ?? 0);
-        return { ready, transferred };
+        return { ready: performance.now() };
       });
+      const kinds = { tiles: 0, glyphs: 0, other: 0, requests: 0 };
+      for (const [url, size] of await Promise.all(responses)) {
+        const kind = url.includes('.mvt') ? 'tiles' : url.includes('/fonts/') ? 'glyphs' : 'other';
+        kinds[kind] += size;
+        kinds.requests += 1;
+      }
+      measured.transferred = kinds.tiles + kinds.glyphs + kinds.other;
+      measured.kinds = kinds;
       times.push(measured.ready);
       bytes.push(measured.transferred);
+      parts.push(measured.kinds);
       await context.close();
     }
-    rows.push({ name, median: median(times), min: Math.min(...times), max: Math.max(...times), kib: median(bytes) / 1024 });
+    const last = parts.at(-1);
+    rows.push({ name, median: median(times), min: Math.min(...times), max: Math.max(...times), kib: median(bytes) / 1024,
+      tiles: last.tiles / 1024, glyphs: last.glyphs / 1024, requests: last.requests });
   }
 } finally {
   await browser.close();
   await server.stop();
 }
 
-console.log(`| view | ready, median of ${RUNS} (ms) | min–max (ms) | transferred (KiB) |`);
-console.log('|---|---|---|---|');
+console.log(`| view | ready, median of ${RUNS} (ms) | min–max (ms) | transferred (KiB) | of which tiles | glyphs | requests |`);
+console.log('|---|---|---|---|---|---|---|');
 for (const row of rows) {
-  console.log(`| ${row.name} | ${row.median.toFixed(0)} | ${row.min.toFixed(0)}–${row.max.toFixed(0)} | ${row.kib.toFixed(0)} |`);
+  console.log(`| ${row.name} | ${row.median.toFixed(0)} | ${row.min.toFixed(0)}–${row.max.toFixed(0)} | ${row.kib.toFixed(0)} | ${row.tiles.toFixed(0)} | ${row.glyphs.toFixed(0)} | ${row.requests} |`);
 }
