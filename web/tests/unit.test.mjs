@@ -67,3 +67,51 @@ test('choropleth classes are ascending quintile limits without repeats', () => {
   assert.deepEqual(quantileBreaks([7]), []);
   assert.deepEqual(quantileBreaks([3, null, Number.NaN, 1, 2, 4, 5]), [2, 3, 4, 5]);
 });
+
+test('the style draws reconstructed designations hatched and dashed, official ones solid', async () => {
+  const { buildStyle } = await import('../src/style.js');
+  const catalogue = new Catalogue({ data_version: 'v', layers: LAYERS }, { indicators: [], datasets: [] });
+  const style = (designation) =>
+    buildStyle({ catalogue, origin: 'http://kvarter.test', view: { designation }, units: [], stateLists: [], choropleth: null });
+  const reconstructed = style(LAYERS[0]).layers;
+  const fill = reconstructed.find((layer) => layer.id === 'designation-fill');
+  const line = reconstructed.find((layer) => layer.id === 'designation-line');
+  assert.equal(fill.paint['fill-pattern'], 'hatch-reconstructed');
+  assert.deepEqual(line.paint['line-dasharray'], [3, 2]);
+  const official = style(LAYERS[1]).layers;
+  assert.equal(official.find((layer) => layer.id === 'designation-fill').paint['fill-pattern'], undefined);
+  assert.equal(official.find((layer) => layer.id === 'designation-line').paint['line-dasharray'], undefined);
+  const sources = style(LAYERS[1]).sources;
+  assert.equal(sources.designation.url, 'http://kvarter.test/tiles/udsatte-byomraader-2017.json');
+  assert.equal(style(LAYERS[1]).glyphs, 'http://kvarter.test/fonts/{fontstack}/{range}.pbf', 'glyphs from the service itself');
+});
+
+test('a state estate list, when the data has one, is offered as a toggle and drawn hatched', async () => {
+  const { buildStyle } = await import('../src/style.js');
+  const estates = layer('estates-synthetic', 'state_designation', '2024-12-01', null, { status: 'synthetic' });
+  const catalogue = new Catalogue({ data_version: 'v', layers: [...LAYERS, estates] }, { indicators: [], datasets: [] });
+  assert.deepEqual(catalogue.stateLists().map((list) => list.id), ['estates-synthetic']);
+  const style = buildStyle({
+    catalogue, origin: 'http://kvarter.test', view: { designation: LAYERS[1] }, units: [], stateLists: catalogue.stateLists(), choropleth: null,
+  });
+  assert.equal(style.sources.state.url, 'http://kvarter.test/tiles/estates-synthetic.json');
+  const ids = style.layers.map((layer) => layer.id);
+  assert.ok(ids.includes('state-estates-synthetic-fill') && ids.includes('state-estates-synthetic-line'), ids.join(' '));
+  const without = new Catalogue({ data_version: 'v', layers: LAYERS }, { indicators: [], datasets: [] });
+  assert.deepEqual(without.stateLists(), [], 'no toggle without a state list');
+});
+
+test('the choropleth colours by class and hatches the areas without a value', async () => {
+  const { buildStyle } = await import('../src/style.js');
+  const catalogue = new Catalogue({ data_version: 'v', layers: LAYERS }, { indicators: [], datasets: [] });
+  const choropleth = { layer: LAYERS[2], indicator: { id: 'population' }, period: '2019', breaks: [10, 20] };
+  const style = buildStyle({ catalogue, origin: 'http://kvarter.test', view: { designation: LAYERS[1] }, units: [], stateLists: [], choropleth });
+  assert.equal(style.sources.choropleth.url, 'http://kvarter.test/tiles/bydele-2023.json?indicators=population&period=2019');
+  const fill = style.layers.find((layer) => layer.id === 'choropleth-fill');
+  assert.deepEqual(fill.filter, ['has', 'population']);
+  assert.equal(fill.paint['fill-color'][0], 'step');
+  assert.equal(fill.paint['fill-color'].length, 2 + 1 + 2 * 2, 'step, input, first colour, two limits with colours');
+  const nodata = style.layers.find((layer) => layer.id === 'choropleth-nodata');
+  assert.deepEqual(nodata.filter, ['!', ['has', 'population']]);
+  assert.equal(nodata.paint['fill-pattern'], 'hatch-nodata');
+});
