@@ -95,7 +95,11 @@ async function choropleth() {
   if (!breaks.has(key)) {
     const query = `indicators=${encodeURIComponent(indicator.id)}&period=${encodeURIComponent(period)}`;
     breaks.set(key, getJson(`/api/layers/${encodeURIComponent(layer.id)}/indicators?${query}`)
-      .then((table) => quantileBreaks(table.rows.map((row) => row.value))));
+      .then((table) => quantileBreaks(table.rows.map((row) => row.value)))
+      .catch((error) => {
+        breaks.delete(key); // a failed request is asked again next time
+        throw error;
+      }));
   }
   return { layer, indicator, period, breaks: await breaks.get(key) };
 }
@@ -375,27 +379,20 @@ function buildControls() {
       update();
     });
   }
-  const unitBox = $('#units');
-  for (const layer of catalogue.units()) {
-    const id = `unit-toggle-${layer.id}`;
-    unitBox.append(h('div', { class: 'toggle' },
-      h('input', { type: 'checkbox', id, value: layer.id, onchange: (event) => {
-        state.units = event.target.checked ? [...state.units, layer.id] : state.units.filter((unit) => unit !== layer.id);
-        update();
-      } }),
-      h('label', { for: id, 'data-title': JSON.stringify(layer.title) }, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)))));
-  }
-  const stateBox = $('#state-lists');
-  stateBox.hidden = catalogue.stateLists().length === 0;
-  for (const layer of catalogue.stateLists()) {
-    const id = `state-toggle-${layer.id}`;
-    stateBox.append(h('div', { class: 'toggle' },
-      h('input', { type: 'checkbox', id, value: layer.id, onchange: (event) => {
-        state.state = event.target.checked ? [...state.state, layer.id] : state.state.filter((list) => list !== layer.id);
-        update();
-      } }),
-      h('label', { for: id, 'data-title': JSON.stringify(layer.title) }, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)))));
-  }
+  const toggles = (box, layers, prefix, key) => {
+    for (const layer of layers) {
+      const id = `${prefix}-toggle-${layer.id}`;
+      box.append(h('div', { class: 'toggle' },
+        h('input', { type: 'checkbox', id, value: layer.id, onchange: (event) => {
+          state[key] = event.target.checked ? [...state[key], layer.id] : state[key].filter((shown) => shown !== layer.id);
+          update();
+        } }),
+        h('label', { for: id }, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)))));
+    }
+  };
+  toggles($('#units'), catalogue.units(), 'unit', 'units');
+  $('#state-lists').hidden = catalogue.stateLists().length === 0;
+  toggles($('#state-lists'), catalogue.stateLists(), 'state', 'state');
   $('#indicator').addEventListener('change', (event) => {
     state.indicator = event.target.value || null;
     state.period = null;
