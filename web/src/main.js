@@ -352,6 +352,8 @@ async function chooseAddress(result) {
 
 function applyLanguage() {
   document.title = t('appTitle');
+  // The switch names the other language, in that language.
+  document.querySelector('#lang')?.setAttribute('lang', LANGUAGES.find((lang) => lang !== language()));
   for (const element of document.querySelectorAll('[data-i18n]')) {
     element.textContent = t(element.dataset.i18n);
   }
