@@ -65,7 +65,7 @@ function update(options = {}) {
 }
 
 function showError(error) {
-  console.warn(error);
+  console.error(error);
   const note = $('#app-error');
   if (note) {
     note.hidden = false;
