@@ -102,7 +102,7 @@ describe('the map in a real browser', () => {
     });
   });
 
-  test('dragging the swipe handle 200 px to the left moves the slider by 200 px', TEST, async () => {
+  test('dragging the swipe handle 200 px to the left moves the slider by 200 px, and the arrow keys move it too', TEST, async () => {
     await withPage(browser, { name: 'swipe-drag' }, async (page) => {
       await openApp(page, server.base, '/');
       const handle = page.locator('.compare-swiper-vertical');
@@ -120,6 +120,17 @@ describe('the map in a real browser', () => {
 
       const after = await page.evaluate(() => window.kvarter.compare.currentPosition);
       assert.ok(Math.abs(before - after - 200) <= 3, `currentPosition went from ${before} to ${after}`);
+
+      // The handle is a slider for the keyboard too: Tab to it, then the arrow keys.
+      await handle.focus();
+      await page.keyboard.press('ArrowRight');
+      const slider = await page.evaluate(() => {
+        const element = document.querySelector('.compare-swiper-vertical');
+        return { position: window.kvarter.compare.currentPosition, role: element.getAttribute('role'), now: Number(element.getAttribute('aria-valuenow')) };
+      });
+      assert.equal(slider.role, 'slider');
+      assert.ok(Math.abs(slider.position - after - 40) <= 1, `ArrowRight moved the slider from ${after} to ${slider.position}`);
+      assert.equal(slider.now, Math.round(slider.position), 'aria-valuenow follows the slider');
     });
   });
 
