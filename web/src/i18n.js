@@ -189,6 +189,17 @@ export function number(value, digits = 0) {
   }).format(value);
 }
 
+/**
+ * The label of `year`'s designation (`choice`, from `Catalogue.designationFor`): "2011 – title",
+ * for a layer shown because it was in force on 1 January "2025 – in force on 1 January 2025:
+ * title", and "No designation for 2005" when there is none.
+ */
+export function yearLabel(choice, year = choice?.year) {
+  if (!choice) return t('noLayerForYear')(year);
+  const title = pick(choice.layer.title);
+  return choice.inForceOn ? t('yearLabelInForce')(choice.year, title) : `${choice.year} – ${title}`;
+}
+
 /** The status word (official/reconstructed/imported) in the current language. */
 export function statusWord(status) {
   return WORDS[current].status[status] ?? status;

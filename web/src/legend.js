@@ -2,7 +2,7 @@
 // licence, plus the change classes in overlay mode and the choropleth classes.
 
 import { badge, fill, h } from './dom.js';
-import { number, pick, statusWord, t } from './i18n.js';
+import { number, pick, statusWord, t, yearLabel } from './i18n.js';
 import { COLOURS } from './style.js';
 
 function swatch(kind, colour) {
@@ -40,8 +40,7 @@ export function renderLegend(element, { sides, overlay, units, stateLists, choro
   for (const side of sides) {
     if (!side || seen.has(side.layer.id)) continue;
     seen.add(side.layer.id);
-    const label = side.inForceOn ? t('yearLabelInForce')(side.year, pick(side.layer.title)) : pick(side.layer.title);
-    items.push(layerEntry(side.layer, designationSymbol(side.layer), label));
+    items.push(layerEntry(side.layer, designationSymbol(side.layer), yearLabel(side)));
   }
   for (const layer of stateLists) items.push(layerEntry(layer, swatch('hatched', COLOURS.state)));
   for (const layer of units) items.push(layerEntry(layer, swatch('outline', COLOURS.unit)));

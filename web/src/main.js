@@ -13,7 +13,7 @@ import './app.css';
 import { getJson, loadCatalogue } from './catalogue.js';
 import { quantileBreaks } from './classes.js';
 import { badge, fill, h } from './dom.js';
-import { LANGUAGES, language, pick, setLanguage, statusWord, t } from './i18n.js';
+import { LANGUAGES, language, pick, setLanguage, statusWord, t, yearLabel } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { showAddress, showArea } from './panel.js';
 import { MODES, YEARS, parse, serialise } from './permalink.js';
@@ -219,19 +219,13 @@ function buildMaps(views, shared) {
 }
 
 function viewsFor(from, to) {
-  const label = (choice, fallbackYear) => {
-    if (!choice) return t('noLayerForYear')(fallbackYear);
-    return choice.inForceOn
-      ? t('yearLabelInForce')(choice.year, pick(choice.layer.title))
-      : `${choice.year} – ${pick(choice.layer.title)}`;
-  };
   if (state.mode === 'overlay') {
-    if (!from || !to) return [{ label: label(from ?? to, state.from), designation: (from ?? to)?.layer }];
-    return [{ label: `${label(from, state.from)} → ${label(to, state.to)}`, change: { from: from.layer, to: to.layer } }];
+    if (!from || !to) return [{ label: yearLabel(from ?? to, state.from), designation: (from ?? to)?.layer }];
+    return [{ label: `${yearLabel(from, state.from)} → ${yearLabel(to, state.to)}`, change: { from: from.layer, to: to.layer } }];
   }
   return [
-    { year: state.from, label: label(from, state.from), designation: from?.layer },
-    { year: state.to, label: label(to, state.to), designation: to?.layer },
+    { year: state.from, label: yearLabel(from, state.from), designation: from?.layer },
+    { year: state.to, label: yearLabel(to, state.to), designation: to?.layer },
   ];
 }
 
@@ -289,10 +283,9 @@ function printHeader(from, to, shared) {
       [...shown.map((layer) => `${withStatus(layer)}: ${layer.source?.publisher ?? ''}, ${layer.source?.vintage ?? ''}, ${layer.licence ?? ''}`),
         ...datasets.map((dataset) => `${pick(dataset.title)}: ${dataset.publisher ?? ''}, ${dataset.licence ?? ''}`)].join(' · ')),
     h('p', {}, `Kvarter · MapLibre GL JS · ${origin}`));
-  const title = (choice, year) => (choice ? `${year}: ${pick(choice.layer.title)}` : t('noLayerForYear')(year));
   fill(header,
     h('h1', {}, t('appTitle')),
-    h('p', {}, `${title(from, state.from)} · ${title(to, state.to)}`),
+    h('p', {}, `${yearLabel(from, state.from)} · ${yearLabel(to, state.to)}`),
     h('p', {}, `${t('printed')} ${new Date().toLocaleDateString(language() === 'da' ? 'da-DK' : 'en-GB')} · ${t('dataVersion')} ${catalogue.dataVersion}`));
 }
 
@@ -389,7 +382,7 @@ function buildControls() {
           state[key] = event.target.checked ? [...state[key], layer.id] : state[key].filter((shown) => shown !== layer.id);
           update();
         } }),
-        h('label', { for: id }, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)))));
+        h('label', { for: id }, ...toggleLabel(layer))));
     }
   };
   toggles($('#units'), catalogue.units(), 'unit', 'units');
@@ -445,12 +438,17 @@ function syncControls(choice) {
   if (choice) period.value = choice.period;
 }
 
+/** A layer toggle's label: the layer's title and its status badge. */
+function toggleLabel(layer) {
+  return [pick(layer.title), ' ', badge(layer.status, statusWord(layer.status))];
+}
+
 /** After a language switch: texts, legend, labels and open panels in the new language. */
 function relabel() {
   applyLanguage();
   for (const label of document.querySelectorAll('#units label, #state-lists label')) {
     const layer = catalogue.layer(label.htmlFor.replace(/^(unit|state)-toggle-/, ''));
-    if (layer) fill(label, pick(layer.title), ' ', badge(layer.status, statusWord(layer.status)));
+    if (layer) fill(label, ...toggleLabel(layer));
   }
   update();
   if (lastArea) showArea($('#panel'), catalogue, lastArea.layer, lastArea.id, lastArea.change);

@@ -245,15 +245,16 @@ export function buildStyle({ catalogue, origin, view, units, stateLists, choropl
   };
 }
 
-/** Layers a click looks in, most specific first. */
+/** Which layers a click looks in, most specific first: designations and changes, state lists, units, the choropleth. */
+const CLICK_PRIORITY = [
+  (id) => id === 'designation-fill' || id === 'change-fill' || id === 'change-removed',
+  (id) => id.startsWith('state-') && id.endsWith('-fill'),
+  (id) => id.startsWith('unit-') && id.endsWith('-fill'),
+  (id) => id === 'choropleth-fill' || id === 'choropleth-nodata',
+];
+
+/** The clickable layers of `map`'s style, most specific first. */
 export function clickableLayers(map) {
-  const order = (id) =>
-    id === 'designation-fill' ? 0 : id.startsWith('change-') ? 0 : id.startsWith('state-') ? 1 :
-    id === 'choropleth-fill' || id === 'choropleth-nodata' ? 3 : 2;
-  return map.getStyle().layers
-    .map((layer) => layer.id)
-    .filter((id) => id === 'designation-fill' || id === 'change-fill' || id === 'change-removed' ||
-      (id.startsWith('state-') && id.endsWith('-fill')) || (id.startsWith('unit-') && id.endsWith('-fill')) ||
-      id === 'choropleth-fill' || id === 'choropleth-nodata')
-    .sort((a, b) => order(a) - order(b));
+  const ids = map.getStyle().layers.map((layer) => layer.id);
+  return CLICK_PRIORITY.flatMap((matches) => ids.filter(matches));
 }
