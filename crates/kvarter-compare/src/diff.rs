@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use geo::{Area as _, MultiPolygon};
 use kvarter_core::{Layer, LayerId};
-use kvarter_data::crs::CrsError;
+use kvarter_crs::CrsError;
 use kvarter_overlay::{OverlayError, Projected, difference, intersection, to_wgs84};
 
 use crate::report::{

@@ -15,7 +15,7 @@
 //! use geo::{Geometry, MapCoords, MultiPolygon, polygon};
 //! use kvarter_compare::{AreaStatus, compare};
 //! use kvarter_core::{Area, Layer, LayerKind, LayerMeta, Properties};
-//! use kvarter_data::crs::utm32_to_wgs84;
+//! use kvarter_crs::utm32_to_wgs84;
 //!
 //! // One 100 m square per layer, given in EPSG:25832 metres; the later one is 50 m further east.
 //! let layer = |id: &str, x0: f64| {

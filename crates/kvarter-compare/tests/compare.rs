@@ -14,7 +14,7 @@ use geo::{Area as _, BooleanOps, Geometry, MapCoords, MultiPolygon, Polygon, lin
 use geo::{Orient, orient::Direction};
 use kvarter_compare::{AreaStatus, Change, CompareError, Comparison, compare, compare_projected};
 use kvarter_core::{Area, Layer, LayerId, LayerKind, LayerMeta, Properties, Status};
-use kvarter_data::crs::utm32_to_wgs84;
+use kvarter_crs::utm32_to_wgs84;
 use kvarter_overlay::Projected;
 
 /// Origin of the hand-built layers: a point in Copenhagen, in EPSG:25832.
@@ -134,7 +134,7 @@ fn two_100_m_squares_shifted_by_50_m_keep_5000_m2_and_add_and_remove_5000_each()
     for piece in &diff.pieces {
         assert!(close(piece.area_m2, 5_000.0, 0.01), "{piece:?}");
         // The piece's lon/lat geometry measures what its m² says.
-        let measured = kvarter_data::crs::area_m2(&piece.geometry).unwrap();
+        let measured = kvarter_crs::area_m2(&piece.geometry).unwrap();
         assert!(close(measured, piece.area_m2, 0.01), "{measured}");
     }
     assert_identities(&diff, 0.01);

@@ -21,7 +21,7 @@ use geo::{Area as _, Geometry, MultiPolygon, Polygon, Validation};
 use kvarter_core::{Area, Layer, Properties};
 use serde_json::Value;
 
-use crate::crs::{self, CrsError};
+use kvarter_crs::{self as crs, CrsError};
 use crate::fgb::{self, FgbError};
 use crate::gazetteer::{self, BuiltGazetteer, GazetteerError, GazetteerReport};
 use crate::manifest::{

@@ -10,7 +10,6 @@
 //! ```
 
 pub mod build;
-pub mod crs;
 pub mod dataset;
 pub mod fgb;
 pub mod gazetteer;

@@ -7,7 +7,7 @@ use geo::{Coord, Geometry, MapCoords};
 use geojson::GeoJson;
 use kvarter_core::Properties;
 
-use crate::crs::{self, Crs, CrsError};
+use kvarter_crs::{self as crs, Crs, CrsError};
 
 /// One feature as read from a source file, already in lon/lat.
 #[derive(Debug, Clone, PartialEq)]

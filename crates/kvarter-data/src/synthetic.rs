@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use crate::crs;
+use kvarter_crs as crs;
 
 /// The id of the synthetic state list.
 pub const STATE_ESTATES_ID: &str = "synthetic-forebyggelsesomraader";

@@ -13,7 +13,8 @@ use kvarter_core::{Bounds, Dataset, LayerKind, Status};
 use kvarter_data::build;
 use kvarter_data::dataset::{load_dir, load_gazetteer, load_indicator_files};
 use kvarter_data::recipe::Recipe;
-use kvarter_data::{crs, repair, source};
+use kvarter_crs as crs;
+use kvarter_data::{repair, source};
 use kvarter_geocode::{HouseNumber, Kind};
 
 fn geodata() -> PathBuf {

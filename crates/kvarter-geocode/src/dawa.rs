@@ -60,7 +60,7 @@ use crate::index::{Entry, Kind};
 
 /// Converts ETRS89 / UTM zone 32N (EPSG:25832) easting and northing in metres to WGS84
 /// longitude and latitude in degrees; `None` when the coordinate cannot be converted. The
-/// binary passes `kvarter_data::crs::utm32_to_wgs84`.
+/// binary passes `kvarter_crs::utm32_to_wgs84`.
 pub type Utm32ToWgs84 = fn(f64, f64) -> Option<(f64, f64)>;
 
 /// The input buffer: large enough that the header line is always inside the first fill.

@@ -11,7 +11,7 @@
 
 use geo::{Geometry, MapCoords, MultiLineString, MultiPolygon, line_string, polygon};
 use kvarter_core::{Area, Layer, LayerKind, LayerMeta, Properties};
-use kvarter_data::crs;
+use kvarter_crs as crs;
 use kvarter_indicators::areal_weighting::Weights;
 use kvarter_indicators::{
     Catalogue, Indicators, JoinError, Joins, LoadError, Measure, Method, Weighting, join_values,

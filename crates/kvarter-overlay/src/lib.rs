@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 
 use geo::{Area as _, BooleanOps, BoundingRect, Coord, MapCoords, MultiPolygon, Polygon, Rect};
 use kvarter_core::{Layer, LayerId};
-use kvarter_data::crs::{self, CrsError};
+use kvarter_crs::{self as crs, CrsError};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 

@@ -184,7 +184,7 @@ fn example_point(state: &AppState) -> (f64, f64) {
         .filter_map(|layer| layer.areas.first())
         .find_map(|area| area.geometry.interior_point())
         .map(|point| (point.x(), point.y()))
-        .filter(|&(lon, lat)| kvarter_data::crs::is_valid_lon_lat(lon, lat))
+        .filter(|&(lon, lat)| kvarter_crs::is_valid_lon_lat(lon, lat))
         .unwrap_or(CITY_HALL_SQUARE)
 }
 

@@ -16,7 +16,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo::Coord;
 use kvarter_core::{Date, Layer, LayerId, LayerKind, Properties};
-use kvarter_data::crs::{self, CrsError};
+use kvarter_crs::{self as crs, CrsError};
 use kvarter_index::{Hit, LookupQuery};
 use serde::Serialize;
 use serde_json::value::RawValue;

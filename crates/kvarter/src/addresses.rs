@@ -5,7 +5,7 @@
 //!
 //! The steps, in [`import`]:
 //! 1. open FILE and let [`DawaReader`] find its format (and, for CSV, check the header);
-//!    ETRS89 / UTM 32N coordinates are converted with [`kvarter_data::crs::utm32_to_wgs84`];
+//!    ETRS89 / UTM 32N coordinates are converted with [`kvarter_crs::utm32_to_wgs84`];
 //! 2. stream the rows: each entry goes, points rounded to the file's seven decimals, into a
 //!    temporary file beside the output (written in chunks by [`file::write_csv`], so memory
 //!    stays flat on the 2.5 million rows of the national register); each rejected row into
@@ -117,7 +117,7 @@ pub fn import(args: &ImportArgs, data_dir: &Path, progress: bool) -> anyhow::Res
         inner: input,
         read: Rc::clone(&bytes_read),
     };
-    let reader = DawaReader::new(counted, |x, y| kvarter_data::crs::utm32_to_wgs84(x, y).ok())
+    let reader = DawaReader::new(counted, |x, y| kvarter_crs::utm32_to_wgs84(x, y).ok())
         .with_context(|| format!("cannot import {}", args.file.display()))?;
     let format = reader.format();
 

@@ -293,7 +293,7 @@ fn lookup(
     layers: Option<Vec<LayerId>>,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
-        kvarter_data::crs::is_valid_lon_lat(lon, lat),
+        kvarter_crs::is_valid_lon_lat(lon, lat),
         "({lon}, {lat}) is not a WGS84 coordinate: longitude must be within -180..180 and latitude within -90..90"
     );
     let (dataset, _) = load(data)?;

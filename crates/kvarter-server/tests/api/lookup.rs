@@ -167,7 +167,7 @@ async fn a_point_designated_only_in_2017_lists_2011_as_not_designated() {
 #[tokio::test]
 async fn lookup_by_utm32_metres_gives_the_same_answer_as_by_lon_lat() {
     let (lon, lat) = IN_BOTH_YEARS;
-    let (x, y) = kvarter_data::crs::wgs84_to_utm32(lon, lat).unwrap();
+    let (x, y) = kvarter_crs::wgs84_to_utm32(lon, lat).unwrap();
     let answer = get_json(
         &format!("/api/lookup?x={x}&y={y}&srid=25832"),
         StatusCode::OK,

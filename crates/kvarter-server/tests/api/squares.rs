@@ -130,7 +130,7 @@ fn rectangle(west: f64, south: f64, east: f64, north: f64) -> MultiPolygon<f64> 
 
 /// The point `x`, `y` metres from ([`X0`], [`Y0`]), in lon/lat.
 pub fn lon_lat(x: f64, y: f64) -> Coord<f64> {
-    let (lon, lat) = kvarter_data::crs::utm32_to_wgs84(X0 + x, Y0 + y).unwrap();
+    let (lon, lat) = kvarter_crs::utm32_to_wgs84(X0 + x, Y0 + y).unwrap();
     Coord { x: lon, y: lat }
 }
 
@@ -139,7 +139,7 @@ fn area(id: &str, name: &str, shape: MultiPolygon<f64>) -> Area {
         id: id.into(),
         name: Some(name.into()),
         parent: None,
-        area_m2: Some(kvarter_data::crs::area_m2(&shape).unwrap()),
+        area_m2: Some(kvarter_crs::area_m2(&shape).unwrap()),
         properties: Properties::new(),
         geometry: Geometry::MultiPolygon(shape),
     }

@@ -74,7 +74,7 @@ fn area(
         id: id.into(),
         name: Some(name.into()),
         parent: parent.map(Into::into),
-        area_m2: Some(kvarter_data::crs::area_m2(&shape).unwrap()),
+        area_m2: Some(kvarter_crs::area_m2(&shape).unwrap()),
         properties,
         geometry: Geometry::MultiPolygon(shape),
     }

@@ -1,5 +1,14 @@
 //! Coordinate reference systems: EPSG:4326 (WGS84 lon/lat) and EPSG:25832 (ETRS89 / UTM 32N),
 //! the city's own. Conversions go through `proj4rs`; areas in m² are computed in EPSG:25832.
+//!
+//! A leaf crate (geo and proj4rs only), so that everything that measures or converts — the data
+//! build, overlays, comparisons, the service's point parsing — shares one definition without
+//! depending on the data build and its file formats.
+//!
+//! ```
+//! let (x, y) = kvarter_crs::wgs84_to_utm32(12.5683, 55.6761).unwrap();
+//! assert!((x - 724_351.93).abs() < 0.01 && (y - 6_175_804.02).abs() < 0.01);
+//! ```
 
 use std::sync::LazyLock;
 
