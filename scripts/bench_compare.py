@@ -44,23 +44,21 @@ The joins' overlapping-pair counts are compared with those the Kvarter bench pri
 not fatal: the values differ by design).
 """
 
+import functools
 import json
 import os
-import pathlib
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-OUT = ROOT / "target" / "bench"
+import benchlib
+from benchlib import OUT, ROOT, close, machine
+
 CRITERION = ROOT / "target" / "criterion"
-KVARTER = ROOT / "target" / "release" / "kvarter"
+KVARTER = benchlib.release_binary()
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-PG_BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
 PG_PORT = 15433
 FROM, TO, RODER = "udsatte-byomraader-2011", "udsatte-byomraader-2017", "roder-2023"
 TABLES = {FROM: "ub2011", TO: "ub2017", RODER: "roder"}
@@ -158,11 +156,8 @@ GROUP BY target ORDER BY target
 """
 
 
-def run(cmd, **kw):
-    done = subprocess.run(cmd, text=True, capture_output=True, **kw)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return done.stdout
+# This script's failed commands are reported with the last 3000 characters of stdout and stderr.
+run = functools.partial(benchlib.run, tail=3000)
 
 
 # --- Kvarter ------------------------------------------------------------------------------------
@@ -203,30 +198,18 @@ def kvarter_compare():
 
 # --- PostGIS ------------------------------------------------------------------------------------
 
-class Postgis:
-    """A throwaway cluster in a temporary directory, run as the postgres user, socket in it."""
+class Postgis(benchlib.Postgis):
+    """The comparison's cluster: socket in its own directory, default settings; the three layers."""
 
     def __init__(self):
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="kvarter-pg-"))
-        shutil.chown(self.dir, "postgres", "postgres")
-        self.as_pg = ["runuser", "-u", "postgres", "--"]
-        run(self.as_pg + [str(PG_BIN / "initdb"), "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres"])
-        run(self.as_pg + [str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-w", "-l", str(self.dir / "log"),
-                          "-o", f"-p {PG_PORT} -k {self.dir} -c listen_addresses=''",
-                          "start"])
-        self.conn = ["-h", str(self.dir), "-p", str(PG_PORT), "-U", "postgres"]
-        run(["createdb"] + self.conn + ["kvarter"])
-
-    def psql(self, sql):
-        return run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At"] + self.conn + ["-d", "kvarter", "-c", sql])
+        super().__init__(PG_PORT, run=run)
 
     def load(self):
         self.psql("CREATE EXTENSION postgis")
-        pg = f"PG:host={self.dir} port={PG_PORT} user=postgres dbname=kvarter"
         for layer, table in TABLES.items():
-            run(["ogr2ogr", "-f", "PostgreSQL", pg, str(ROOT / "geodata" / f"{layer}.fgb"), layer,
-                 "-nln", table, "-nlt", "MULTIPOLYGON", "-t_srs", "EPSG:25832",
-                 "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST"])
+            self.ogr2ogr(ROOT / "geodata" / f"{layer}.fgb", layer,
+                         "-nln", table, "-nlt", "MULTIPOLYGON", "-t_srs", "EPSG:25832",
+                         "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST")
         for table in TABLES.values():
             self.psql(f"VACUUM ANALYZE {table}")  # VACUUM cannot run in a transaction: one per call
         counts = self.psql("SELECT " + ", ".join(
@@ -239,7 +222,7 @@ class Postgis:
         """Wall times in ms of RUNS + 1 runs of `sql` in one session, per psql's \\timing."""
         script = self.dir / "timed.sql"
         script.write_text("\\timing on\n\\o /dev/null\n" + (sql.strip() + ";\n") * (runs + 1))
-        out = run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script)] + self.conn + ["-d", "kvarter"])
+        out = run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script)] + self.conn + ["-d", self.dbname])
         times = [float(t) for t in re.findall(r"^Time: ([\d.]+) ms", out, re.M)]
         if len(times) != runs + 1:
             sys.exit(f"expected {runs + 1} timings from psql, got {len(times)}:\n{out}")
@@ -250,17 +233,8 @@ class Postgis:
                          " || postgis_lib_version() || ' (GEOS ' || postgis_geos_version() || ', PROJ '"
                          " || postgis_proj_version() || ')'").strip()
 
-    def stop(self):
-        subprocess.run(self.as_pg + [str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop"],
-                       capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 # --- checks and report --------------------------------------------------------------------------
-
-def close(a, b):
-    return abs(a - b) <= max(1.0, 1e-6 * max(abs(a), abs(b)))
-
 
 def check(kvarter, postgis):
     """Kvarter's compare answer against PostGIS's: returns (lines to print, failures)."""
@@ -307,12 +281,6 @@ def check(kvarter, postgis):
                f"{postgis['pieces']}; largest difference of any pair's or area's kept/removed/added/area: "
                f"{worst:.4f} m²")
     return lines, summary, failures
-
-
-def machine():
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
-    return f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB RAM, {os.uname().sysname} {os.uname().release}"
 
 
 def git(*args):

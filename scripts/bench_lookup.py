@@ -5,21 +5,16 @@ Called by scripts/bench-lookup (which installs wrk, PostgreSQL/PostGIS and GDAL 
 release binary). Every number is the median of three runs. Writes target/bench/lookup.md.
 """
 
+import functools
 import json
-import os
-import pathlib
 import random
 import re
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-OUT = ROOT / "target" / "bench"
+import benchlib
+from benchlib import OUT, ROOT, machine, median_of
+
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SEED = 20261122
 N_POINTS = 10_000
@@ -28,14 +23,9 @@ CONNECTIONS = [1, 16, 64]
 RUNS = 3
 KVARTER_PORT = 18080
 PG_PORT = 15432
-PG_BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
-
-
-def run(cmd, **kw):
-    done = subprocess.run(cmd, text=True, capture_output=True, **kw)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr}")
-    return done.stdout
+PG_SETTINGS = {"max_connections": 200, "shared_buffers": "512MB"}
+# This script's failed commands are reported with their stderr only.
+run = functools.partial(benchlib.run, show_stdout=False)
 
 
 def make_points():
@@ -55,19 +45,8 @@ def lookup_layers():
 
 
 def start_kvarter():
-    env = dict(os.environ, RUST_LOG="warn", NO_COLOR="1")
-    proc = subprocess.Popen(
-        [str(ROOT / "target/release/kvarter"), "serve", "--bind", f"127.0.0.1:{KVARTER_PORT}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{KVARTER_PORT}/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    sys.exit("kvarter did not start")
+    cmd = benchlib.serve_command(benchlib.release_binary(), KVARTER_PORT)
+    return benchlib.start_server(cmd, KVARTER_PORT, "kvarter")
 
 
 def kvarter_hits(lon, lat):
@@ -82,51 +61,32 @@ def kvarter_hits(lon, lat):
     return hits
 
 
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
 def wrk(connections, points_path, gzip):
-    threads = min(2, connections)
-    env = dict(os.environ, KVARTER_BENCH_POINTS=str(points_path), KVARTER_BENCH_GZIP="1" if gzip else "0")
-    out = run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{SECONDS}s", "--latency",
-         "-s", str(ROOT / "bench/lookup.lua"), f"http://127.0.0.1:{KVARTER_PORT}"],
-        env=env,
-    )
-    if "Non-2xx" in out:
+    out = benchlib.wrk(KVARTER_PORT, connections, SECONDS, ROOT / "bench/lookup.lua",
+                       env={"KVARTER_BENCH_POINTS": str(points_path), "KVARTER_BENCH_GZIP": "1" if gzip else "0"},
+                       run=run)
+    result = benchlib.parse_wrk(out)
+    if result.non_2xx:
         sys.exit("wrk saw non-2xx answers:\n" + out)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    return rps, float(p50.group(1)) * UNITS[p50.group(2)], float(p99.group(1)) * UNITS[p99.group(2)]
+    return result.rps, result.latency_ms[50], result.latency_ms[99]
 
 
-class Postgis:
+class Postgis(benchlib.Postgis):
+    """The lookup benchmark's cluster: socket in /tmp, PG_SETTINGS; the areas and points tables."""
+
     def __init__(self):
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="kvarter-pg-"))
-        shutil.chown(self.dir, "postgres", "postgres")
-        self.as_pg = ["runuser", "-u", "postgres", "--"]
-        run(self.as_pg + [str(PG_BIN / "initdb"), "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres"])
-        run(self.as_pg + [str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-w", "-l", str(self.dir / "log"),
-                          "-o", f"-p {PG_PORT} -k /tmp -c listen_addresses='' -c max_connections=200 -c shared_buffers=512MB",
-                          "start"])
-        self.conn = ["-h", "/tmp", "-p", str(PG_PORT), "-U", "postgres"]
-        run(["createdb"] + self.conn + ["kvarter"])
-
-    def psql(self, sql, stdin=None):
-        return run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At"] + self.conn + ["-d", "kvarter", "-c", sql], input=stdin)
+        super().__init__(PG_PORT, socket_dir="/tmp", settings=PG_SETTINGS, run=run)
 
     def load(self, layers, points):
         self.psql("CREATE EXTENSION postgis; "
                   "CREATE TABLE areas (layer text, fid text, geom geometry(MultiPolygon, 4326)); "
                   "CREATE TABLE pts (i int PRIMARY KEY, geom geometry(Point, 4326));")
-        pg = f"PG:host=/tmp port={PG_PORT} user=postgres dbname=kvarter"
         for layer_id, file in layers:
-            run(["ogr2ogr", "-f", "PostgreSQL", pg, str(ROOT / "geodata" / file), "-append", "-nln", "areas",
-                 "-nlt", "MULTIPOLYGON", "-dialect", "OGRSQL",
-                 "-sql", f"SELECT '{layer_id}' AS layer, fid FROM \"{layer_id}\""])
+            self.ogr2ogr(ROOT / "geodata" / file, "-append", "-nln", "areas",
+                         "-nlt", "MULTIPOLYGON", "-dialect", "OGRSQL",
+                         "-sql", f"SELECT '{layer_id}' AS layer, fid FROM \"{layer_id}\"")
         rows = "".join(f"{i + 1}\tSRID=4326;POINT({lon} {lat})\n" for i, (lon, lat) in enumerate(points))
-        run(["psql", "-X", "-q"] + self.conn + ["-d", "kvarter", "-c", "COPY pts FROM STDIN"], input=rows)
+        run(["psql", "-X", "-q"] + self.conn + ["-d", self.dbname, "-c", "COPY pts FROM STDIN"], input=rows)
         # One statement per call: VACUUM cannot run inside psql's implicit transaction.
         for sql in ("CREATE INDEX ON areas USING gist (geom)", "VACUUM ANALYZE areas", "VACUUM ANALYZE pts"):
             self.psql(sql)
@@ -140,25 +100,10 @@ class Postgis:
         script.write_text(f"\\set i random(1, {N_POINTS})\n"
                           "SELECT a.layer, a.fid FROM areas a JOIN pts p ON ST_Intersects(a.geom, p.geom) WHERE p.i = :i;\n")
         out = run(["pgbench", "-n", "-M", "prepared", "-c", str(connections), "-j", str(min(2, connections)),
-                   "-T", str(SECONDS), "-f", str(script)] + self.conn + ["kvarter"])
+                   "-T", str(SECONDS), "-f", str(script)] + self.conn + [self.dbname])
         tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
         latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))
         return tps, latency
-
-    def stop(self):
-        subprocess.run(self.as_pg + [str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop"],
-                       capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def median_of(runs):
-    return tuple(statistics.median(values) for values in zip(*runs))
-
-
-def machine():
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
-    return f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB RAM, {os.uname().sysname} {os.uname().release}"
 
 
 def main():

@@ -33,14 +33,13 @@ import pathlib
 import random
 import re
 import resource
-import statistics
 import struct
-import subprocess
 import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-OUT = ROOT / "target" / "bench"
+import benchlib
+from benchlib import OUT, ROOT, machine, median_of, run
+
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 SETS = (sys.argv[2] if len(sys.argv) > 2 else "overlay,karreer-2014").split(",")
 SEED = 20261122
@@ -49,7 +48,7 @@ ZOOMS = range(10, 17)
 BBOX = (12.45, 55.61, 12.65, 55.73)  # Copenhagen, lon/lat
 CONNECTIONS = [1, 16, 64]
 RUNS = 3
-KVARTER = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/kvarter"
+KVARTER = benchlib.release_binary(os.environ.get("CARGO_TARGET_DIR"))
 MARTIN_BIN = pathlib.Path(os.environ.get("MARTIN_BIN")
                           or pathlib.Path(os.environ.get("KVARTER_CACHE", pathlib.Path.home() / ".cache/kvarter"))
                           / "martin-1.14.0/bin/martin")
@@ -63,13 +62,6 @@ CASES = [
     ("cold", True, False, False),
 ]
 GOAL = {"warm gzip": 1.5}  # every other case: Kvarter >= martin
-
-
-def run(cmd, **kw):
-    done = subprocess.run(cmd, text=True, capture_output=True, **kw)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,23 +228,9 @@ class Server:
         return self.tile_path.format(layers=",".join(layers), z=z, x=x, y=y)
 
     def start(self):
-        log = self.log
-        env = dict(os.environ, RUST_LOG="warn", NO_COLOR="1")
-        with open(log, "w") as stderr:
-            self.proc = subprocess.Popen(self.cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        client = Client(self.port)
-        for _ in range(600):
-            if self.proc.poll() is not None:
-                sys.exit(f"{self.name} exited ({self.proc.returncode}); see {log}")
-            try:
-                if client.get("/health")[0] == 200:
-                    client.close()
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        sys.exit(f"{self.name} did not start; see {log}")
+        """Starts the server, its stderr in self.log, and waits (up to a minute) for its /health."""
+        self.proc = benchlib.start_server(self.cmd, self.port, self.name, log=self.log, attempts=600)
+        return self
 
     def cpu_ticks(self):
         fields = pathlib.Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -271,17 +249,12 @@ class Server:
         sys.exit(f"{self.name} is still busy 5 minutes after a run")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            benchlib.stop_process(self.proc)
 
 
 def kvarter(cold):
-    cmd = [str(KVARTER), "serve", "--bind", "127.0.0.1:18081"] + (["--tile-cache-mb", "0"] if cold else [])
+    cmd = benchlib.serve_command(KVARTER, 18081, *(["--tile-cache-mb", "0"] if cold else []))
     return Server("kvarter", "Kvarter", 18081, cmd, "/tiles/{layers}/{z}/{x}/{y}.mvt",
                   log="kvarter-cold" if cold else "kvarter")
 
@@ -416,8 +389,6 @@ def behaviour(port, path):
 # ---------------------------------------------------------------------------------------------
 # wrk
 
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
 
 def wrk(port, connections, list_path, gzip_, seconds=None, check=False):
     """(answers/s without errors, p99 ms, errors per run) of one run; with check, the answers by status.
@@ -425,33 +396,22 @@ def wrk(port, connections, list_path, gzip_, seconds=None, check=False):
     An error is an answer >= 400 (wrk's "Non-2xx or 3xx responses") or a socket error; it is not
     counted as throughput. martin answers 408 Request Timeout when every worker is busy rendering
     for longer than actix's 5 s client request timeout (cold, 64 connections)."""
-    threads = min(2, connections)
-    env = dict(os.environ, KVARTER_BENCH_TILES=str(list_path), KVARTER_BENCH_GZIP="1" if gzip_ else "0",
-               KVARTER_BENCH_CHECK="1" if check else "0")
-    out = run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds or SECONDS}s", "--timeout", "30s",
-               "--latency", "-s", str(ROOT / "bench/tiles.lua"), f"http://127.0.0.1:{port}"], env=env)
+    env = {"KVARTER_BENCH_TILES": str(list_path), "KVARTER_BENCH_GZIP": "1" if gzip_ else "0",
+           "KVARTER_BENCH_CHECK": "1" if check else "0"}
+    out = benchlib.wrk(port, connections, seconds or SECONDS, ROOT / "bench/tiles.lua", env=env, timeout="30s")
     if check:
         return {int(s): int(n) for s, n in re.findall(r"status (\d+): (\d+)", out)}
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    bad = int(bad.group(1)) if bad else 0
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors = bad + (sum(map(int, socket.groups())) if socket else 0)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    rps *= (requests - bad) / requests if requests else 0
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    if rps == 0 or not p99:  # not one good answer within the run
+    result = benchlib.parse_wrk(out)
+    errors = result.non_2xx + result.socket_errors
+    rps = result.rps * ((result.requests - result.non_2xx) / result.requests if result.requests else 0)
+    p99 = result.latency_ms.get(99)
+    if rps == 0 or p99 is None:  # not one good answer within the run
         return 0.0, math.nan, errors
-    return rps, float(p99.group(1)) * UNITS[p99.group(2)], errors
+    return rps, p99, errors
 
 
 def ratio(a, b):
     return a / b if b else float("inf")
-
-
-def median_of(runs):
-    """Per column, the median of the runs (a run without a single answer has no p99: left out)."""
-    return tuple(statistics.median([v for v in values if not math.isnan(v)] or [math.nan]) for values in zip(*runs))
 
 
 def cpu_account():
@@ -461,12 +421,6 @@ def cpu_account():
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return (time.monotonic(), (user + nice + system + irq + softirq) / ticks, steal / ticks,
             me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime)
-
-
-def machine():
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
-    return f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB RAM, {os.uname().sysname} {os.uname().release}"
 
 
 # ---------------------------------------------------------------------------------------------

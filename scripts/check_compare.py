@@ -25,6 +25,8 @@ from pyproj import Transformer
 from shapely.geometry import Polygon, shape
 from shapely.ops import unary_union
 
+from benchlib import close  # the tolerance bench_compare.py checks PostGIS with
+
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
 
 
@@ -71,10 +73,6 @@ def layer_2017(shared):
     path = shared / "geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson"
     data = json.loads(path.read_text())
     return {str(f["properties"]["ogc_fid"]): utm(shapely.make_valid(shape(f["geometry"]))) for f in data["features"]}
-
-
-def close(a, b):
-    return abs(a - b) <= max(1.0, 1e-6 * max(abs(a), abs(b)))
 
 
 def main():
