@@ -21,16 +21,20 @@ use geo::{Area as _, Geometry, MultiPolygon, Polygon, Validation};
 use kvarter_core::{Area, Layer, Properties};
 use serde_json::Value;
 
-use kvarter_crs::{self as crs, CrsError};
 use crate::fgb::{self, FgbError};
 use crate::gazetteer::{self, BuiltGazetteer, GazetteerError, GazetteerReport};
 use crate::manifest::{
     self, FORMAT, GeometryKind, Manifest, ManifestFile, ManifestLayer, ManifestTable,
 };
+use crate::names::text_of;
 use crate::recipe::{From, LayerRecipe, Recipe, ReconstructRecipe, SourceRecipe, TableRecipe};
 use crate::repair::{self, Repair, RepairError};
 use crate::source::{self, SourceError};
 use crate::tables::{self, TableError};
+use kvarter_crs::{self as crs, CrsError};
+
+// Re-exported so `build::slug` stays the public path: reconstructed areas take their ids from it.
+pub use crate::names::slug;
 
 /// The name of the build report written beside the manifest.
 pub const REPORT_FILE: &str = "build-report.txt";
@@ -637,15 +641,6 @@ fn round_m2(m2: f64) -> f64 {
     (m2 * 100.0).round() / 100.0
 }
 
-/// A property as id/name text: strings trimmed, numbers printed as JSON prints them.
-pub(crate) fn text_of(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// Builds each reconstructed area as the union of the units the rule table lists for it.
 fn reconstruct(
     layer: &str,
@@ -795,26 +790,6 @@ fn fill_small_holes(shape: MultiPolygon<f64>, threshold_m2: f64) -> (MultiPolygo
     (MultiPolygon::new(polygons), filled)
 }
 
-/// A URL- and file-safe id from a Danish name: "Indre og ydre Nørrebro" → "indre-og-ydre-noerrebro".
-pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.to_lowercase().chars() {
-        match c {
-            'æ' => out.push_str("ae"),
-            'ø' => out.push_str("oe"),
-            'å' => out.push_str("aa"),
-            'é' => out.push('e'),
-            c if c.is_ascii_alphanumeric() => out.push(c),
-            _ => {
-                if !out.ends_with('-') && !out.is_empty() {
-                    out.push('-');
-                }
-            }
-        }
-    }
-    out.trim_end_matches('-').to_owned()
-}
-
 /// Writes every file to a temporary folder inside `out`, then moves them into place. Names are
 /// plain file names or `indicators/<plain name>`; the subfolder is made in the staging folder and
 /// in `out` before anything is moved.
@@ -862,29 +837,4 @@ fn write_all_or_nothing(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), B
     }
     std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn danish_names_become_ascii_slugs() {
-        assert_eq!(slug("Indre og ydre Nørrebro"), "indre-og-ydre-noerrebro");
-        assert_eq!(slug("Husum/Tingbjerg"), "husum-tingbjerg");
-        assert_eq!(slug("Amager/Sundby"), "amager-sundby");
-        assert_eq!(slug("Ålholm Æbleby"), "aalholm-aebleby");
-    }
-
-    #[test]
-    fn ids_come_from_strings_or_numbers_only() {
-        assert_eq!(text_of(Some(&Value::from(242))), Some("242".into()));
-        assert_eq!(
-            text_of(Some(&Value::from(" Brønshøj-Husum "))),
-            Some("Brønshøj-Husum".into())
-        );
-        assert_eq!(text_of(Some(&Value::Null)), None);
-        assert_eq!(text_of(Some(&Value::from(""))), None);
-        assert_eq!(text_of(None), None);
-    }
 }

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::build::slug;
+use crate::names::slug;
 use crate::recipe::Converter;
 
 /// The header of every indicator table.

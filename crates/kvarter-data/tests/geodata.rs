@@ -10,10 +10,10 @@ use geo::{
     Area as _, BoundingRect, Contains, Geometry, Intersects, MultiPolygon, Polygon, Validation,
 };
 use kvarter_core::{Bounds, Dataset, LayerKind, Status};
+use kvarter_crs as crs;
 use kvarter_data::build;
 use kvarter_data::dataset::{load_dir, load_gazetteer, load_indicator_files};
 use kvarter_data::recipe::Recipe;
-use kvarter_crs as crs;
 use kvarter_data::{repair, source};
 use kvarter_geocode::{HouseNumber, Kind};
 

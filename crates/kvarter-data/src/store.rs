@@ -1,0 +1,225 @@
+//! Where a service's data comes from: the one small interface, [`DataSource`], that the service
+//! loads its data from at start-up and reloads its address index from on SIGHUP, and the two
+//! sources there are today — a data folder ([`DataDir`]) and the files embedded in the binary
+//! ([`Embedded`]).
+//!
+//! A source hands out a [`Snapshot`]: the layers, their manifest (with the data version), the
+//! indicator files and the address entries, read together and checked (every file against the
+//! manifest's checksum), so a snapshot is always one consistent version. Whatever the source —
+//! a folder, the binary, later a database — the service builds the same things from it.
+//!
+//! # What the interface is built for
+//! * **Atomic replace**: a data folder's `layers.json` names every file with its checksum, so
+//!   a writer that puts new files beside the old ones and then renames a new manifest over the
+//!   old one switches versions in one step; a reader that raced it fails a checksum (and keeps
+//!   what it had) rather than mixing versions.
+//! * **A data version**: [`Snapshot::dataset`]'s `version` is the hash of the manifest; caches
+//!   and ETags key on it, so a reload that changes anything changes it.
+//! * **Reload**: [`DataSource::load`] can be called again at any time; a failed load returns an
+//!   error and the caller keeps serving what it has.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use kvarter_core::Dataset;
+use kvarter_geocode::{Entry, FileError};
+
+use crate::dataset::{self, IndicatorFiles, LoadError};
+use crate::manifest::{self, Manifest};
+
+/// The address register a data folder may hold beside its gazetteer, written by
+/// `kvarter addresses import` in the gazetteer file format. It is not listed in the manifest:
+/// it is replaced on its own (atomically) and picked up on the next address reload.
+pub const IMPORTED_ADDRESSES: &str = "addresses-imported.csv";
+
+/// Everything a service is built from, read in one go from one source.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The layers, with the data version.
+    pub dataset: Dataset,
+    /// The manifest the layers were read through.
+    pub manifest: Manifest,
+    /// The indicator catalogue and tables the manifest lists (none when it lists none).
+    pub indicators: IndicatorFiles,
+    /// The address entries: the gazetteer's, then an imported register's (empty when there
+    /// are none).
+    pub addresses: Vec<Entry>,
+}
+
+/// Why a source could not be read. Every variant names the file or folder.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The manifest, a layer or an indicator file could not be loaded (missing, damaged,
+    /// edited: see the cause).
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// An address file is not a valid gazetteer file; the cause names the line.
+    #[error("the addresses in {origin} are invalid")]
+    Addresses {
+        /// The file.
+        origin: String,
+        /// What is wrong.
+        #[source]
+        source: FileError,
+    },
+    /// An address file exists but cannot be read.
+    #[error("cannot read {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where the data comes from. Implementations read everything a [`Snapshot`] holds and check it;
+/// they hold no state a load changes, so loading again reads the source's current version.
+pub trait DataSource: Send + Sync + fmt::Debug {
+    /// The source in words, for logs and errors (`the data folder /srv/kvarter`).
+    fn describe(&self) -> String;
+
+    /// Reads the whole data: layers, manifest, indicator files and address entries.
+    fn load(&self) -> Result<Snapshot, StoreError>;
+
+    /// Reads the address entries again (the gazetteer `manifest` lists, then an imported
+    /// register), for a reload of the address index alone.
+    fn load_addresses(&self, manifest: &Manifest) -> Result<Vec<Entry>, StoreError>;
+}
+
+/// A data folder made by `kvarter data build` (and `kvarter addresses import`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    dir: PathBuf,
+}
+
+impl DataDir {
+    /// The data folder at `dir`. Nothing is read yet.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl DataSource for DataDir {
+    fn describe(&self) -> String {
+        format!("the data folder {}", self.dir.display())
+    }
+
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let (dataset, manifest) = dataset::load_dir(&self.dir)?;
+        let indicators = dataset::load_indicator_files(&self.dir, &manifest)?;
+        let addresses = self.load_addresses(&manifest)?;
+        Ok(Snapshot {
+            dataset,
+            manifest,
+            indicators,
+            addresses,
+        })
+    }
+
+    fn load_addresses(&self, manifest: &Manifest) -> Result<Vec<Entry>, StoreError> {
+        let gazetteer = dataset::load_gazetteer(&self.dir, manifest)?;
+        let origin = self.dir.join("gazetteer.csv").display().to_string();
+        let mut entries = read_entries(gazetteer.as_deref(), &origin)?;
+        let path = self.dir.join(IMPORTED_ADDRESSES);
+        match std::fs::read(&path) {
+            Ok(bytes) => entries.extend(read_entries(Some(&bytes), &path.display().to_string())?),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(StoreError::Io { path, source }),
+        }
+        Ok(entries)
+    }
+}
+
+/// A data folder's files held in memory by name, as the binary embeds its default dataset
+/// (`indicators/…` for the indicator files). Read through the same checks as a folder.
+#[derive(Clone, Copy)]
+pub struct Embedded {
+    files: &'static [(&'static str, &'static [u8])],
+}
+
+impl fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Embedded")
+            .field("files", &self.files.len())
+            .finish()
+    }
+}
+
+/// How the embedded files are named in errors.
+const EMBEDDED: &str = "<embedded geodata>";
+
+impl Embedded {
+    /// The dataset in `files`: (file name, bytes) pairs, the manifest among them.
+    pub const fn new(files: &'static [(&'static str, &'static [u8])]) -> Self {
+        Self { files }
+    }
+
+    /// The bytes of the embedded file `name`.
+    pub fn file(&self, name: &str) -> Option<&'static [u8]> {
+        self.files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, bytes)| *bytes)
+    }
+
+    /// Reads the file `name`, as the loaders ask for it (reading memory cannot fail).
+    fn read(&self, name: &str) -> Option<Cow<'static, [u8]>> {
+        self.file(name).map(Cow::Borrowed)
+    }
+
+    fn origin() -> String {
+        format!("{EMBEDDED}/{}", manifest::FILE_NAME)
+    }
+}
+
+impl DataSource for Embedded {
+    fn describe(&self) -> String {
+        "the embedded dataset".to_owned()
+    }
+
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let manifest_bytes =
+            self.file(manifest::FILE_NAME)
+                .ok_or_else(|| LoadError::NoManifest {
+                    dir: EMBEDDED.into(),
+                })?;
+        let origin = Self::origin();
+        let (dataset, manifest) =
+            dataset::load_with(manifest_bytes, &origin, |name| Ok(self.read(name)))?;
+        let indicators =
+            dataset::load_indicator_files_with(&manifest, &origin, |name| Ok(self.read(name)))?;
+        let addresses = self.load_addresses(&manifest)?;
+        Ok(Snapshot {
+            dataset,
+            manifest,
+            indicators,
+            addresses,
+        })
+    }
+
+    fn load_addresses(&self, manifest: &Manifest) -> Result<Vec<Entry>, StoreError> {
+        let gazetteer =
+            dataset::load_gazetteer_with(manifest, &Self::origin(), |name| Ok(self.read(name)))?;
+        read_entries(gazetteer.as_deref(), &format!("{EMBEDDED}/gazetteer.csv"))
+    }
+}
+
+/// The entries of a gazetteer file, none when there is no file.
+fn read_entries(bytes: Option<&[u8]>, origin: &str) -> Result<Vec<Entry>, StoreError> {
+    match bytes {
+        Some(bytes) => {
+            kvarter_geocode::read_csv(bytes, origin).map_err(|source| StoreError::Addresses {
+                origin: origin.to_owned(),
+                source,
+            })
+        }
+        None => Ok(Vec::new()),
+    }
+}
