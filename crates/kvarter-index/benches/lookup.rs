@@ -10,7 +10,8 @@
 //! `default_dataset` does the same on the committed default dataset (`geodata/`).
 //!
 //! To add a group, write a function that builds an `Index` and its
-//! points, calls [`bench_lookups`], and list it in `criterion_group!` at the bottom.
+//! points, calls [`bench_lookups`], and list it in `criterion_group!` at the bottom. Points,
+//! areas and layers come from `src/fixtures.rs`, the helpers the tests build theirs with.
 //!
 //! Run: `cargo bench -p kvarter-index --bench lookup -- --warm-up-time 1 --measurement-time 3`
 
@@ -20,15 +21,20 @@
     reason = "criterion_group! generates an undocumented pub fn"
 )]
 
+#[path = "../src/fixtures.rs"]
+mod fixtures;
+
 use std::f64::consts::TAU;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
-use kvarter_core::{Area, Dataset, Layer, LayerKind, LayerMeta, Properties};
+use geo::{Coord, LineString, Polygon};
+use kvarter_core::{Dataset, Layer, LayerKind};
 use kvarter_index::{Index, LookupQuery};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use fixtures::{area, at, layer, point_in};
 
 const SEED: u64 = 0x0c0e_9e4a_9e40;
 
@@ -63,39 +69,26 @@ fn bench_lookups(c: &mut Criterion, group: &str, index: &Index, points: &[Coord<
     group.finish();
 }
 
-/// `n` seeded random points in the bounding box of the dataset's first layer.
-fn random_points(index: &Index, n: usize, seed: u64) -> Vec<Coord<f64>> {
-    let bounds = index.layers()[0].bounds().unwrap();
+/// `n` seeded random points in the bounding box of `layer`.
+fn random_points(layer: &Layer, n: usize, seed: u64) -> Vec<Coord<f64>> {
+    let bounds = layer.bounds().unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| Coord {
-            x: rng.gen_range(bounds.west..bounds.east),
-            y: rng.gen_range(bounds.south..bounds.north),
-        })
-        .collect()
+    (0..n).map(|_| point_in(&mut rng, bounds)).collect()
 }
 
+/// The synthetic dataset, points over the bounding box of its first layer (the municipality).
 fn synthetic(c: &mut Criterion) {
     let index = Index::new(synthetic::copenhagen(SEED));
-    let points = random_points(&index, 1_000, SEED + 1);
+    let points = random_points(&index.layers()[0], 1_000, SEED + 1);
     bench_lookups(c, "lookup/synthetic-copenhagen", &index, &points);
 }
 
 /// The committed default dataset (`geodata/`): every layer the service holds, points over the
 /// municipality's bounding box (about half of them outside Copenhagen or in Frederiksberg).
 fn default_dataset(c: &mut Criterion) {
-    let geodata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata");
-    let (dataset, _) = kvarter_data::dataset::load_dir(&geodata).unwrap();
-    let index = Index::new(dataset);
+    let index = Index::new(fixtures::default_dataset());
     let kommune = index.layer(&"kommune-2023".parse().unwrap()).unwrap();
-    let bounds = kommune.bounds().unwrap();
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 2);
-    let points: Vec<Coord<f64>> = (0..1_000)
-        .map(|_| Coord {
-            x: rng.gen_range(bounds.west..bounds.east),
-            y: rng.gen_range(bounds.south..bounds.north),
-        })
-        .collect();
+    let points = random_points(kommune, 1_000, SEED + 2);
     bench_lookups(c, "lookup/default-dataset", &index, &points);
 }
 
@@ -105,10 +98,9 @@ criterion_main!(benches);
 /// A seeded dataset shaped like Copenhagen's layers.
 mod synthetic {
     use super::{
-        Area, Coord, Dataset, Geometry, Layer, LayerKind, LayerMeta, LineString, MultiPolygon,
-        Polygon, Properties, Rng, SeedableRng, TAU,
+        ChaCha8Rng, Coord, Dataset, Layer, LayerKind, LineString, Polygon, Rng, SeedableRng, TAU,
+        area, at, layer,
     };
-    use rand_chacha::ChaCha8Rng;
 
     /// Vertices of the municipality border.
     const BORDER: usize = 7_000;
@@ -156,10 +148,10 @@ mod synthetic {
             let m = m % BORDER;
             let t = angle(m);
             let r = f * self.radius[m];
-            Coord {
-                x: CENTRE.x + r * RADIUS.x * t.cos(),
-                y: CENTRE.y + r * RADIUS.y * t.sin(),
-            }
+            at(
+                CENTRE.x + r * RADIUS.x * t.cos(),
+                CENTRE.y + r * RADIUS.y * t.sin(),
+            )
         }
     }
 
@@ -224,20 +216,17 @@ mod synthetic {
     fn blocks(rng: &mut ChaCha8Rng, count: usize) -> Vec<Polygon<f64>> {
         (0..count)
             .map(|_| {
-                let centre = Coord {
-                    x: CENTRE.x + rng.gen_range(-1.2..1.2) * RADIUS.x,
-                    y: CENTRE.y + rng.gen_range(-1.2..1.2) * RADIUS.y,
-                };
+                let centre = at(
+                    CENTRE.x + rng.gen_range(-1.2..1.2) * RADIUS.x,
+                    CENTRE.y + rng.gen_range(-1.2..1.2) * RADIUS.y,
+                );
                 let size = rng.gen_range(0.0005..0.002);
                 let n: i32 = rng.gen_range(4..12);
                 let outline = (0..n)
                     .map(|k| {
                         let t = (f64::from(k) + rng.gen_range(-0.3..0.3)) / f64::from(n) * TAU;
                         let r = size * rng.gen_range(0.6..1.0);
-                        Coord {
-                            x: centre.x + r * t.cos(),
-                            y: centre.y + 0.6 * r * t.sin(),
-                        }
+                        at(centre.x + r * t.cos(), centre.y + 0.6 * r * t.sin())
                     })
                     .collect();
                 Polygon::new(LineString::new(outline), vec![])
@@ -245,23 +234,14 @@ mod synthetic {
             .collect()
     }
 
-    fn layer(id: &str, kind: LayerKind, polygons: Vec<Polygon<f64>>) -> Layer {
+    /// A layer of one area per polygon, the areas named `{id}-0`, `{id}-1`, ….
+    fn numbered(id: &str, kind: LayerKind, polygons: Vec<Polygon<f64>>) -> Layer {
         let areas = polygons
             .into_iter()
             .enumerate()
-            .map(|(i, polygon)| Area {
-                id: format!("{id}-{i}"),
-                name: None,
-                parent: None,
-                area_m2: None,
-                properties: Properties::new(),
-                geometry: Geometry::MultiPolygon(MultiPolygon::new(vec![polygon])),
-            })
+            .map(|(i, polygon)| area(&format!("{id}-{i}"), polygon))
             .collect();
-        Layer {
-            meta: LayerMeta::synthetic(id.parse().unwrap(), kind),
-            areas,
-        }
+        layer(id, kind, areas)
     }
 
     /// The dataset: `kommune` (1 polygon, 7,000 vertices), `bydele` (10), `lokaludvalg` (12),
@@ -275,24 +255,24 @@ mod synthetic {
         );
         let roder_sectors = [6, 14, 22, 30, 38, 46, 54, 62, 64, 64];
         let layers = vec![
-            layer("kommune", LayerKind::AdminUnit, vec![kommune]),
-            layer("bydele", LayerKind::AdminUnit, rings(&border, &[10], 1)),
-            layer(
+            numbered("kommune", LayerKind::AdminUnit, vec![kommune]),
+            numbered("bydele", LayerKind::AdminUnit, rings(&border, &[10], 1)),
+            numbered(
                 "lokaludvalg",
                 LayerKind::AdminUnit,
                 rings(&border, &[4, 8], 10),
             ),
-            layer(
+            numbered(
                 "kvarterer",
                 LayerKind::AdminUnit,
                 rings(&border, &[5, 12, 22, 28], 20),
             ),
-            layer(
+            numbered(
                 "roder",
                 LayerKind::AdminUnit,
                 rings(&border, &roder_sectors, 40),
             ),
-            layer("blokke", LayerKind::BaseMap, blocks(&mut rng, 6_000)),
+            numbered("blokke", LayerKind::BaseMap, blocks(&mut rng, 6_000)),
         ];
         Dataset {
             version: format!("synthetic-copenhagen-{seed:#x}"),

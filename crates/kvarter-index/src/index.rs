@@ -1,6 +1,7 @@
 //! The index: one bulk-loaded R-tree over every part of every area of every layer of a dataset,
 //! with the prepared polygons that answer point lookups.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use kvarter_core::{Dataset, Layer, LayerId};
@@ -57,6 +58,8 @@ pub struct Index {
     pub(crate) bands: Bands,
     /// Which layers a default [`crate::LookupQuery`] answers from.
     pub(crate) default_layers: Vec<bool>,
+    /// Layer id → position in the dataset.
+    positions: HashMap<String, usize>,
 }
 
 impl Index {
@@ -102,10 +105,19 @@ impl Index {
             .iter()
             .map(|layer| layer.meta.kind.in_default_lookup())
             .collect();
+        let positions = dataset
+            .layers
+            .iter()
+            .enumerate()
+            // Reversed, so that of two layers with one id the first wins, as in `Dataset::layer`.
+            .rev()
+            .map(|(ix, layer)| (layer.meta.id.to_string(), ix))
+            .collect();
         Index {
             tree: RTree::bulk_load(entries),
             bands,
             default_layers,
+            positions,
             dataset,
         }
     }
@@ -122,17 +134,21 @@ impl Index {
 
     /// The layer with the given id.
     pub fn layer(&self, id: &LayerId) -> Option<&Layer> {
-        self.dataset.layer(id)
+        self.position(id.as_str())
+            .map(|ix| &self.dataset.layers[ix])
+    }
+
+    /// The position in [`Index::layers`] of the layer with id `id` (any text: a text that is
+    /// no layer id finds nothing). Positions are what the rest of Kvarter keys per-layer work
+    /// by (tiles, joins, summaries); this is the one place an id becomes one.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.positions.get(id).copied()
     }
 
     /// The position and the layer with the given id.
     pub(crate) fn layer_position(&self, id: &LayerId) -> Option<(u32, &Layer)> {
-        self.dataset
-            .layers
-            .iter()
-            .zip(0_u32..)
-            .find(|(layer, _)| &layer.meta.id == id)
-            .map(|(layer, ix)| (ix, layer))
+        let ix = self.position(id.as_str())?;
+        Some((u32::try_from(ix).ok()?, &self.dataset.layers[ix]))
     }
 }
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use geo::Coord;
-use kvarter_core::{Area, Date, Layer, LayerId};
+use kvarter_core::{Area, Date, Layer, LayerId, LayerMeta};
 use rstar::AABB;
 use rstar::iterators::select_nodes;
 
@@ -26,9 +26,27 @@ pub struct LookupQuery {
     pub at: Option<Date>,
 }
 
+impl LookupQuery {
+    /// Whether the query answers from the layer described by `meta`: named (or, with no names,
+    /// not a base map), and — with `at` — in force that day if it is a designation. The one
+    /// statement of the rule: the index filters hits by it, and answers list layers by it.
+    pub fn selects(&self, meta: &LayerMeta) -> bool {
+        let named = match &self.layers {
+            Some(ids) => ids.contains(&meta.id),
+            None => meta.kind.in_default_lookup(),
+        };
+        let in_force = self
+            .at
+            .is_none_or(|day| !meta.kind.is_designation() || meta.in_force_on(day));
+        named && in_force
+    }
+}
+
 /// One area that contains the looked-up point.
 #[derive(Debug, Clone, Copy)]
 pub struct Hit<'a> {
+    /// The layer's position in the dataset (in [`Index::layers`]).
+    pub position: usize,
     /// The area's layer.
     pub layer: &'a Layer,
     /// The area.
@@ -50,8 +68,7 @@ impl Index {
         if wanted == 0 {
             return Vec::new();
         }
-        // `(layer, area, on_boundary)`; `usize` so that it has the size and alignment of a `Hit`
-        // and the final `collect` can reuse the allocation.
+        // `(layer, area, on_boundary)`, by position.
         let mut found: Vec<(usize, usize, bool)> = Vec::new();
         let mut pending = Pending::default();
         let selection = InLayers {
@@ -80,9 +97,10 @@ impl Index {
         found.dedup_by_key(|&mut (layer, area, _)| (layer, area));
         found
             .into_iter()
-            .map(|(layer, area, on_boundary)| {
-                let layer = &self.dataset.layers[layer];
+            .map(|(position, area, on_boundary)| {
+                let layer = &self.dataset.layers[position];
                 Hit {
+                    position,
                     layer,
                     area: &layer.areas[area],
                     on_boundary,
@@ -100,17 +118,7 @@ impl Index {
             self.dataset
                 .layers
                 .iter()
-                .map(|layer| {
-                    let meta = &layer.meta;
-                    let named = match &query.layers {
-                        Some(ids) => ids.contains(&meta.id),
-                        None => meta.kind.in_default_lookup(),
-                    };
-                    let in_force = query
-                        .at
-                        .is_none_or(|day| !meta.kind.is_designation() || meta.in_force_on(day));
-                    named && in_force
-                })
+                .map(|layer| query.selects(&layer.meta))
                 .collect(),
         )
     }

@@ -5,17 +5,22 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../src/fixtures.rs"]
+mod fixtures;
+
 use std::f64::consts::TAU;
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
-use geo::{
-    BoundingRect, Coord, Geometry, Intersects, LineString, MultiLineString, MultiPolygon, Polygon,
-    Rect,
-};
-use kvarter_core::{Area, Dataset, Date, Layer, LayerKind, LayerMeta, Properties};
+use geo::{BoundingRect, Coord, Geometry, Intersects, LineString, Polygon, Rect};
+use kvarter_core::{Bounds, Dataset, Layer, LayerKind};
 use kvarter_index::{Index, LookupQuery};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use fixtures::{
+    area, at, day, default_dataset, in_force, layer, multi_area, multi_line_area, point_in,
+    rectangle_ring,
+};
 
 const SEED: u64 = 0x6b76_6172_7465_7200;
 
@@ -28,10 +33,6 @@ const SOUTH: f64 = 55.0;
 /// The synthetic layers cover `[WEST, WEST + SPAN] × [SOUTH, SOUTH + SPAN]`.
 const SPAN: f64 = 1.0;
 
-fn at(x: f64, y: f64) -> Coord<f64> {
-    Coord { x, y }
-}
-
 fn snap(v: f64) -> f64 {
     (v / LATTICE).round() * LATTICE
 }
@@ -39,24 +40,6 @@ fn snap(v: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // The synthetic dataset
 // ---------------------------------------------------------------------------------------------
-
-fn area(id: String, geometry: Geometry<f64>) -> Area {
-    Area {
-        id,
-        name: None,
-        parent: None,
-        area_m2: None,
-        properties: Properties::new(),
-        geometry,
-    }
-}
-
-fn layer(id: &str, kind: LayerKind, areas: Vec<Area>) -> Layer {
-    Layer {
-        meta: LayerMeta::synthetic(id.parse().unwrap(), kind),
-        areas,
-    }
-}
 
 /// A closed star-shaped ring around `centre` with `n` vertices at radii in
 /// `[min_r, max_r]`: concave unless the radii happen to line up. Angles are jittered but stay
@@ -94,11 +77,15 @@ fn blob(rng: &mut ChaCha8Rng, centre: Coord<f64>, r: f64, with_hole: bool) -> Po
     Polygon::new(exterior, holes)
 }
 
+/// A random point in the square the synthetic layers cover, widened by `margin` on every side.
 fn random_point(rng: &mut ChaCha8Rng, margin: f64) -> Coord<f64> {
-    at(
-        rng.gen_range(WEST - margin..WEST + SPAN + margin),
-        rng.gen_range(SOUTH - margin..SOUTH + SPAN + margin),
-    )
+    let bounds = Bounds {
+        west: WEST - margin,
+        south: SOUTH - margin,
+        east: WEST + SPAN + margin,
+        north: SOUTH + SPAN + margin,
+    };
+    point_in(rng, bounds)
 }
 
 /// Concave polygons, a third of them with holes; they may overlap each other.
@@ -108,7 +95,7 @@ fn blobs(rng: &mut ChaCha8Rng) -> Layer {
             let centre = random_point(rng, 0.0);
             let r = rng.gen_range(0.02..0.12);
             let polygon = blob(rng, centre, r, i % 3 == 0);
-            area(format!("blob-{i}"), MultiPolygon::new(vec![polygon]).into())
+            area(&format!("blob-{i}"), polygon)
         })
         .collect();
     layer("blobs", LayerKind::AdminUnit, areas)
@@ -132,13 +119,14 @@ fn multis(rng: &mut ChaCha8Rng) -> Layer {
                     blob(rng, centre, 0.45 * half, with_hole)
                 })
                 .collect();
-            area(format!("multi-{i}"), MultiPolygon::new(polygons).into())
+            multi_area(&format!("multi-{i}"), polygons)
         })
         .collect();
-    let mut layer = layer("multis", LayerKind::MunicipalDesignation, areas);
-    layer.meta.valid_from = Some("2017-06-22".parse().unwrap());
-    layer.meta.valid_to = Some("2025-07-01".parse().unwrap());
-    layer
+    in_force(
+        layer("multis", LayerKind::MunicipalDesignation, areas),
+        Some("2017-06-22"),
+        Some("2025-07-01"),
+    )
 }
 
 /// A jittered grid on the lattice where neighbouring cells share their borders exactly: every
@@ -216,10 +204,7 @@ fn tiling(rng: &mut ChaCha8Rng) -> Tiling {
             outline.extend(horizontal[j + 1][i].iter().rev().skip(1));
             outline.extend(vertical[j][i].iter().rev().skip(1));
             let polygon = Polygon::new(LineString::new(outline), vec![]);
-            areas.push(area(
-                format!("cell-{i}-{j}"),
-                MultiPolygon::new(vec![polygon]).into(),
-            ));
+            areas.push(area(&format!("cell-{i}-{j}"), polygon));
         }
     }
 
@@ -263,9 +248,9 @@ fn rectangles(rng: &mut ChaCha8Rng) -> Layer {
             let y0 = coarse(rng, SOUTH, 60);
             let w = f64::from(rng.gen_range(2..8)) / 64.0;
             let h = f64::from(rng.gen_range(2..8)) / 64.0;
-            let exterior = rect_ring(x0, y0, x0 + w, y0 + h);
+            let exterior = rectangle_ring(x0, y0, x0 + w, y0 + h);
             let holes = if i % 2 == 0 {
-                vec![rect_ring(
+                vec![rectangle_ring(
                     x0 + 1.0 / 64.0,
                     y0 + 1.0 / 64.0,
                     x0 + w - 1.0 / 64.0,
@@ -274,17 +259,10 @@ fn rectangles(rng: &mut ChaCha8Rng) -> Layer {
             } else {
                 vec![]
             };
-            area(
-                format!("rect-{i}"),
-                MultiPolygon::new(vec![Polygon::new(exterior, holes)]).into(),
-            )
+            area(&format!("rect-{i}"), Polygon::new(exterior, holes))
         })
         .collect();
     layer("rectangles", LayerKind::StateDesignation, areas)
-}
-
-fn rect_ring(x0: f64, y0: f64, x1: f64, y1: f64) -> LineString<f64> {
-    LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)])
 }
 
 /// Small blocks (base-map polygons) and streets (lines).
@@ -294,10 +272,7 @@ fn base_map(rng: &mut ChaCha8Rng) -> (Layer, Layer) {
             let centre = random_point(rng, 0.0);
             let r = rng.gen_range(0.002..0.01);
             let polygon = blob(rng, centre, r, false);
-            area(
-                format!("block-{i}"),
-                MultiPolygon::new(vec![polygon]).into(),
-            )
+            area(&format!("block-{i}"), polygon)
         })
         .collect();
     let streets = (0..100)
@@ -308,7 +283,7 @@ fn base_map(rng: &mut ChaCha8Rng) -> (Layer, Layer) {
                     LineString::new((0..n).map(|_| random_point(rng, 0.0)).collect())
                 })
                 .collect();
-            area(format!("street-{i}"), MultiLineString::new(lines).into())
+            multi_line_area(&format!("street-{i}"), lines)
         })
         .collect();
     (
@@ -468,7 +443,7 @@ fn check_point(index: &Index, brute: &BruteForce<'_>, point: Coord<f64>) -> Vec<
         "all-layers lookup at {point:?}"
     );
 
-    let later: Date = "2026-01-01".parse().unwrap();
+    let later = day("2026-01-01");
     let dated = LookupQuery {
         layers: None,
         at: Some(later),
@@ -532,9 +507,12 @@ fn lookups_agree_with_a_brute_force_scan_on_every_vertex() {
     }
 }
 
-#[test]
-fn a_point_on_a_shared_tiling_vertex_is_in_every_cell_around_it() {
-    let synthetic = synthetic();
+/// Each of `points` with the cells of the `grid` layer containing it, after comparing the whole
+/// answer there with brute force ([`check_point`]); one point at a time, as the caller asks.
+fn grid_cells_at<'a>(
+    synthetic: &'a Synthetic,
+    points: &'a [Coord<f64>],
+) -> impl Iterator<Item = (Coord<f64>, Vec<Found>)> + 'a {
     let brute = BruteForce::new(synthetic.index.dataset());
     let grid = synthetic
         .index
@@ -542,9 +520,17 @@ fn a_point_on_a_shared_tiling_vertex_is_in_every_cell_around_it() {
         .iter()
         .position(|l| l.meta.id.as_str() == "grid")
         .unwrap();
-    for &corner in &synthetic.interior_corners {
-        let found = check_point(&synthetic.index, &brute, corner);
-        let cells: Vec<&Found> = found.iter().filter(|f| f.0 == grid).collect();
+    points.iter().map(move |&point| {
+        let found = check_point(&synthetic.index, &brute, point);
+        let cells = found.into_iter().filter(|f| f.0 == grid).collect();
+        (point, cells)
+    })
+}
+
+#[test]
+fn a_point_on_a_shared_tiling_vertex_is_in_every_cell_around_it() {
+    let synthetic = synthetic();
+    for (corner, cells) in grid_cells_at(&synthetic, &synthetic.interior_corners) {
         assert_eq!(cells.len(), 4, "corner {corner:?}: {cells:?}");
         assert!(cells.iter().all(|f| f.2), "corner {corner:?}: {cells:?}");
     }
@@ -553,17 +539,8 @@ fn a_point_on_a_shared_tiling_vertex_is_in_every_cell_around_it() {
 #[test]
 fn a_point_on_a_shared_tiling_edge_is_in_both_neighbours() {
     let synthetic = synthetic();
-    let brute = BruteForce::new(synthetic.index.dataset());
-    let grid = synthetic
-        .index
-        .layers()
-        .iter()
-        .position(|l| l.meta.id.as_str() == "grid")
-        .unwrap();
     assert!(synthetic.shared_edge_midpoints.len() > 200);
-    for &point in &synthetic.shared_edge_midpoints {
-        let found = check_point(&synthetic.index, &brute, point);
-        let cells: Vec<&Found> = found.iter().filter(|f| f.0 == grid).collect();
+    for (point, cells) in grid_cells_at(&synthetic, &synthetic.shared_edge_midpoints) {
         assert_eq!(cells.len(), 2, "edge point {point:?}: {cells:?}");
         assert!(cells.iter().all(|f| f.2), "edge point {point:?}: {cells:?}");
     }
@@ -613,16 +590,9 @@ fn bbox_queries_agree_with_a_brute_force_scan_on_random_rectangles() {
 // The real default dataset
 // ---------------------------------------------------------------------------------------------
 
-/// The committed default dataset (`geodata/`), as the service loads it.
-fn default_index() -> Index {
-    let geodata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata");
-    let (dataset, _) = kvarter_data::dataset::load_dir(&geodata).expect("geodata/ loads");
-    Index::new(dataset)
-}
-
 #[test]
 fn lookups_on_the_default_dataset_agree_with_a_brute_force_scan_on_ten_thousand_points() {
-    let index = default_index();
+    let index = Index::new(default_dataset());
     let brute = BruteForce::new(index.dataset());
     let bounds = index
         .layer(&"kommune-2023".parse().unwrap())
@@ -632,11 +602,7 @@ fn lookups_on_the_default_dataset_agree_with_a_brute_force_scan_on_ten_thousand_
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + 7);
     let mut hits = 0;
     for _ in 0..10_000 {
-        let point = at(
-            rng.gen_range(bounds.west..bounds.east),
-            rng.gen_range(bounds.south..bounds.north),
-        );
-        hits += check_point(&index, &brute, point).len();
+        hits += check_point(&index, &brute, point_in(&mut rng, bounds)).len();
     }
     // Vertices of the 2011 and 2017 designations: exactly on boundaries shared with roder.
     for id in ["udsatte-byomraader-2011", "udsatte-byomraader-2017"] {

@@ -211,13 +211,9 @@ impl Tiler {
         }
         let mut positions = Vec::with_capacity(ids.len());
         for id in &ids {
-            let position = index
-                .layers()
-                .iter()
-                .position(|layer| layer.meta.id.as_str() == *id)
-                .ok_or_else(|| LayerSetError::Unknown {
-                    id: id.chars().take(64).collect(),
-                })?;
+            let position = index.position(id).ok_or_else(|| LayerSetError::Unknown {
+                id: id.chars().take(64).collect(),
+            })?;
             if positions.contains(&position) {
                 return Err(LayerSetError::Repeated {
                     id: (*id).to_owned(),
