@@ -22,24 +22,12 @@ pub const SLIVER_SHARE: f64 = 0.001;
 /// Why two layers cannot be compared. Every variant names the layer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CompareError {
-    /// The layer holds lines (streets), which have no area: compare designation or unit layers.
-    #[error("layer {layer} holds lines, not areas: only area layers can be compared")]
-    NotAreas {
-        /// The layer.
-        layer: LayerId,
-    },
-    /// An area has a coordinate that cannot be projected to EPSG:25832 (it lies off the
-    /// globe); repair the layer (re-import it) before comparing.
-    #[error("layer {layer}, area {area}: cannot project to EPSG:25832")]
-    Projection {
-        /// The layer.
-        layer: LayerId,
-        /// The area's id.
-        area: String,
-        /// The cause.
-        #[source]
-        source: CrsError,
-    },
+    /// A layer cannot be overlaid: it holds lines (streets), which have no area — compare
+    /// designation or unit layers — or an area has a coordinate that cannot be projected to
+    /// EPSG:25832 (it lies off the globe; repair the layer before comparing). See
+    /// [`OverlayError`]; its message names the layer.
+    #[error(transparent)]
+    Overlay(#[from] OverlayError),
     /// A piece of the result cannot be projected back to EPSG:4326. Does not happen for areas
     /// that projected to EPSG:25832; report it as a bug with the two layers.
     #[error(
@@ -80,23 +68,6 @@ pub enum CompareError {
     },
 }
 
-impl From<OverlayError> for CompareError {
-    fn from(error: OverlayError) -> Self {
-        match error {
-            OverlayError::NotAreas { layer } => Self::NotAreas { layer },
-            OverlayError::Projection {
-                layer,
-                area,
-                source,
-            } => Self::Projection {
-                layer,
-                area,
-                source,
-            },
-        }
-    }
-}
-
 /// Compares two area layers: what of `from` was kept, removed and added in `to`, with areas
 /// matched across the layers by overlap, not by name.
 ///
@@ -127,8 +98,8 @@ impl From<OverlayError> for CompareError {
 ///    takes the weakest status of the two (a reconstructed side makes it `reconstructed`).
 ///
 /// # Errors
-/// [`CompareError::NotAreas`] if either layer holds lines, [`CompareError::DuplicateAreaId`]
-/// if either layer repeats an area id, [`CompareError::Projection`] if a coordinate cannot be
+/// [`CompareError::Overlay`] if either layer holds lines, [`CompareError::DuplicateAreaId`]
+/// if either layer repeats an area id, or if a coordinate cannot be
 /// projected.
 pub fn compare(from: &Layer, to: &Layer) -> Result<Comparison, CompareError> {
     let from_projected = Projected::new(from)?;

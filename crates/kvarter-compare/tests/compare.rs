@@ -15,7 +15,7 @@ use geo::{Orient, orient::Direction};
 use kvarter_compare::{AreaStatus, Change, CompareError, Comparison, compare, compare_projected};
 use kvarter_core::{Area, Layer, LayerId, LayerKind, LayerMeta, Properties, Status};
 use kvarter_crs::utm32_to_wgs84;
-use kvarter_overlay::Projected;
+use kvarter_overlay::{OverlayError, Projected};
 
 /// Origin of the hand-built layers: a point in Copenhagen, in EPSG:25832.
 const X: f64 = 724_000.0;
@@ -341,7 +341,7 @@ fn a_line_layer_is_refused_naming_the_layer() {
         Geometry::LineString(line_string![(x: 12.5, y: 55.6), (x: 12.6, y: 55.7)]);
     let error = compare(&squares, &streets).unwrap_err();
     assert!(
-        matches!(&error, CompareError::NotAreas { layer } if layer.as_str() == "streets"),
+        matches!(&error, CompareError::Overlay(OverlayError::NotAreas { layer }) if layer.as_str() == "streets"),
         "{error:?}"
     );
     assert!(error.to_string().contains("streets"));

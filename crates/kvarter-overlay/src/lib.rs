@@ -81,21 +81,38 @@ impl std::fmt::Debug for Projected {
     }
 }
 
+/// Whether every area of `layer` is a polygon, multipolygon or rectangle, so that the layer can
+/// be overlaid ([`Projected::new`] refuses it otherwise). Cheap: looks at geometry types only.
+pub fn holds_areas(layer: &Layer) -> bool {
+    layer.areas.iter().all(|area| {
+        matches!(
+            area.geometry,
+            geo::Geometry::MultiPolygon(_) | geo::Geometry::Polygon(_) | geo::Geometry::Rect(_)
+        )
+    })
+}
+
+/// An area's geometry as a multipolygon, or `None` when it is not an area (lines, points); the
+/// same cases as [`holds_areas`].
+fn as_multipolygon(geometry: &geo::Geometry<f64>) -> Option<MultiPolygon<f64>> {
+    match geometry {
+        geo::Geometry::MultiPolygon(shape) => Some(shape.clone()),
+        geo::Geometry::Polygon(polygon) => Some(MultiPolygon::new(vec![polygon.clone()])),
+        geo::Geometry::Rect(rect) => Some(MultiPolygon::new(vec![rect.to_polygon()])),
+        _ => None,
+    }
+}
+
 impl Projected {
     /// Projects every area of `layer` to EPSG:25832. Area `i` of the result is area `i` of the
     /// layer.
     pub fn new(layer: &Layer) -> Result<Projected, OverlayError> {
         let mut shapes = Vec::with_capacity(layer.areas.len());
         for area in &layer.areas {
-            let shape = match &area.geometry {
-                geo::Geometry::MultiPolygon(shape) => shape.clone(),
-                geo::Geometry::Polygon(polygon) => MultiPolygon::new(vec![polygon.clone()]),
-                geo::Geometry::Rect(rect) => MultiPolygon::new(vec![rect.to_polygon()]),
-                _ => {
-                    return Err(OverlayError::NotAreas {
-                        layer: layer.meta.id.clone(),
-                    });
-                }
+            let Some(shape) = as_multipolygon(&area.geometry) else {
+                return Err(OverlayError::NotAreas {
+                    layer: layer.meta.id.clone(),
+                });
             };
             let projected = shape
                 .try_map_coords(|c| crs::wgs84_to_utm32(c.x, c.y).map(Coord::from))
