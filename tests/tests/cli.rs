@@ -13,15 +13,53 @@ fn lookup_prints_the_areas_at_a_point_as_json() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let layers: Vec<_> = rows
+    // The answer of /api/lookup: designations grouped by year, each layer saying whether the
+    // point is designated in it.
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let designated: Vec<&str> = answer["designations"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["layer"].as_str().unwrap())
+        .flat_map(|group| group["layers"].as_array().unwrap())
+        .filter(|entry| entry["designated"] == true)
+        .map(|entry| entry["layer"]["id"].as_str().unwrap())
         .collect();
-    assert!(layers.contains(&"udsatte-byomraader-2011"));
-    assert!(layers.contains(&"udsatte-byomraader-2017"));
+    assert!(designated.contains(&"udsatte-byomraader-2011"));
+    assert!(designated.contains(&"udsatte-byomraader-2017"));
+}
+
+#[test]
+fn lookup_prints_the_same_answer_as_the_api_for_a_point_and_for_an_address() {
+    let server = Server::start(&[]);
+    let out = run(&[
+        "lookup",
+        "--lon",
+        "12.4795",
+        "--lat",
+        "55.7125",
+        "--at",
+        "2025-01-01",
+    ]);
+    assert!(out.status.success());
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api = server.json("/api/lookup?lon=12.4795&lat=55.7125&at=2025-01-01", 200);
+    assert_eq!(cli, api);
+
+    let address = "Folehaven 88, 2500 Valby";
+    let out = run(&["lookup", "--address", address]);
+    assert!(out.status.success());
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api = server.json(
+        &format!("/api/lookup?address={}", address.replace(' ', "%20")),
+        200,
+    );
+    assert_eq!(cli, api);
+    assert!(
+        cli["match"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Folehaven 88")
+    );
 }
 
 #[test]

@@ -10,6 +10,8 @@ use axum::response::Html;
 use geo::InteriorPoint;
 use kvarter_core::{Layer, LayerKind, Status};
 
+use kvarter_service::Service;
+
 use crate::state::AppState;
 
 /// Rådhuspladsen, for the example lookup when no designation layer has an area.
@@ -23,11 +25,11 @@ th{background:#f2f2f2}td.n{text-align:right}.badge{display:inline-block;padding:
 
 /// `GET /about`: the catalogue page.
 pub async fn page(State(state): State<Arc<AppState>>) -> Html<String> {
-    Html(render(&state))
+    Html(render(&state.service()))
 }
 
 /// The page's HTML.
-pub fn render(state: &AppState) -> String {
+pub fn render(service: &Service) -> String {
     let mut html = String::with_capacity(8 * 1024);
     let _ = write!(
         html,
@@ -39,19 +41,19 @@ pub fn render(state: &AppState) -> String {
          <p>Grænser for udsatte byområder og administrative enheder i København. \
          <small>Boundaries of vulnerable urban areas and administrative units in Copenhagen.</small></p>\n\
          <p>Dataversion / data version: <code>{}</code></p>\n",
-        escape(state.data_version())
+        escape(service.data_version())
     );
     html.push_str(
         "<table>\n<thead><tr><th>Titel</th><th>Title</th><th>Type / kind</th><th>Status</th>\
          <th>Kilde / source</th><th>Årgang / vintage</th><th>Licens / licence</th>\
          <th>Antal / features</th><th>API</th></tr></thead>\n<tbody>\n",
     );
-    for layer in state.index.layers() {
+    for layer in service.layers() {
         row(&mut html, layer);
     }
     html.push_str("</tbody>\n</table>\n");
-    comparison(&mut html, state);
-    let (lon, lat) = example_point(state);
+    comparison(&mut html, service);
+    let (lon, lat) = example_point(service);
     let _ = write!(
         html,
         "<p>\
@@ -114,9 +116,8 @@ fn row(html: &mut String, layer: &Layer) {
 /// Links to the comparison planners ask for: the first municipal designation (2011) against
 /// the latest (on the default data the 2017 layer, which is the one in force on 1 January 2025;
 /// an imported 2025–2035 layer takes its place), each named with its status.
-fn comparison(html: &mut String, state: &AppState) {
-    let mut designations: Vec<&Layer> = state
-        .index
+fn comparison(html: &mut String, service: &Service) {
+    let mut designations: Vec<&Layer> = service
         .layers()
         .iter()
         .filter(|l| l.meta.kind == LayerKind::MunicipalDesignation && l.meta.valid_from.is_some())
@@ -175,9 +176,8 @@ fn kind_words(kind: LayerKind) -> &'static str {
 }
 
 /// A point inside the first area of the first designation layer, for the example lookup.
-fn example_point(state: &AppState) -> (f64, f64) {
-    state
-        .index
+fn example_point(service: &Service) -> (f64, f64) {
+    service
         .layers()
         .iter()
         .filter(|layer| layer.meta.kind.is_designation())

@@ -93,6 +93,16 @@ pub enum ConfigError {
 }
 
 impl ServerConfig {
+    /// The settings of the service core: the features limit, the tile cache and how tiles are
+    /// cut.
+    pub fn service(&self) -> kvarter_service::ServiceConfig {
+        kvarter_service::ServiceConfig {
+            max_features: self.max_features,
+            tile_cache_mb: self.tile_cache_mb,
+            tiles: self.tiles.clone(),
+        }
+    }
+
     /// Checks the settings that serde cannot: call this at start-up so a bad value stops the
     /// service with a clear message. ([`crate::app`] also copes with a config that fails this check:
     /// it skips bad origins, never widening CORS to more origins than were named.)

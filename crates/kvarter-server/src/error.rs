@@ -1,6 +1,9 @@
 //! The API's one error type, and the one place where errors become HTTP responses.
 //!
-//! Every handler returns `Result<_, ApiError>`. A client's mistake becomes a 4xx with a JSON body
+//! Every handler returns `Result<_, ApiError>`. What the service refuses arrives as a
+//! [`ServiceError`] (one `From` conversion) and keeps its message; what only HTTP can get wrong
+//! (a parameter that does not parse, an unknown route, a body too large) is the server's own.
+//! A client's mistake becomes a 4xx with a JSON body
 //! `{"error": "<machine code>", "detail": "<sentence naming the parameter, value and problem>"}`
 //! and is logged at debug level; an internal failure becomes a generic
 //! `500 {"error":"internal","detail":"internal error"}` and its real cause is logged at error level.
@@ -10,9 +13,11 @@ use std::fmt::Write as _;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kvarter_service::ServiceError;
+use kvarter_service::batch::BatchError;
 use serde::Serialize;
 
-use crate::batch::BatchError;
+pub use kvarter_service::error::{quoted, shortened};
 
 /// Everything that can go wrong while answering a request.
 #[derive(Debug, thiserror::Error)]
@@ -25,22 +30,6 @@ pub enum ApiError {
         parameter: String,
         /// What is wrong with it and what is accepted.
         problem: String,
-    },
-    /// The layer named in the path does not exist; use one of the listed ids.
-    #[error("there is no layer {id:?}; known layers: {}", known.join(", "))]
-    UnknownLayer {
-        /// The id as given (it may not even be a valid layer id).
-        id: String,
-        /// The ids of the layers this service holds.
-        known: Vec<String>,
-    },
-    /// The layer exists but has no feature with this id; list its features to find the ids.
-    #[error("layer {layer} has no feature {id:?}; see /api/layers/{layer}/features for its ids")]
-    UnknownFeature {
-        /// The layer's id.
-        layer: String,
-        /// The feature id as given.
-        id: String,
     },
     /// The front end has no asset by this name; the map page names the ones it uses.
     #[error("there is no asset {name:?}; the assets are {}", known.join(", "))]
@@ -74,40 +63,6 @@ pub enum ApiError {
         /// The path as requested.
         path: String,
     },
-    /// A features request would return more features than the configured limit; narrow it with
-    /// `bbox=`.
-    #[error(
-        "layer {layer} would return {count} features, more than the limit of {max}; ask for a part of it with bbox=west,south,east,north"
-    )]
-    TooManyFeatures {
-        /// The layer's id.
-        layer: String,
-        /// How many features the request would return.
-        count: usize,
-        /// The configured `max_features`.
-        max: usize,
-    },
-    /// The coordinate is well-formed and in range but could not be converted to lon/lat.
-    #[error("the coordinate ({x}, {y}) in EPSG:{srid} could not be converted to lon/lat: {reason}")]
-    Unconvertible {
-        /// First ordinate as given.
-        x: f64,
-        /// Second ordinate as given.
-        y: f64,
-        /// The EPSG code it was given in.
-        srid: u32,
-        /// Why the conversion failed.
-        reason: String,
-    },
-    /// The layer holds lines (streets), but the request needs areas (a comparison, indicator
-    /// values, overlaps); use an area layer.
-    #[error("layer {layer} holds lines, not areas; {purpose} needs area layers")]
-    NotAreaLayer {
-        /// The layer's id.
-        layer: String,
-        /// What needed areas (`a comparison`, …).
-        purpose: &'static str,
-    },
     /// The request body is larger than the route accepts (`batch_max_bytes` for a batch);
     /// split it.
     #[error("the request body is larger than {max_bytes} bytes; split it into smaller batches")]
@@ -115,10 +70,6 @@ pub enum ApiError {
         /// The configured limit.
         max_bytes: usize,
     },
-    /// A batch CSV cannot be answered: too many rows (413), or not readable (422, naming the
-    /// line). See [`BatchError`](crate::batch::BatchError).
-    #[error(transparent)]
-    Batch(#[from] crate::batch::BatchError),
     /// The request took longer than `request_timeout_secs`; retry, or ask for less (a `bbox=`,
     /// `simplify=`).
     #[error("the request took longer than {secs} s; ask for less (bbox=, simplify=) or retry")]
@@ -126,6 +77,10 @@ pub enum ApiError {
         /// The configured timeout.
         secs: u64,
     },
+    /// The service refused or failed (an unknown layer or feature, too many features, a bad
+    /// batch, a coordinate that cannot be converted, …); see [`ServiceError`].
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     /// Something failed inside the server. Not the client's fault; the cause is in the log.
     #[error("internal error while {context}")]
     Internal {
@@ -161,23 +116,30 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
-            Self::UnknownLayer { .. }
-            | Self::UnknownFeature { .. }
-            | Self::UnknownAsset { .. }
-            | Self::UnknownFont { .. }
-            | Self::NoRoute { .. } => StatusCode::NOT_FOUND,
+            Self::UnknownAsset { .. } | Self::UnknownFont { .. } | Self::NoRoute { .. } => {
+                StatusCode::NOT_FOUND
+            }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::TooManyFeatures { .. }
-            | Self::BodyTooLarge { .. }
-            | Self::Batch(BatchError::TooManyRows { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unconvertible { .. } | Self::NotAreaLayer { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal { .. } | Self::Batch(BatchError::Write(_)) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            Self::Batch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Service(error) => match error {
+                ServiceError::Invalid { .. } => StatusCode::BAD_REQUEST,
+                ServiceError::UnknownLayer { .. } | ServiceError::UnknownFeature { .. } => {
+                    StatusCode::NOT_FOUND
+                }
+                ServiceError::TooManyFeatures { .. }
+                | ServiceError::Batch(BatchError::TooManyRows { .. }) => {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                }
+                ServiceError::Unconvertible { .. } | ServiceError::NotAreaLayer { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                ServiceError::Batch(BatchError::Write(_))
+                | ServiceError::Data { .. }
+                | ServiceError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+                ServiceError::Batch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            },
         }
     }
 
@@ -185,20 +147,35 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadParameter { .. } => "bad_parameter",
-            Self::UnknownLayer { .. } => "unknown_layer",
-            Self::UnknownFeature { .. } => "unknown_feature",
             Self::UnknownAsset { .. } => "unknown_asset",
             Self::UnknownFont { .. } => "unknown_font",
             Self::NoRoute { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::TooManyFeatures { .. } => "too_many_features",
             Self::BodyTooLarge { .. } => "body_too_large",
-            Self::Batch(BatchError::TooManyRows { .. }) => "too_many_rows",
-            Self::Unconvertible { .. } => "unconvertible_coordinate",
-            Self::NotAreaLayer { .. } => "not_an_area_layer",
             Self::Timeout { .. } => "timeout",
-            Self::Internal { .. } | Self::Batch(BatchError::Write(_)) => "internal",
-            Self::Batch(_) => "bad_csv",
+            Self::Internal { .. } => "internal",
+            Self::Service(error) => match error {
+                ServiceError::Invalid { .. } => "bad_parameter",
+                ServiceError::UnknownLayer { .. } => "unknown_layer",
+                ServiceError::UnknownFeature { .. } => "unknown_feature",
+                ServiceError::TooManyFeatures { .. } => "too_many_features",
+                ServiceError::Batch(BatchError::TooManyRows { .. }) => "too_many_rows",
+                ServiceError::Unconvertible { .. } => "unconvertible_coordinate",
+                ServiceError::NotAreaLayer { .. } => "not_an_area_layer",
+                ServiceError::Batch(BatchError::Write(_))
+                | ServiceError::Data { .. }
+                | ServiceError::Internal { .. } => "internal",
+                ServiceError::Batch(_) => "bad_csv",
+            },
+        }
+    }
+
+    /// Whether the failure is the server's, not the client's.
+    fn is_internal(&self) -> bool {
+        match self {
+            Self::Internal { .. } => true,
+            Self::Service(error) => error.is_internal(),
+            _ => false,
         }
     }
 }
@@ -214,7 +191,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let detail = match &self {
-            Self::Internal { .. } | Self::Batch(BatchError::Write(_)) => {
+            error if error.is_internal() => {
                 tracing::error!(error = %chain(&self), "request failed");
                 "internal error".to_owned()
             }
@@ -247,7 +224,7 @@ impl IntoResponse for ApiError {
 }
 
 /// The error and all its causes, `: `-separated, for the log.
-fn chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -255,23 +232,6 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// A value from the request cut to 80 characters, so a huge parameter is not echoed back whole.
-pub fn shortened(value: &str) -> String {
-    const MAX: usize = 80;
-    if value.chars().count() <= MAX {
-        value.to_owned()
-    } else {
-        let mut cut: String = value.chars().take(MAX).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-/// A value from the request, [`shortened`] and quoted, for an error message.
-pub fn quoted(value: &str) -> String {
-    format!("{:?}", shortened(value))
 }
 
 #[cfg(test)]
@@ -304,19 +264,21 @@ mod tests {
                 "bbox",
             ),
             (
-                ApiError::UnknownLayer {
+                ServiceError::UnknownLayer {
                     id: "nope".into(),
                     known: vec!["a".into(), "b".into()],
-                },
+                }
+                .into(),
                 404,
                 "unknown_layer",
                 "a, b",
             ),
             (
-                ApiError::UnknownFeature {
+                ServiceError::UnknownFeature {
                     layer: "a".into(),
                     id: "x9".into(),
-                },
+                }
+                .into(),
                 404,
                 "unknown_feature",
                 "x9",
@@ -357,22 +319,24 @@ mod tests {
                 "POST",
             ),
             (
-                ApiError::TooManyFeatures {
+                ServiceError::TooManyFeatures {
                     layer: "a".into(),
                     count: 30_000,
                     max: 20_000,
-                },
+                }
+                .into(),
                 413,
                 "too_many_features",
                 "30000",
             ),
             (
-                ApiError::Unconvertible {
+                ServiceError::Unconvertible {
                     x: 1.0,
                     y: 2.0,
                     srid: 25832,
                     reason: "r".into(),
-                },
+                }
+                .into(),
                 422,
                 "unconvertible_coordinate",
                 "25832",
@@ -385,16 +349,16 @@ mod tests {
                 "100 bytes",
             ),
             (
-                BatchError::TooManyRows { max: 10 }.into(),
+                ServiceError::from(BatchError::TooManyRows { max: 10 }).into(),
                 413,
                 "too_many_rows",
                 "10 rows",
             ),
             (
-                BatchError::Malformed {
+                ServiceError::from(BatchError::Malformed {
                     line: 7,
                     problem: "a stray quote".into(),
-                }
+                })
                 .into(),
                 422,
                 "bad_csv",
@@ -430,12 +394,5 @@ mod tests {
         })
         .await;
         assert_eq!(response.headers()[header::ALLOW], "GET, HEAD, OPTIONS");
-    }
-
-    #[test]
-    fn long_values_are_cut_when_quoted() {
-        assert_eq!(quoted("abc"), "\"abc\"");
-        let long = "x".repeat(500);
-        assert!(quoted(&long).len() < 100);
     }
 }

@@ -1,5 +1,6 @@
 //! The layer catalogue: `/health`, `/api/layers` and `/api/layers/{id}` — what each layer is,
-//! where it comes from, its status (official, reconstructed, …), feature count and bounds.
+//! where it comes from, its status (official, reconstructed, …), feature count and bounds (see
+//! [`kvarter_service::catalogue`]).
 
 use std::sync::Arc;
 
@@ -7,132 +8,11 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use kvarter_core::{Bounds, Date, Layer, LayerId, LayerKind, Source, Status, Title};
-use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
-
-/// What names a layer and says how far to trust it: the members the full summary and the
-/// short reference share. Optional metadata is written as `null` rather than left out, so every
-/// layer has the same members.
-#[derive(Debug, Serialize)]
-struct Identity<'a> {
-    id: &'a LayerId,
-    title: &'a Title,
-    kind: LayerKind,
-    authority: &'a str,
-    policy: Option<&'a str>,
-    valid_from: Option<Date>,
-    valid_to: Option<Date>,
-    status: Status,
-    licence: &'a str,
-    confidence: Option<&'a str>,
-    links: Links,
-}
-
-impl<'a> Identity<'a> {
-    fn of(layer: &'a Layer) -> Self {
-        let meta = &layer.meta;
-        Identity {
-            id: &meta.id,
-            title: &meta.title,
-            kind: meta.kind,
-            authority: &meta.authority,
-            policy: meta.policy.as_deref(),
-            valid_from: meta.valid_from,
-            valid_to: meta.valid_to,
-            status: meta.status,
-            licence: &meta.licence,
-            confidence: meta.confidence.as_deref(),
-            links: Links {
-                this: format!("/api/layers/{}", meta.id),
-                features: format!("/api/layers/{}/features", meta.id),
-            },
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct Links {
-    #[serde(rename = "self")]
-    this: String,
-    features: String,
-}
-
-/// Everything about a layer except its areas, as `/api/layers` shows it.
-#[derive(Debug, Serialize)]
-struct Summary<'a> {
-    #[serde(flatten)]
-    identity: Identity<'a>,
-    validity_note: Option<&'a str>,
-    source: &'a Source,
-    method: Option<&'a str>,
-    feature_count: usize,
-    bounds: Option<Bounds>,
-}
-
-/// How a lookup answer names a layer: enough to read the answer honestly (title, kind, period,
-/// status, licence, source and vintage, and for reconstructions the confidence) without the
-/// long texts; `links.self` leads to the full summary with `method` and notes.
-#[derive(Debug, Serialize)]
-struct Reference<'a> {
-    #[serde(flatten)]
-    identity: Identity<'a>,
-    source: ReferenceSource<'a>,
-}
-
-#[derive(Debug, Serialize)]
-struct ReferenceSource<'a> {
-    publisher: &'a str,
-    vintage: &'a str,
-}
-
-/// A layer's summary: every metadata field, `feature_count`, `bounds` `[w,s,e,n]` (or `null`
-/// for an empty layer) and `links`, as JSON text (built once per layer at start-up).
-pub fn summary(layer: &Layer) -> Box<RawValue> {
-    let meta = &layer.meta;
-    raw(
-        layer,
-        &Summary {
-            identity: Identity::of(layer),
-            validity_note: meta.validity_note.as_deref(),
-            source: &meta.source,
-            method: meta.method.as_deref(),
-            feature_count: layer.areas.len(),
-            bounds: layer.bounds(),
-        },
-    )
-}
-
-/// A layer's short reference, as lookups show it (see [`Reference`]), as JSON text.
-pub fn reference(layer: &Layer) -> Box<RawValue> {
-    let meta = &layer.meta;
-    raw(
-        layer,
-        &Reference {
-            identity: Identity::of(layer),
-            source: ReferenceSource {
-                publisher: &meta.source.publisher,
-                vintage: &meta.source.vintage,
-            },
-        },
-    )
-}
-
-/// Serialises a view of a layer. Plain strings, numbers and dates cannot fail to serialise;
-/// should it ever happen, the text still says which layer it is and its status.
-fn raw(layer: &Layer, view: &impl Serialize) -> Box<RawValue> {
-    serde_json::value::to_raw_value(view).unwrap_or_else(|error| {
-        tracing::error!(layer = %layer.meta.id, %error, "could not serialise a layer view");
-        let fallback = json!({"id": layer.meta.id, "status": layer.meta.status});
-        serde_json::value::to_raw_value(&fallback)
-            .unwrap_or_else(|_| unreachable!("an id and a status serialise"))
-    })
-}
 
 /// `GET /health`: the service is up, with its data version and layer count.
 pub async fn health(
@@ -140,11 +20,12 @@ pub async fn health(
     query: RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     Params::new(query, &[])?;
+    let service = state.service();
     Ok(Json(json!({
         "status": "ok",
-        "data_version": state.data_version(),
-        "layers": state.index.layers().len(),
-        "tile_cache": state.tiles.cache_stats(),
+        "data_version": service.data_version(),
+        "layers": service.layers().len(),
+        "tile_cache": service.tiles().cache_stats(),
     })))
 }
 
@@ -154,17 +35,8 @@ pub async fn list(
     query: RawQuery,
 ) -> Result<Response, ApiError> {
     Params::new(query, &[])?;
-    let layers: Vec<&RawValue> = state
-        .index
-        .layers()
-        .iter()
-        .map(|layer| state.summary(layer))
-        .collect();
-    Ok(Json(json!({
-        "data_version": state.data_version(),
-        "layers": layers,
-    }))
-    .into_response())
+    let service = state.service();
+    Ok(Json(service.layer_list()).into_response())
 }
 
 /// `GET /api/layers/{id}`: one layer's summary.
@@ -176,6 +48,7 @@ pub async fn one(
     let Path(id) =
         path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
     Params::new(query, &[])?;
-    let layer = state.layer(&id)?;
-    Ok(Json(state.summary(layer)).into_response())
+    let service = state.service();
+    let at = service.layer(&id)?;
+    Ok(Json(service.summary(at.position)).into_response())
 }

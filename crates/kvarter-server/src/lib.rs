@@ -1,5 +1,7 @@
-//! Kvarter's HTTP API: the axum router over the index, its handlers, and the one place where
-//! errors become HTTP responses. This is the only crate that knows axum, tokio and tower.
+//! Kvarter's HTTP API: the axum router over the service core ([`kvarter_service`]), its
+//! handlers, the one response builder for cached bytes ([`respond`]), and the one place where
+//! errors become HTTP responses. This is the only crate that knows axum, tokio and tower; a
+//! handler reads its parameters, calls the service and encodes the answer.
 //!
 //! [`app`] builds the router, so tests can call it without a socket; [`serve`] runs it on a
 //! listener until Ctrl-C or SIGTERM. The routes are listed in [`ROUTES`] and described by
@@ -7,18 +9,17 @@
 //! binary by `build.rs` and served by [`web`].
 //!
 //! ```no_run
-//! # async fn run(index: kvarter_index::Index) -> std::io::Result<()> {
+//! # async fn run(service: kvarter_service::Service) -> std::io::Result<()> {
 //! use std::sync::Arc;
 //! use kvarter_server::{AppState, ServerConfig};
 //!
-//! let state = Arc::new(AppState::new(index, ServerConfig::default()));
+//! let state = Arc::new(AppState::new(service, ServerConfig::default()));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! kvarter_server::serve(listener, state).await
 //! # }
 //! ```
 
 pub mod about;
-pub mod addresses;
 pub mod areas;
 pub mod batch;
 pub mod compare;
@@ -32,6 +33,7 @@ pub mod lookup;
 pub mod middleware;
 pub mod openapi;
 pub mod params;
+pub mod respond;
 pub mod reverse;
 pub mod search;
 pub mod state;
@@ -43,6 +45,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use kvarter_data::store::DataSource;
 
 pub use config::{ConfigError, ServerConfig};
 pub use error::ApiError;
@@ -160,16 +163,12 @@ pub fn run(bind: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<
     run_with(bind, state, None)
 }
 
-/// Re-reads the address index (after `kvarter addresses import`): `Ok(None)` when the data has
-/// none, `Err` with the reason when it cannot be read, and then the old index keeps serving.
-pub type ReloadAddresses =
-    Arc<dyn Fn() -> Result<Option<kvarter_geocode::Gazetteer>, String> + Send + Sync>;
-
-/// [`run`], and on SIGHUP (Unix) `reload` replaces the address index in one step.
+/// [`run`], and on SIGHUP (Unix) the address index is read again from `source` (after
+/// `kvarter addresses import`) and swapped in with the rest of the service unchanged.
 pub fn run_with(
     bind: std::net::SocketAddr,
     state: Arc<AppState>,
-    reload: Option<ReloadAddresses>,
+    source: Option<Arc<dyn DataSource>>,
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -178,8 +177,8 @@ pub fn run_with(
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| {
             std::io::Error::new(error.kind(), format!("cannot listen on {bind}: {error}"))
         })?;
-        if let Some(reload) = reload {
-            tokio::spawn(reload_on_hangup(state.clone(), reload));
+        if let Some(source) = source {
+            tokio::spawn(reload_on_hangup(state.clone(), source));
         }
         serve(listener, state).await
     })
@@ -187,7 +186,7 @@ pub fn run_with(
 
 /// Waits for SIGHUP, forever: each one re-reads the address index and swaps it in, or logs
 /// why it could not and keeps the old one.
-async fn reload_on_hangup(state: Arc<AppState>, reload: ReloadAddresses) {
+async fn reload_on_hangup(state: Arc<AppState>, source: Arc<dyn DataSource>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -199,14 +198,17 @@ async fn reload_on_hangup(state: Arc<AppState>, reload: ReloadAddresses) {
             }
         };
         while hangups.recv().await.is_some() {
-            let reload = reload.clone();
-            match tokio::task::spawn_blocking(move || reload()).await {
-                Ok(Ok(gazetteer)) => {
-                    let entries = gazetteer.as_ref().map_or(0, |g| g.entries().len());
-                    state.replace_gazetteer(gazetteer);
+            let (current, source) = (state.service(), source.clone());
+            match tokio::task::spawn_blocking(move || current.reload_addresses(&*source)).await {
+                Ok(Ok(service)) => {
+                    let entries = service
+                        .addresses()
+                        .map_or(0, |a| a.gazetteer.entries().len());
+                    state.live.replace(service);
                     tracing::info!(entries, "SIGHUP: address index reloaded");
                 }
-                Ok(Err(reason)) => {
+                Ok(Err(error)) => {
+                    let reason = error::chain(&error);
                     tracing::error!(%reason, "SIGHUP: cannot reload the address index; the old one keeps serving");
                 }
                 Err(error) => {
@@ -217,7 +219,7 @@ async fn reload_on_hangup(state: Arc<AppState>, reload: ReloadAddresses) {
     }
     #[cfg(not(unix))]
     {
-        let _ = (state, reload);
+        let _ = (state, source);
     }
 }
 
@@ -226,8 +228,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> s
     if let Ok(address) = listener.local_addr() {
         tracing::info!(
             %address,
-            data_version = state.data_version(),
-            layers = state.index.layers().len(),
+            data_version = state.service().data_version(),
+            layers = state.service().layers().len(),
             "kvarter listening on http://{address}"
         );
     }

@@ -1,22 +1,17 @@
 //! Address search, `GET /api/search?q=&limit=&types=&postcode=`: addresses, streets, places and
-//! postcodes matching a text (typos, missing æøå, floor and door, a name still being typed),
-//! best first, each with the areas it lies in.
-//!
-//! The matching and the score are [`kvarter_geocode::search`]'s. An address that is not there
-//! is no error: the answer is 200 with no results; so is every query to a service without a
-//! gazetteer, with a `note` saying so.
+//! postcodes matching a text, best first, each with the areas it lies in. The answer is
+//! [`kvarter_service::search`]'s (an address that is not there is a 200 with no results); this
+//! module reads the request.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use kvarter_geocode::{Kind, SearchError, SearchOptions};
-use serde::Serialize;
+use kvarter_geocode::{Kind, SearchOptions};
+use kvarter_service::search::empty_query;
 
-use crate::addresses::{Found, Matched, NO_GAZETTEER};
 use crate::error::{ApiError, quoted};
-use crate::lookup::areas_at;
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 
@@ -42,37 +37,8 @@ pub async fn search(
 ) -> Result<Response, ApiError> {
     let params = Params::new(query, &PARAMETERS)?;
     let (text, options) = read(&params)?;
-    let Some(addresses) = state.addresses() else {
-        return Ok(Json(Answer {
-            query: text,
-            results: Vec::new(),
-            note: Some(NO_GAZETTEER),
-        })
-        .into_response());
-    };
-    let hits = addresses
-        .gazetteer
-        .search(text, &options)
-        .map_err(|error| match error {
-            SearchError::EmptyQuery => empty(text),
-            SearchError::QueryTooLong { .. } => ApiError::bad_parameter("q", error.to_string()),
-        })?;
-    let results = hits
-        .iter()
-        .map(|hit| {
-            Ok(SearchResult {
-                found: Found::new(hit.entry),
-                how: Matched::new(hit),
-                areas: areas_at(&state, hit.entry.point.0)?,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(Json(Answer {
-        query: text,
-        results,
-        note: None,
-    })
-    .into_response())
+    let service = state.service();
+    Ok(Json(service.search(text, &options)?).into_response())
 }
 
 /// The text and the options of a search request.
@@ -94,7 +60,7 @@ fn read(params: &Params) -> Result<(&str, SearchOptions), ApiError> {
         ));
     }
     if kvarter_geocode::normalise::match_key(text).is_empty() {
-        return Err(empty(text));
+        return Err(empty_query(text).into());
     }
     let limit = match params.get("limit") {
         None => DEFAULT_LIMIT,
@@ -155,34 +121,4 @@ fn read(params: &Params) -> Result<(&str, SearchOptions), ApiError> {
             postcode,
         },
     ))
-}
-
-/// The 400 for a query without letters or digits.
-fn empty(text: &str) -> ApiError {
-    ApiError::bad_parameter(
-        "q",
-        format!(
-            "{} has no letters or digits; type at least part of a name",
-            quoted(text)
-        ),
-    )
-}
-
-/// The answer: the query as given and the results, best first.
-#[derive(Serialize)]
-struct Answer<'a> {
-    query: &'a str,
-    results: Vec<SearchResult<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'static str>,
-}
-
-/// One result: what was found, how it matched, and the areas at its point.
-#[derive(Serialize)]
-struct SearchResult<'a> {
-    #[serde(flatten)]
-    found: Found<'a>,
-    #[serde(flatten)]
-    how: Matched,
-    areas: serde_json::Value,
 }

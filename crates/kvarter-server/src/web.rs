@@ -5,25 +5,27 @@
 //!
 //! The files' names are not content-hashed, so the pages and assets are `Cache-Control:
 //! no-cache`: clients revalidate each time and get `304` while the ETag holds. ETags are strong,
-//! from the bytes and the content coding. Each file is compressed (brotli or gzip, as the client
-//! accepts) once, on first demand and on the blocking pool, as tiles are; the compression
-//! middleware leaves answers that have a `Content-Encoding` alone.
+//! from the bytes and the content coding. Each file is answered by the one builder tiles use
+//! ([`crate::respond`]): compressed (brotli or gzip, as the client accepts) once, on first
+//! demand and on the blocking pool; the compression middleware leaves answers that have a
+//! `Content-Encoding` alone.
 //! A glyph range of a served font that was not generated is answered with an empty glyph set,
 //! made here, so that labels with rare characters still draw the rest of their text.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 use kvarter_glyphs::{FONTS, Font, empty_range, font_by_name, range_end};
+use kvarter_service::encoding::Rendered;
 use sha2::{Digest as _, Sha256};
 
 use crate::error::{ApiError, quoted, shortened};
-use crate::tiles::{Encoding, Rendered, negotiate, none_match};
+use crate::respond::Cached;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/web_files.rs"));
@@ -68,7 +70,7 @@ pub const EMBED_CSP: &str = content_security_policy!("*");
 /// One file to serve: its bytes (compressed on first demand) and a hash of them for its ETags.
 #[derive(Debug)]
 struct File {
-    content: Rendered,
+    content: Arc<Rendered>,
     hash: String,
 }
 
@@ -84,15 +86,9 @@ impl File {
                 hex
             });
         File {
-            content: Rendered::new(bytes),
+            content: Arc::new(Rendered::new(bytes)),
             hash,
         }
-    }
-
-    /// The strong ETag of the file in `encoding`.
-    fn etag(&self, encoding: Encoding) -> HeaderValue {
-        HeaderValue::from_str(&format!("\"{}-{}\"", self.hash, encoding.token()))
-            .unwrap_or_else(|_| HeaderValue::from_static("\"file\""))
     }
 }
 
@@ -116,57 +112,30 @@ struct Headers {
 }
 
 /// Answers a request for `file`: `304` when `If-None-Match` names its ETag, else its bytes in
-/// the best coding the client accepts, with the caching and security headers.
-fn answer(file: &File, request: &HeaderMap, headers: &Headers) -> Response {
-    let encoding = negotiate(request);
-    let etag = file.etag(encoding);
-    let mut common = HeaderMap::with_capacity(6);
-    common.insert(header::ETAG, etag.clone());
-    common.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(headers.cache_control),
-    );
-    common.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    common.insert(
+/// the best coding the client accepts (compressed once per file and coding, on the blocking
+/// pool: brotli takes a tenth of a second for app.js), with the caching and security headers.
+async fn answer(file: &File, request: &HeaderMap, how: &Headers) -> Result<Response, ApiError> {
+    let mut headers = vec![(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
-    );
-    if let Some(policy) = headers.policy {
-        common.insert(
+    )];
+    if let Some(policy) = how.policy {
+        headers.push((
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(policy),
-        );
+        ));
     }
-    if none_match(request, &etag) {
-        return (StatusCode::NOT_MODIFIED, common).into_response();
-    }
-    common.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(headers.content_type),
-    );
-    if encoding != Encoding::Identity {
-        common.insert(
-            header::CONTENT_ENCODING,
-            HeaderValue::from_static(encoding.token()),
-        );
-    }
-    (common, file.content.body(encoding)).into_response()
-}
-
-/// [`answer`] for an embedded file; when the file has yet to be compressed in the coding the
-/// client accepts (once per file and coding; brotli takes a tenth of a second for app.js), on
-/// the blocking pool, off the async workers.
-async fn answer_embedded(
-    file: &'static File,
-    request: HeaderMap,
-    headers: Headers,
-) -> Result<Response, ApiError> {
-    if file.content.is_ready(negotiate(&request)) {
-        return Ok(answer(file, &request, &headers));
-    }
-    tokio::task::spawn_blocking(move || answer(file, &request, &headers))
+    let cached = Cached {
+        tag: file.hash.clone(),
+        content_type: how.content_type,
+        cache_control: HeaderValue::from_static(how.cache_control),
+        headers,
+        empty_is_no_content: false,
+    };
+    let content = file.content.clone();
+    cached
+        .answer(request, Some(content.clone()), move || Ok(content))
         .await
-        .map_err(|error| ApiError::internal("compressing a file of the map", error))
 }
 
 /// Answers with a page of `web/dist/` and its Content-Security-Policy.
@@ -182,7 +151,7 @@ async fn page(name: &str, policy: &'static str, request: HeaderMap) -> Result<Re
         cache_control: PAGE_CACHE_CONTROL,
         policy: Some(policy),
     };
-    answer_embedded(file, request, headers).await
+    answer(file, &request, &headers).await
 }
 
 /// `GET /`: the map.
@@ -239,7 +208,7 @@ pub async fn asset(
         cache_control: PAGE_CACHE_CONTROL,
         policy: None,
     };
-    answer_embedded(file, headers, how).await
+    answer(file, &headers, &how).await
 }
 
 /// A range of 256 Unicode code points, as glyphs are served: `{start}-{end}` with `start` a
@@ -332,17 +301,19 @@ pub async fn glyphs(
         policy: None,
     };
     if let Some(file) = GLYPHS.get(format!("{}/{range}.pbf", font.folder).as_str()) {
-        return answer_embedded(file, headers, how).await;
+        return answer(file, &headers, &how).await;
     }
     // A range we did not generate: a few dozen bytes, compressed on the spot.
     let empty = empty_range(font.name, range.start())
         .map_err(|error| ApiError::bad_parameter("range", error.to_string()))?;
-    Ok(answer(&File::new(empty), &headers, &how))
+    answer(&File::new(empty), &headers, &how).await
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
 mod tests {
+    use axum::http::StatusCode;
+
     use super::*;
 
     #[test]

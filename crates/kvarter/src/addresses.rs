@@ -30,8 +30,9 @@ use kvarter_geocode::dawa::{DawaReader, Format, Rejected, Row, Tally};
 use kvarter_geocode::file::{self, Record};
 use tempfile::NamedTempFile;
 
-/// The file the import writes, in the output folder.
-pub const OUTPUT_FILE: &str = "addresses-imported.csv";
+/// The file the import writes, in the output folder: the one a data folder's address index
+/// reads beside its gazetteer.
+pub const OUTPUT_FILE: &str = kvarter_data::store::IMPORTED_ADDRESSES;
 
 /// The `source` written on every imported row unless `--source` says otherwise.
 pub const DEFAULT_SOURCE: &str = "dawa-adgangsadresser";

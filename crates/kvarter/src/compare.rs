@@ -1,11 +1,13 @@
 //! `kvarter compare --from LAYER --to LAYER --format csv|json|geojson`: the designation diff
-//! between two layers on standard output (see the `kvarter-compare` crate).
+//! between two layers on standard output (the service's comparison, as `/api/compare` answers
+//! it; JSON indented).
 
 use std::io::Write as _;
 
-use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use kvarter_core::{Dataset, LayerId};
+use kvarter_core::LayerId;
+use kvarter_service::Service;
+use kvarter_service::compare::Format as Encoding;
 
 /// What `kvarter compare` takes.
 #[derive(Debug, Args)]
@@ -32,27 +34,13 @@ enum Format {
     Geojson,
 }
 
-/// Compares the two layers of `dataset` and writes the result to standard output.
-pub fn run(dataset: &Dataset, args: &CompareArgs) -> anyhow::Result<()> {
-    let known = || {
-        dataset
-            .layers
-            .iter()
-            .map(|l| l.meta.id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let from = dataset
-        .layer(&args.from)
-        .with_context(|| format!("unknown layer {}; layers: {}", args.from, known()))?;
-    let to = dataset
-        .layer(&args.to)
-        .with_context(|| format!("unknown layer {}; layers: {}", args.to, known()))?;
-    let comparison = kvarter_compare::compare(from, to)?;
+/// Compares the two layers of `service` and writes the result to standard output.
+pub fn run(service: &Service, args: &CompareArgs) -> anyhow::Result<()> {
+    let compared = service.compare(args.from.as_str(), args.to.as_str())?;
     let bytes = match args.format {
-        Format::Csv => comparison.to_csv(),
-        Format::Json => serde_json::to_vec_pretty(&comparison)?,
-        Format::Geojson => comparison.to_geojson(),
+        Format::Csv => compared.body(Encoding::Csv).to_vec(),
+        Format::Json => serde_json::to_vec_pretty(&compared.comparison)?,
+        Format::Geojson => compared.body(Encoding::GeoJson).to_vec(),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(&bytes)?;

@@ -1,65 +1,38 @@
 //! The default dataset, embedded in the binary at compile time from `geodata/` (layers, manifest,
-//! the gazetteer, and the indicator catalogue and tables of `geodata/indicators/`).
+//! the gazetteer, and the indicator catalogue and tables of `geodata/indicators/`), read through
+//! the same checks as a data folder.
 
-use std::borrow::Cow;
-
-use kvarter_core::Dataset;
-use kvarter_data::dataset::{self, IndicatorFiles, LoadError};
-use kvarter_data::manifest::{self, Manifest};
+use kvarter_data::store::Embedded;
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
-/// Where the embedded manifest comes from, for errors.
-const ORIGIN: &str = "<embedded geodata>/layers.json";
-
-fn file(name: &str) -> Option<&'static [u8]> {
-    FILES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, bytes)| *bytes)
-}
-
-/// Loads the embedded dataset, checking every file as a data folder would be checked.
-pub fn load() -> Result<(Dataset, Manifest), LoadError> {
-    let manifest_bytes = file(manifest::FILE_NAME).ok_or_else(|| LoadError::NoManifest {
-        dir: "<embedded geodata>".into(),
-    })?;
-    dataset::load_with(manifest_bytes, ORIGIN, |name| {
-        Ok(file(name).map(Cow::Borrowed))
-    })
-}
-
-/// Loads the embedded indicator catalogue and tables that `manifest` (the embedded one, from
-/// [`load`]) lists, checking every checksum.
-pub fn load_indicator_files(manifest: &Manifest) -> Result<IndicatorFiles, LoadError> {
-    dataset::load_indicator_files_with(manifest, ORIGIN, |name| Ok(file(name).map(Cow::Borrowed)))
-}
-
-/// The embedded gazetteer (`gazetteer.csv`) that `manifest` (the embedded one, from [`load`])
-/// lists, checked against its checksum; `None` when it lists none. Read it with
-/// `kvarter_geocode::file::read_csv`.
-pub fn load_gazetteer(manifest: &Manifest) -> Result<Option<Vec<u8>>, LoadError> {
-    dataset::load_gazetteer_with(manifest, ORIGIN, |name| Ok(file(name).map(Cow::Borrowed)))
+/// The embedded dataset as a data source.
+pub fn source() -> Embedded {
+    Embedded::new(FILES)
 }
 
 #[cfg(test)]
 mod tests {
+    use kvarter_data::store::DataSource as _;
+
     use super::*;
 
     #[test]
     fn the_embedded_gazetteer_is_the_one_the_embedded_manifest_lists() {
-        let (_, manifest) = load().unwrap();
-        let bytes = load_gazetteer(&manifest).unwrap();
-        assert_eq!(bytes.is_some(), manifest.gazetteer.is_some());
+        let snapshot = source().load().unwrap();
+        let bytes = source().file("gazetteer.csv");
+        assert_eq!(bytes.is_some(), snapshot.manifest.gazetteer.is_some());
         if let Some(bytes) = bytes {
             assert!(bytes.starts_with(b"kind,id,text,street,house_number,postcode,"));
+            assert!(!snapshot.addresses.is_empty());
         }
     }
 
     #[test]
     fn the_embedded_indicator_files_are_the_ones_the_embedded_manifest_lists() {
-        let (_, manifest) = load().unwrap();
-        let files = load_indicator_files(&manifest).unwrap();
+        let snapshot = source().load().unwrap();
+        let files = &snapshot.indicators;
+        let manifest = &snapshot.manifest;
         assert_eq!(files.catalogue.is_some(), manifest.catalogue.is_some());
         assert_eq!(files.tables.len(), manifest.tables.len());
         for (entry, bytes) in &files.tables {

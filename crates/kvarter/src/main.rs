@@ -7,7 +7,6 @@ mod compare;
 mod config;
 mod embedded;
 mod export;
-mod indicators;
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -17,10 +16,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use kvarter_core::{Dataset, Date, LayerId};
-use kvarter_data::manifest::Manifest;
-use kvarter_geocode::Gazetteer;
-use kvarter_index::{Index, LookupQuery};
+use kvarter_core::{Date, LayerId};
+use kvarter_data::store::{DataDir, DataSource};
+use kvarter_index::LookupQuery;
+use kvarter_service::lookup::{Located, LookupRequest};
+use kvarter_service::{Service, ServiceConfig};
 
 use crate::config::{FileConfig, LogFormat};
 
@@ -181,26 +181,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let bind = bind
                 .or(file_config.bind)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-            let (dataset, manifest) = load(data.as_deref())?;
-            let joins = indicators::load(data.as_deref(), &manifest, &dataset)?;
-            let gazetteer = load_gazetteer(data.as_deref(), &manifest)?;
             let mut server_config = file_config.server.unwrap_or_default();
             if let Some(mb) = tile_cache_mb {
                 server_config.tile_cache_mb = mb;
             }
-            // SIGHUP re-reads the gazetteer and an imported register (`addresses import`).
-            let reload: kvarter_server::ReloadAddresses = {
-                let data = data.clone();
-                Arc::new(move || {
-                    load_gazetteer(data.as_deref(), &manifest).map_err(|error| format!("{error:#}"))
-                })
-            };
-            serve(dataset, joins, gazetteer, bind, server_config, warm, reload)
+            serve(source(data.as_deref()), bind, server_config, warm)
         }
         Command::Tiles {
             command: TilesCommand::Export(args),
         } => {
-            let (dataset, _) = load(data.as_deref())?;
+            let snapshot = load(&*source(data.as_deref()))?;
             let tiles = file_config
                 .server
                 .map(|server| server.tiles)
@@ -208,7 +198,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tiles
                 .validate()
                 .context("the [server.tiles] settings of the config file are invalid")?;
-            export::run(dataset, tiles, &args)
+            export::run(snapshot.dataset, tiles, &args)
         }
         Command::Lookup {
             lon,
@@ -232,13 +222,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
             addresses::run(&args, &data_dir)
         }
-        Command::Compare(args) => {
-            let (dataset, _) = load(data.as_deref())?;
-            compare::run(&dataset, &args)
-        }
+        Command::Compare(args) => compare::run(&service(data.as_deref())?, &args),
         Command::Layers => {
-            let (dataset, manifest) = load(data.as_deref())?;
-            print_layers(&dataset, &manifest);
+            let snapshot = load(&*source(data.as_deref()))?;
+            print_layers(&snapshot.dataset.version, &snapshot.manifest);
             Ok(())
         }
         Command::Data {
@@ -284,7 +271,8 @@ fn data_build(sources: &Path, out: &Path, recipe: Option<PathBuf>) -> anyhow::Re
     Ok(())
 }
 
-/// `kvarter lookup`: every area containing the point, as JSON on stdout.
+/// `kvarter lookup --lon --lat`: the lookup answer at the point, as JSON on stdout (the answer
+/// of `/api/lookup`).
 fn lookup(
     data: Option<&Path>,
     lon: f64,
@@ -296,28 +284,12 @@ fn lookup(
         kvarter_crs::is_valid_lon_lat(lon, lat),
         "({lon}, {lat}) is not a WGS84 coordinate: longitude must be within -180..180 and latitude within -90..90"
     );
-    let (dataset, _) = load(data)?;
-    if let Some(ids) = &layers {
-        for id in ids {
-            anyhow::ensure!(dataset.layer(id).is_some(), "unknown layer {id}");
-        }
-    }
-    let index = Index::new(dataset);
-    let hits = index.lookup(geo::Coord { x: lon, y: lat }, &LookupQuery { layers, at });
-    let rows: Vec<serde_json::Value> = hits
-        .iter()
-        .map(|hit| {
-            serde_json::json!({
-                "layer": hit.layer.meta.id,
-                "status": hit.layer.meta.status,
-                "id": hit.area.id,
-                "name": hit.area.name,
-                "on_boundary": hit.on_boundary,
-            })
-        })
-        .collect();
-    println!("{}", serde_json::to_string_pretty(&rows)?);
-    Ok(())
+    let service = service(data)?;
+    let request = LookupRequest {
+        at: Located::lon_lat(lon, lat),
+        query: query(&service, at, layers)?,
+    };
+    print_json(&service.lookup(&request))
 }
 
 /// `kvarter lookup --address`: the best match, its confidence and the areas at its point, as
@@ -328,14 +300,31 @@ fn lookup_address(
     at: Option<Date>,
     layers: Option<Vec<LayerId>>,
 ) -> anyhow::Result<()> {
-    let state = address_state(data)?;
-    if let Some(ids) = &layers {
-        for id in ids {
-            anyhow::ensure!(state.index.layer(id).is_some(), "unknown layer {id}");
-        }
-    }
-    let answer = kvarter_server::lookup::by_address(&state, address, at, layers, true)?;
-    println!("{answer}");
+    let service = address_service(data)?;
+    let query = query(&service, at, layers)?;
+    print_json(&service.lookup_address(address, &query)?)
+}
+
+/// Which layers and which day a lookup answers for; unknown layers are refused by name.
+fn query(
+    service: &Service,
+    at: Option<Date>,
+    layers: Option<Vec<LayerId>>,
+) -> anyhow::Result<LookupQuery> {
+    let layers = layers
+        .map(|ids| {
+            let ids: Vec<&str> = ids.iter().map(LayerId::as_str).collect();
+            service.layer_selection("layers", &ids)
+        })
+        .transpose()?;
+    Ok(LookupQuery { layers, at })
+}
+
+/// `answer` as indented JSON on standard output.
+fn print_json(answer: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, answer).context("cannot write the answer")?;
+    std::io::Write::write_all(&mut out, b"\n").context("cannot write the answer")?;
     Ok(())
 }
 
@@ -350,93 +339,64 @@ fn lookup_batch(data: Option<&Path>, path: &Path) -> anyhow::Result<()> {
     } else {
         std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
     };
-    let state = address_state(data)?;
+    let service = address_service(data)?;
     let show_progress = std::io::stderr().is_terminal();
-    let output = kvarter_server::batch::lookup_csv(&state, &input, usize::MAX, |done, total| {
-        if show_progress && (done % 100 == 0 || done == total) {
-            eprint!("\rlooked up {done} of {total} rows");
-            if done == total {
-                eprintln!();
+    let output = service
+        .lookup_batch(&input, usize::MAX, |done, total| {
+            if show_progress && (done % 100 == 0 || done == total) {
+                eprint!("\rlooked up {done} of {total} rows");
+                if done == total {
+                    eprintln!();
+                }
             }
-        }
-    })
-    .with_context(|| format!("cannot answer the batch {}", path.display()))?;
+        })
+        .with_context(|| format!("cannot answer the batch {}", path.display()))?;
     std::io::Write::write_all(&mut std::io::stdout().lock(), &output)
         .context("cannot write the answer to standard output")?;
     Ok(())
 }
 
-/// The state the address commands share with the server: the data and, when it has one, its
-/// gazetteer (without one, every address gets no match, as the server answers).
-fn address_state(data: Option<&Path>) -> anyhow::Result<kvarter_server::AppState> {
-    let (dataset, manifest) = load(data)?;
-    let gazetteer = load_gazetteer(data, &manifest)?;
-    if gazetteer.is_none() {
+/// The service the address commands answer from, warning when the data has no gazetteer
+/// (then every address gets no match, as the server answers).
+fn address_service(data: Option<&Path>) -> anyhow::Result<Service> {
+    let service = service(data)?;
+    if service.addresses().is_none() {
         eprintln!("warning: the data has no gazetteer, so no address can be matched");
     }
-    let state = kvarter_server::AppState::new(
-        Index::new(dataset),
-        kvarter_server::ServerConfig {
-            tile_cache_mb: 0,
-            ..kvarter_server::ServerConfig::default()
-        },
-    );
-    Ok(match gazetteer {
-        Some(gazetteer) => state.with_gazetteer(gazetteer),
-        None => state,
-    })
+    Ok(service)
 }
 
-/// The gazetteer of the data folder (or of the embedded data), indexed; `None` when the data
-/// has none.
-fn load_gazetteer(data: Option<&Path>, manifest: &Manifest) -> anyhow::Result<Option<Gazetteer>> {
-    let (bytes, origin) = match data {
-        Some(dir) => (
-            kvarter_data::dataset::load_gazetteer(dir, manifest)
-                .with_context(|| format!("cannot load the gazetteer of {}", dir.display()))?,
-            dir.join("gazetteer.csv").display().to_string(),
-        ),
-        None => (
-            embedded::load_gazetteer(manifest).context("cannot load the embedded gazetteer")?,
-            "<embedded geodata>/gazetteer.csv".to_owned(),
-        ),
-    };
-    let mut entries = match bytes {
-        Some(bytes) => kvarter_geocode::read_csv(&bytes, &origin)
-            .with_context(|| format!("the gazetteer {origin} is invalid"))?,
-        None => Vec::new(),
-    };
-    // An address register imported with `kvarter addresses import` into the data folder.
-    if let Some(dir) = data {
-        let path = dir.join(addresses::OUTPUT_FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let origin = path.display().to_string();
-                let imported = kvarter_geocode::read_csv(&bytes, &origin)
-                    .with_context(|| format!("the imported addresses {origin} are invalid"))?;
-                tracing::info!(addresses = imported.len(), file = %origin, "imported addresses loaded");
-                entries.extend(imported);
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => {
-                return Err(error).with_context(|| format!("cannot read {}", path.display()));
-            }
-        }
-    }
-    Ok((!entries.is_empty()).then(|| Gazetteer::new(entries)))
-}
-
-/// Loads the data folder, or the embedded dataset when none is given.
-fn load(data: Option<&Path>) -> anyhow::Result<(Dataset, Manifest)> {
+/// Where the data comes from: the data folder, or the dataset embedded in the binary.
+fn source(data: Option<&Path>) -> Arc<dyn DataSource> {
     match data {
-        Some(dir) => kvarter_data::dataset::load_dir(dir)
-            .with_context(|| format!("cannot load the data folder {}", dir.display())),
-        None => embedded::load().context("cannot load the embedded dataset"),
+        Some(dir) => Arc::new(DataDir::new(dir)),
+        None => Arc::new(embedded::source()),
     }
 }
 
-fn print_layers(dataset: &Dataset, manifest: &Manifest) {
-    println!("data version {}", dataset.version);
+/// Everything `source` holds, checked.
+fn load(source: &dyn DataSource) -> anyhow::Result<kvarter_data::store::Snapshot> {
+    source
+        .load()
+        .with_context(|| format!("cannot load {}", source.describe()))
+}
+
+/// The service over the data (a command's, without a tile cache: it answers once).
+fn service(data: Option<&Path>) -> anyhow::Result<Service> {
+    let source = source(data);
+    let config = ServiceConfig {
+        tile_cache_mb: 0,
+        ..ServiceConfig::default()
+    };
+    Ok(Service::from_snapshot(
+        load(&*source)?,
+        &source.describe(),
+        config,
+    )?)
+}
+
+fn print_layers(version: &str, manifest: &kvarter_data::manifest::Manifest) {
+    println!("data version {version}");
     println!(
         "{:<26} {:<22} {:<13} {:>8}  title",
         "id", "kind", "status", "features"
@@ -454,35 +414,27 @@ fn print_layers(dataset: &Dataset, manifest: &Manifest) {
 }
 
 fn serve(
-    dataset: Dataset,
-    joins: Option<kvarter_indicators::Joins>,
-    gazetteer: Option<Gazetteer>,
+    source: Arc<dyn DataSource>,
     bind: SocketAddr,
     config: kvarter_server::ServerConfig,
     warm: Option<kvarter_tiles::ZoomRange>,
-    reload: kvarter_server::ReloadAddresses,
 ) -> anyhow::Result<()> {
     config
         .validate()
         .context("the [server] settings of the config file are invalid")?;
-    let mut state = kvarter_server::AppState::new(Index::new(dataset), config);
-    if let Some(joins) = joins {
-        state = state.with_indicators(joins);
-    }
-    if let Some(gazetteer) = gazetteer {
+    let service = Service::from_snapshot(load(&*source)?, &source.describe(), config.service())?;
+    if let Some(addresses) = service.addresses() {
         tracing::info!(
-            entries = gazetteer.entries().len(),
+            entries = addresses.gazetteer.entries().len(),
             "address search, reverse geocoding and lookup by address are on"
         );
-        state = state.with_gazetteer(gazetteer);
     } else {
         tracing::warn!(
             "the data has no gazetteer: address search and lookup by address find nothing"
         );
     }
-    let state = Arc::new(state);
     if let Some(zooms) = warm {
-        if let Some(joins) = &state.indicators {
+        if let Some(joins) = service.indicators() {
             let started = std::time::Instant::now();
             // Base maps are map context: their indicators are joined on first request.
             joins
@@ -494,7 +446,7 @@ fn serve(
             );
         }
         let started = std::time::Instant::now();
-        let warmed = state.tiles.warm(&state.index, zooms);
+        let warmed = service.warm_tiles(zooms);
         tracing::info!(
             zooms = %zooms,
             tiles = warmed.tiles,
@@ -503,7 +455,9 @@ fn serve(
             "tile cache warmed"
         );
     }
-    kvarter_server::run_with(bind, state, Some(reload)).context("the server stopped with an error")
+    let state = Arc::new(kvarter_server::AppState::new(service, config));
+    // SIGHUP re-reads the gazetteer and an imported register (`addresses import`).
+    kvarter_server::run_with(bind, state, Some(source)).context("the server stopped with an error")
 }
 
 fn init_logging(format: LogFormat) {

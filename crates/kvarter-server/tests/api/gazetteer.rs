@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use geo::Point;
 use kvarter_geocode::{Entry, Gazetteer, HouseNumber, Kind};
-use kvarter_index::Index;
 use kvarter_server::{AppState, ServerConfig};
+use kvarter_service::Service;
 
 use crate::support::{IN_2017_ONLY, IN_BOTH_YEARS, OUTSIDE, dataset};
 
@@ -144,7 +144,13 @@ pub fn entries() -> Vec<Entry> {
 
 /// The test dataset's state with this gazetteer, and `config`.
 pub fn state_with(config: ServerConfig) -> Arc<AppState> {
-    Arc::new(AppState::new(Index::new(dataset()), config).with_gazetteer(Gazetteer::new(entries())))
+    let service = Service::build(
+        dataset(),
+        None,
+        Some(Gazetteer::new(entries())),
+        config.service(),
+    );
+    Arc::new(AppState::new(service, config))
 }
 
 /// The test dataset's state with this gazetteer.

@@ -21,9 +21,9 @@ use std::sync::Arc;
 
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use kvarter_core::{Area, Dataset, Layer, LayerKind, LayerMeta, Properties, Status};
-use kvarter_index::Index;
 use kvarter_indicators::{Catalogue, Indicators, Joins};
 use kvarter_server::{AppState, ServerConfig};
+use kvarter_service::Service;
 
 pub const UNITS_A: &str = "enheder-a";
 pub const UNITS_B: &str = "enheder-b";
@@ -231,14 +231,17 @@ pub fn joins(layers: &[Layer]) -> Joins {
 pub fn state() -> Arc<AppState> {
     let dataset = dataset();
     let joins = joins(&dataset.layers);
-    Arc::new(AppState::new(Index::new(dataset), ServerConfig::default()).with_indicators(joins))
+    let config = ServerConfig::default();
+    let service = Service::build(dataset, Some(joins), None, config.service());
+    Arc::new(AppState::new(service, config))
 }
 
 /// The shared state over the squares, without indicators (as when the data folder has no
 /// indicator catalogue).
 pub fn state_without_indicators() -> Arc<AppState> {
+    let config = ServerConfig::default();
     Arc::new(AppState::new(
-        Index::new(dataset()),
-        ServerConfig::default(),
+        Service::new(dataset(), config.service()),
+        config,
     ))
 }

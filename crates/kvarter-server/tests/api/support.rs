@@ -20,8 +20,8 @@ use http_body_util::BodyExt;
 use kvarter_core::{
     Area, Dataset, Date, Layer, LayerKind, LayerMeta, Properties, Source, Status, Title,
 };
-use kvarter_index::Index;
 use kvarter_server::{AppState, ServerConfig, app};
+use kvarter_service::Service;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -254,7 +254,10 @@ fn base_map() -> Layer {
 
 /// The shared state over the test dataset, with `config`.
 pub fn state_with(config: ServerConfig) -> Arc<AppState> {
-    Arc::new(AppState::new(Index::new(dataset()), config))
+    Arc::new(AppState::new(
+        Service::new(dataset(), config.service()),
+        config,
+    ))
 }
 
 /// The shared state over the test dataset, with the default config.

@@ -1,6 +1,6 @@
 //! The address index the service holds — the gazetteer and its nearest-point index — and what
-//! every address route shares: the best match for a text with its confidence, and one found
-//! entry as JSON.
+//! every address operation shares: the best match for a text with its confidence, and one found
+//! entry as answered.
 //!
 //! # Confidence
 //! A number in 0–1 saying how sure the service is that the best match is the address meant,
@@ -25,7 +25,7 @@ use serde::Serialize;
 /// The score of a complete address typed exactly without a postcode; see the module docs.
 const FULL_SCORE: f64 = 130.0;
 
-/// The gazetteer and its nearest-point index, built once at start-up.
+/// The gazetteer and its nearest-point index, built once per address index.
 #[derive(Debug)]
 pub struct Addresses {
     /// The searchable entries.

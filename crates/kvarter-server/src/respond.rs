@@ -1,0 +1,215 @@
+//! The one response builder for cached bytes — tiles, the map's pages and assets, glyphs:
+//! content negotiation (brotli, gzip or identity), a strong `ETag` per content coding,
+//! `If-None-Match` → `304` before any work, `Vary: Accept-Encoding`, `Cache-Control`, and a
+//! body compressed at most once per coding, off the async workers.
+//!
+//! The bytes come as a [`Rendered`] (see [`kvarter_service::encoding`]); an answer whose bytes
+//! must still be made (a tile to render) or compressed in a new coding is worked out on the
+//! blocking pool, so an async worker never renders or compresses.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kvarter_service::encoding::{Encoding, Rendered};
+
+use crate::error::ApiError;
+
+/// How one answer of cached bytes is made, besides its bytes.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    /// The `ETag` without its quotes and coding: what identifies the bytes (a data version and a
+    /// tile address, a hash of a file). The coding's token is appended, so each coding has its
+    /// own tag.
+    pub tag: String,
+    /// The `Content-Type` of a `200`.
+    pub content_type: &'static str,
+    /// The `Cache-Control` of every answer (`200`, `204` and `304` alike).
+    pub cache_control: HeaderValue,
+    /// More headers every answer carries (`X-Content-Type-Options`, a
+    /// `Content-Security-Policy`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Empty bytes are a `204 No Content` (a tile without features) rather than an empty
+    /// `200`.
+    pub empty_is_no_content: bool,
+}
+
+impl Cached {
+    /// The strong `ETag` of the answer in `encoding`.
+    fn etag(&self, encoding: Encoding) -> HeaderValue {
+        HeaderValue::from_str(&format!("\"{}-{}\"", self.tag, encoding.token()))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"cached\""))
+    }
+
+    /// Answers `request`: `304` when `If-None-Match` names the `ETag`; else the bytes —
+    /// `ready` when at hand (a cache hit), otherwise made by `make` — in the best coding the
+    /// client accepts. `make` and any compression not done yet run on the blocking pool.
+    pub async fn answer<F>(
+        &self,
+        request: &HeaderMap,
+        ready: Option<Arc<Rendered>>,
+        make: F,
+    ) -> Result<Response, ApiError>
+    where
+        F: FnOnce() -> Result<Arc<Rendered>, ApiError> + Send + 'static,
+    {
+        let encoding = negotiate(request);
+        let etag = self.etag(encoding);
+        let mut headers = HeaderMap::with_capacity(4 + self.headers.len());
+        headers.insert(header::ETAG, etag.clone());
+        headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        if none_match(request, &etag) {
+            return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+        }
+        let body = match ready {
+            Some(rendered) if rendered.is_ready(encoding) => rendered.body(encoding),
+            ready => tokio::task::spawn_blocking(move || {
+                let rendered = match ready {
+                    Some(rendered) => rendered,
+                    None => make()?,
+                };
+                Ok::<_, ApiError>(rendered.body(encoding))
+            })
+            .await
+            .map_err(|error| ApiError::internal("making an answer", error))??,
+        };
+        if body.is_empty() && self.empty_is_no_content {
+            return Ok((StatusCode::NO_CONTENT, headers).into_response());
+        }
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        if encoding != Encoding::Identity {
+            headers.insert(
+                header::CONTENT_ENCODING,
+                HeaderValue::from_static(encoding.token()),
+            );
+        }
+        Ok((headers, body).into_response())
+    }
+}
+
+/// The coding to answer in: brotli or gzip when the client accepts it (brotli first at equal
+/// preference, being smaller), else identity.
+pub fn negotiate(headers: &HeaderMap) -> Encoding {
+    // Qualities in thousandths (q has at most three decimals).
+    let mut best = (Encoding::Identity, 0_u32);
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(text) = value.to_str() else { continue };
+        for item in text.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .map_or(1000, |q| {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "clamped to 0..=1 first"
+                    )]
+                    let thousandths = (q.clamp(0.0, 1.0) * 1000.0).round() as u32;
+                    thousandths
+                });
+            let encoding = match name.as_str() {
+                "br" => Encoding::Brotli,
+                "gzip" | "x-gzip" => Encoding::Gzip,
+                _ => continue,
+            };
+            let better = quality > best.1 || (quality == best.1 && encoding == Encoding::Brotli);
+            if quality > 0 && better {
+                best = (encoding, quality);
+            }
+        }
+    }
+    best.0
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for GET).
+pub fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|text| text.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("")),
+        );
+        headers
+    }
+
+    #[test]
+    fn content_negotiation_prefers_brotli_then_gzip_and_honours_q_zero() {
+        assert_eq!(negotiate(&HeaderMap::new()), Encoding::Identity);
+        assert_eq!(negotiate(&accept("gzip")), Encoding::Gzip);
+        assert_eq!(negotiate(&accept("gzip, deflate, br")), Encoding::Brotli);
+        assert_eq!(negotiate(&accept("br;q=0.5, gzip")), Encoding::Gzip);
+        assert_eq!(negotiate(&accept("br;q=0, gzip;q=0")), Encoding::Identity);
+        assert_eq!(negotiate(&accept("deflate")), Encoding::Identity);
+    }
+
+    fn cached() -> Cached {
+        Cached {
+            tag: "v1-thing".into(),
+            content_type: "text/plain",
+            cache_control: HeaderValue::from_static("no-cache"),
+            headers: vec![],
+            empty_is_no_content: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_named_etag_is_a_304_without_making_the_bytes() {
+        let mut request = accept("gzip");
+        request.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"v1-thing-gzip\""),
+        );
+        let response = cached()
+            .answer(&request, None, || panic!("a 304 makes nothing"))
+            .await
+            .unwrap_or_else(|_| panic!("answered"));
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(response.headers()[header::VARY], "accept-encoding");
+    }
+
+    #[tokio::test]
+    async fn made_bytes_are_compressed_as_asked_and_empty_ones_are_a_204() {
+        let made = Arc::new(Rendered::new(b"bytes bytes bytes".to_vec()));
+        let response = cached()
+            .answer(&accept("br"), None, move || Ok(made))
+            .await
+            .unwrap_or_else(|_| panic!("answered"));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(response.headers()[header::ETAG], "\"v1-thing-br\"");
+        let empty = cached()
+            .answer(
+                &HeaderMap::new(),
+                Some(Arc::new(Rendered::new(Vec::new()))),
+                || panic!("a ready answer makes nothing"),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("answered"));
+        assert_eq!(empty.status(), StatusCode::NO_CONTENT);
+    }
+}

@@ -1,0 +1,343 @@
+//! A layer's areas as RFC 7946 `GeoJSON` (optionally cut to a bounding box, simplified, rounded,
+//! with chosen properties and indicator values): what `/api/layers/{id}/features` and
+//! `/api/layers/{id}/features/{fid}` answer.
+//!
+//! The geometry of each answer goes through these steps, in order:
+//! 1. **simplify** (`simplify` metres, optional). The tolerance is turned into degrees by dividing
+//!    by 111 320 m (one degree of latitude). Polygons use Visvalingam–Whyatt in geo's
+//!    topology-preserving variant (`SimplifyVwPreserve`): unlike Douglas–Peucker it never makes a
+//!    ring cross itself or its holes, which matters for map polygons that are drawn filled. VW
+//!    measures a vertex by the area of the triangle it forms with its neighbours, so the threshold
+//!    is the tolerance squared (as JTS does). Lines (base-map streets) cannot self-intersect
+//!    harmfully when drawn, so they use Douglas–Peucker (`Simplify`) with the tolerance as a
+//!    distance. At Copenhagen's latitude a degree of longitude is only ~63 km, so the tolerance is
+//!    approximate east–west; it is meant for lighter overview maps, not for measurement.
+//! 2. **orient** rings as RFC 7946 asks: exteriors counter-clockwise, holes clockwise.
+//! 3. **round** every coordinate to `precision` decimals (default 7, about 1 cm).
+
+use geo::orient::Direction;
+use geo::{
+    Coord, Geometry, GeometryCollection, MapCoords, Orient, Rect, Simplify, SimplifyVwPreserve,
+};
+use kvarter_core::{Area, Layer, Properties};
+use serde_json::{Value, json};
+
+use crate::error::{ServiceError, quoted, shortened};
+use crate::indicators::Choropleth;
+use crate::service::{LayerAt, Service};
+
+/// Metres in one degree of latitude, used to turn `simplify` metres into degrees.
+pub const METRES_PER_DEGREE: f64 = 111_320.0;
+/// The largest `simplify` tolerance, in metres.
+pub const MAX_SIMPLIFY_METRES: f64 = 10_000.0;
+/// The default `precision`: 7 decimals of a degree is about 1 cm.
+pub const DEFAULT_PRECISION: u8 = 7;
+/// The largest `precision`.
+pub const MAX_PRECISION: u8 = 10;
+/// Properties every feature keeps, whatever `properties` says.
+pub const ALWAYS_KEPT: [&str; 3] = ["id", "layer", "status"];
+/// Properties every feature has, before the area's own source properties.
+pub const FIXED_PROPERTIES: [&str; 6] = ["id", "name", "parent", "area_m2", "layer", "status"];
+/// Prefix for a source property whose name clashes with a fixed one (a source `status` becomes
+/// `source:status`, so the layer's status is never overwritten).
+const CLASH_PREFIX: &str = "source:";
+
+/// How to shape the features of one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shaping {
+    /// Simplification tolerance in degrees; `None` or 0: none.
+    simplify_degrees: Option<f64>,
+    /// Decimals to round coordinates to.
+    precision: u8,
+    /// The property names to keep; `None`: all.
+    keep: Option<Vec<String>>,
+}
+
+impl Shaping {
+    /// The shaping of a request: `simplify_m` metres (0 or `None`: none), `precision` decimals
+    /// (at most [`MAX_PRECISION`]), and the properties to keep (`None`: all), each of which must
+    /// be one of `available` ([`ServiceError::Invalid`], `properties`, otherwise).
+    pub fn new(
+        simplify_m: Option<f64>,
+        precision: u8,
+        properties: Option<Vec<&str>>,
+        available: &[String],
+    ) -> Result<Self, ServiceError> {
+        let simplify_degrees = simplify_m
+            .filter(|&metres| metres > 0.0)
+            .map(|metres| metres / METRES_PER_DEGREE);
+        let keep = properties
+            .map(|names| {
+                let mut keep: Vec<String> = ALWAYS_KEPT.iter().map(|&n| n.to_owned()).collect();
+                for name in names {
+                    if !available.iter().any(|a| a == name) {
+                        return Err(ServiceError::invalid(
+                            "properties",
+                            format!(
+                                "this layer's features have no property {}; available: {}",
+                                quoted(name),
+                                available.join(", ")
+                            ),
+                        ));
+                    }
+                    if !keep.iter().any(|k| k == name) {
+                        keep.push(name.to_owned());
+                    }
+                }
+                Ok(keep)
+            })
+            .transpose()?;
+        Ok(Self {
+            simplify_degrees,
+            precision: precision.min(MAX_PRECISION),
+            keep,
+        })
+    }
+}
+
+/// The property names a layer's features can carry: the fixed ones, then the source properties
+/// of its areas in name order (a clashing name gets the `source:` prefix).
+pub fn property_names(layer: &Layer) -> Vec<String> {
+    let mut source: Vec<String> = layer
+        .areas
+        .iter()
+        .flat_map(|area| area.properties.keys())
+        .map(|name| output_name(name))
+        .collect();
+    source.sort();
+    source.dedup();
+    FIXED_PROPERTIES
+        .iter()
+        .map(|&name| name.to_owned())
+        .chain(source)
+        .collect()
+}
+
+/// The name a source property is written under.
+fn output_name(name: &str) -> String {
+    if FIXED_PROPERTIES.contains(&name) {
+        format!("{CLASH_PREFIX}{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// All properties of one feature.
+fn properties(layer: &Layer, area: &Area) -> Properties {
+    let mut properties: Properties = area
+        .properties
+        .iter()
+        .map(|(name, value)| (output_name(name), value.clone()))
+        .collect();
+    properties.insert("id".into(), Value::from(area.id.clone()));
+    properties.insert("name".into(), json!(area.name));
+    properties.insert("parent".into(), json!(area.parent));
+    properties.insert("area_m2".into(), json!(area.area_m2));
+    properties.insert("layer".into(), Value::from(layer.meta.id.as_str()));
+    properties.insert("status".into(), Value::from(layer.meta.status.as_str()));
+    properties
+}
+
+/// The `layer` foreign member: which layer the features come from and how far to trust them.
+fn layer_member(layer: &Layer) -> Value {
+    let meta = &layer.meta;
+    json!({
+        "id": meta.id,
+        "title": meta.title,
+        "status": meta.status,
+        "licence": meta.licence,
+        "source": {"publisher": meta.source.publisher, "vintage": meta.source.vintage},
+    })
+}
+
+/// One feature, shaped.
+fn feature(layer: &Layer, area: &Area, shaping: &Shaping) -> geojson::Feature {
+    let mut properties = properties(layer, area);
+    if let Some(keep) = &shaping.keep {
+        properties.retain(|name, _| keep.iter().any(|k| k == name));
+    }
+    let geometry = shape_geometry(&area.geometry, shaping);
+    geojson::Feature {
+        bbox: None,
+        geometry: Some(geojson::Geometry::new(geojson::Value::from(&geometry))),
+        id: Some(geojson::feature::Id::String(area.id.clone())),
+        properties: Some(properties),
+        foreign_members: None,
+    }
+}
+
+/// Simplifies, orients and rounds a geometry (see the module docs).
+fn shape_geometry(geometry: &Geometry<f64>, shaping: &Shaping) -> Geometry<f64> {
+    let simplified = match shaping.simplify_degrees {
+        Some(tolerance) => simplify(geometry, tolerance),
+        None => geometry.clone(),
+    };
+    let oriented = orient(simplified);
+    let factor = 10_f64.powi(i32::from(shaping.precision));
+    let round = |value: f64| (value * factor).round() / factor;
+    oriented.map_coords(|c| Coord {
+        x: round(c.x),
+        y: round(c.y),
+    })
+}
+
+/// Topology-preserving VW for polygons, Douglas–Peucker for lines; `tolerance` in degrees.
+fn simplify(geometry: &Geometry<f64>, tolerance: f64) -> Geometry<f64> {
+    let area_threshold = tolerance * tolerance;
+    match geometry {
+        Geometry::Polygon(p) => Geometry::Polygon(p.simplify_vw_preserve(&area_threshold)),
+        Geometry::MultiPolygon(p) => {
+            Geometry::MultiPolygon(p.simplify_vw_preserve(&area_threshold))
+        }
+        Geometry::LineString(l) => Geometry::LineString(l.simplify(&tolerance)),
+        Geometry::MultiLineString(l) => Geometry::MultiLineString(l.simplify(&tolerance)),
+        Geometry::GeometryCollection(c) => Geometry::GeometryCollection(GeometryCollection(
+            c.iter().map(|g| simplify(g, tolerance)).collect(),
+        )),
+        other => other.clone(),
+    }
+}
+
+/// Exteriors counter-clockwise, holes clockwise (RFC 7946 §3.1.6).
+fn orient(geometry: Geometry<f64>) -> Geometry<f64> {
+    match geometry {
+        Geometry::Polygon(p) => Geometry::Polygon(p.orient(Direction::Default)),
+        Geometry::MultiPolygon(p) => Geometry::MultiPolygon(p.orient(Direction::Default)),
+        Geometry::GeometryCollection(c) => {
+            Geometry::GeometryCollection(GeometryCollection(c.into_iter().map(orient).collect()))
+        }
+        other => other,
+    }
+}
+
+fn encode(value: &impl serde::Serialize) -> Result<Vec<u8>, ServiceError> {
+    serde_json::to_vec(value).map_err(|error| ServiceError::internal("encoding GeoJSON", error))
+}
+
+impl Service {
+    /// The areas of the layer at `at` as an encoded `FeatureCollection`: those meeting `bbox`
+    /// (lon/lat) or all, shaped, with `choropleth`'s indicator values as properties. More than
+    /// `max_features` is [`ServiceError::TooManyFeatures`]. CPU work for a big layer: call it off
+    /// async workers.
+    pub fn features(
+        &self,
+        at: LayerAt<'_>,
+        bbox: Option<Rect<f64>>,
+        shaping: &Shaping,
+        choropleth: Option<&Choropleth>,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let layer = at.layer;
+        let areas: Vec<usize> = match bbox {
+            Some(rect) => self.index().query_bbox_positions(&layer.meta.id, rect),
+            None => (0..layer.areas.len()).collect(),
+        };
+        let max = self.config().max_features;
+        if areas.len() > max {
+            return Err(ServiceError::TooManyFeatures {
+                layer: layer.meta.id.to_string(),
+                count: areas.len(),
+                max,
+            });
+        }
+        let features = areas
+            .into_iter()
+            .filter_map(|ix| {
+                let mut feature = feature(layer, layer.areas.get(ix)?, shaping);
+                self.add_indicators(choropleth, at.position, ix, &mut feature);
+                Some(feature)
+            })
+            .collect();
+        let collection = geojson::FeatureCollection {
+            bbox: None,
+            features,
+            foreign_members: Some(self.foreign_members(layer, choropleth)),
+        };
+        encode(&collection)
+    }
+
+    /// The area `fid` of the layer at `at` as an encoded `Feature`, shaped, with `choropleth`'s
+    /// indicator values; [`ServiceError::UnknownFeature`] when the layer has no such area.
+    pub fn feature(
+        &self,
+        at: LayerAt<'_>,
+        fid: &str,
+        shaping: &Shaping,
+        choropleth: Option<&Choropleth>,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let layer = at.layer;
+        let area_ix = self.area_position(at, fid)?;
+        let mut feature = feature(layer, &layer.areas[area_ix], shaping);
+        self.add_indicators(choropleth, at.position, area_ix, &mut feature);
+        feature.foreign_members = Some(self.foreign_members(layer, choropleth));
+        encode(&feature)
+    }
+
+    /// The position of the area `fid` in the layer at `at`, or [`ServiceError::UnknownFeature`].
+    pub fn area_position(&self, at: LayerAt<'_>, fid: &str) -> Result<usize, ServiceError> {
+        at.layer
+            .areas
+            .iter()
+            .position(|area| area.id == fid)
+            .ok_or_else(|| ServiceError::UnknownFeature {
+                layer: at.layer.meta.id.to_string(),
+                id: shortened(fid),
+            })
+    }
+
+    /// The members a features answer carries besides its features: `layer` (where they come
+    /// from) and, with indicator values, `indicators` (their definitions and provenance).
+    fn foreign_members(
+        &self,
+        layer: &Layer,
+        choropleth: Option<&Choropleth>,
+    ) -> serde_json::Map<String, Value> {
+        let mut foreign = serde_json::Map::new();
+        foreign.insert("layer".into(), layer_member(layer));
+        if let (Some(choropleth), Some(joins)) = (choropleth, self.indicators()) {
+            foreign.insert("indicators".into(), choropleth.provenance(joins));
+        }
+        foreign
+    }
+
+    /// Adds the asked-for indicator values of area `area` of the layer at `layer` to a feature's
+    /// properties.
+    fn add_indicators(
+        &self,
+        choropleth: Option<&Choropleth>,
+        layer: usize,
+        area: usize,
+        feature: &mut geojson::Feature,
+    ) {
+        let (Some(choropleth), Some(joins), Some(properties)) =
+            (choropleth, self.indicators(), feature.properties.as_mut())
+        else {
+            return;
+        };
+        for (name, value) in choropleth.values(joins, layer, area) {
+            properties.insert(name, value);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_square_keeps_its_corners_when_simplified_and_comes_out_counter_clockwise() {
+        let ring = vec![(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0)];
+        let clockwise = geo::Polygon::new(ring.into(), vec![]);
+        let shaping = Shaping {
+            simplify_degrees: Some(0.001),
+            precision: 3,
+            keep: None,
+        };
+        let Geometry::Polygon(shaped) = shape_geometry(&Geometry::Polygon(clockwise), &shaping)
+        else {
+            panic!("a polygon stays a polygon");
+        };
+        assert_eq!(shaped.exterior().0.len(), 5);
+        assert!(geo::Winding::is_ccw(shaped.exterior()));
+    }
+}

@@ -1,0 +1,55 @@
+//! Kvarter's service core: one loaded dataset and everything derived from it, and the
+//! operations every face calls — the HTTP API (`kvarter-server`), the command line (`kvarter`),
+//! and the faces still to come (rendered images, OGC API). Nothing here knows HTTP: answers are
+//! typed values (serialisable to the API's JSON) or encoded bytes, refusals are one
+//! [`ServiceError`], and the faces only parse their input, call one operation and encode its
+//! answer.
+//!
+//! * [`Service`] — the data version's index, layer catalogue, tiles and tile cache,
+//!   comparisons, indicator joins and address index, built once ([`Service::load`] from a
+//!   [`DataSource`](kvarter_data::store::DataSource)) and replaced whole ([`Live`]);
+//! * its operations, one module each: [`lookup`] (by point or address), [`features`],
+//!   [`tiles`], [`compare`], [`indicators`], [`areas`], [`search`], [`reverse`], [`batch`];
+//! * [`encoding`] — bytes to serve and their gzip/brotli forms, made once.
+//!
+//! ```
+//! use kvarter_core::{Dataset, Layer, LayerKind, LayerMeta};
+//! use kvarter_index::LookupQuery;
+//! use kvarter_service::{Service, ServiceConfig};
+//! use kvarter_service::lookup::{Located, LookupRequest};
+//!
+//! let dataset = Dataset {
+//!     version: "example".into(),
+//!     layers: vec![Layer {
+//!         meta: LayerMeta::synthetic("empty".parse().unwrap(), LayerKind::MunicipalDesignation),
+//!         areas: vec![],
+//!     }],
+//! };
+//! let service = Service::new(dataset, ServiceConfig::default());
+//! let request = LookupRequest {
+//!     at: Located::lon_lat(12.5683, 55.6761),
+//!     query: LookupQuery::default(),
+//! };
+//! let answer = serde_json::to_value(service.lookup(&request)).unwrap();
+//! assert_eq!(answer["designations"][0]["layers"][0]["designated"], false);
+//! ```
+
+pub mod addresses;
+pub mod areas;
+pub mod batch;
+pub mod catalogue;
+pub mod compare;
+pub mod encoding;
+pub mod error;
+pub mod features;
+pub mod indicators;
+mod live;
+pub mod lookup;
+pub mod reverse;
+pub mod search;
+mod service;
+pub mod tiles;
+
+pub use error::ServiceError;
+pub use live::Live;
+pub use service::{LayerAt, Service, ServiceConfig};

@@ -1,0 +1,405 @@
+//! The service: one loaded dataset and everything derived from it — the spatial index, the layer
+//! catalogue, the tiler and its tile cache, the comparisons, the indicator joins and the address
+//! index — built once, read by every request, and replaced whole (see [`crate::Live`]).
+
+use std::sync::{Arc, OnceLock};
+
+use kvarter_core::{Dataset, Layer, LayerId};
+use kvarter_data::manifest::Manifest;
+use kvarter_data::store::{DataSource, Snapshot};
+use kvarter_geocode::Gazetteer;
+use kvarter_index::Index;
+use kvarter_indicators::{Catalogue, Indicators, Joins};
+use kvarter_overlay::{OverlayError, Projected};
+use kvarter_tiles::TileConfig;
+use serde_json::value::RawValue;
+
+use crate::addresses::Addresses;
+use crate::catalogue::{LayerInfo, LayerList};
+use crate::compare::Comparisons;
+use crate::error::{ServiceError, quoted, shortened};
+use crate::tiles::TileService;
+
+/// How the service behaves, whatever face asks it. (The HTTP settings — CORS, timeouts,
+/// caching headers — are the server's.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceConfig {
+    /// The most features one features answer may hold; more is
+    /// [`ServiceError::TooManyFeatures`].
+    pub max_features: usize,
+    /// MiB of memory for rendered tiles (each kept with its compressed forms); 0: no cache.
+    pub tile_cache_mb: u64,
+    /// How tiles are cut.
+    pub tiles: TileConfig,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            max_features: 20_000,
+            tile_cache_mb: 256,
+            tiles: TileConfig::default(),
+        }
+    }
+}
+
+/// The data and all that is derived from it, shared by every [`Service`] value that serves it.
+struct Data {
+    index: Index,
+    config: ServiceConfig,
+    /// Per layer, in the index's order.
+    layers: Vec<LayerInfo>,
+    /// Per layer, its areas in EPSG:25832 (`None` for line layers), made on first demand.
+    projected: Vec<OnceLock<Option<Arc<Projected>>>>,
+    tiles: TileService,
+    comparisons: Comparisons,
+    indicators: Option<Joins>,
+    /// The manifest the data was loaded through, when it came from a [`DataSource`].
+    manifest: Option<Manifest>,
+}
+
+/// One version of the data and everything derived from it, with the operations the faces call
+/// (lookups, features, tiles, comparisons, indicators, search, batch; see the modules).
+///
+/// Cheap to clone (two `Arc`s). Built once — [`Service::load`] from a [`DataSource`], or
+/// [`Service::new`] from a dataset in memory — and never changed: a reload builds a new one
+/// beside it (sharing what did not change, as [`Service::with_gazetteer`] shares the data) and
+/// swaps it in (see [`crate::Live`]), so an answer always comes from one version.
+#[derive(Clone)]
+pub struct Service {
+    data: Arc<Data>,
+    addresses: Option<Arc<Addresses>>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("data_version", &self.data_version())
+            .field("layers", &self.data.layers.len())
+            .field("indicators", &self.data.indicators.is_some())
+            .field("addresses", &self.addresses.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A layer of the service and its position (what per-layer work is keyed by).
+#[derive(Debug, Clone, Copy)]
+pub struct LayerAt<'a> {
+    /// The layer's position in [`Service::layers`].
+    pub position: usize,
+    /// The layer.
+    pub layer: &'a Layer,
+}
+
+impl Service {
+    /// The service over `dataset`, without indicators or an address index.
+    pub fn new(dataset: Dataset, config: ServiceConfig) -> Self {
+        Self::build(dataset, None, None, config)
+    }
+
+    /// The service over `dataset`, with indicator values joined to its layers (`indicators`
+    /// must have been made from the same layers) and an address index over `gazetteer`.
+    /// Nothing heavy happens yet: tiles, joins and projections are made on first demand.
+    pub fn build(
+        dataset: Dataset,
+        indicators: Option<Joins>,
+        gazetteer: Option<Gazetteer>,
+        config: ServiceConfig,
+    ) -> Self {
+        Self::assemble(dataset, indicators, gazetteer, None, config)
+    }
+
+    fn assemble(
+        dataset: Dataset,
+        indicators: Option<Joins>,
+        gazetteer: Option<Gazetteer>,
+        manifest: Option<Manifest>,
+        config: ServiceConfig,
+    ) -> Self {
+        let index = Index::new(dataset);
+        let layers = index.layers().iter().map(LayerInfo::new).collect();
+        let projected = index.layers().iter().map(|_| OnceLock::new()).collect();
+        let tiles = TileService::new(&index, &config);
+        let data = Data {
+            index,
+            config,
+            layers,
+            projected,
+            tiles,
+            comparisons: Comparisons::default(),
+            indicators,
+            manifest,
+        };
+        Self {
+            data: Arc::new(data),
+            addresses: gazetteer.map(|g| Arc::new(Addresses::new(g))),
+        }
+    }
+
+    /// The service over everything `source` holds: its layers, its indicators (joined on first
+    /// demand) and its address index.
+    pub fn load(source: &dyn DataSource, config: ServiceConfig) -> Result<Self, ServiceError> {
+        let snapshot = source.load().map_err(|error| ServiceError::Data {
+            origin: source.describe(),
+            source: error.into(),
+        })?;
+        Self::from_snapshot(snapshot, &source.describe(), config)
+    }
+
+    /// The service over `snapshot` (read from `origin`, for errors): parses the indicator
+    /// catalogue and tables and prepares their joins, and indexes the address entries.
+    pub fn from_snapshot(
+        snapshot: Snapshot,
+        origin: &str,
+        config: ServiceConfig,
+    ) -> Result<Self, ServiceError> {
+        let Snapshot {
+            dataset,
+            manifest,
+            indicators: files,
+            addresses,
+        } = snapshot;
+        let data_error = |source: Box<dyn std::error::Error + Send + Sync>| ServiceError::Data {
+            origin: origin.to_owned(),
+            source,
+        };
+        let joins = match files.catalogue {
+            None => None,
+            Some(bytes) => {
+                let file = manifest
+                    .catalogue
+                    .as_ref()
+                    .map_or("indicators/catalogue.toml", |entry| entry.file.as_str());
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| data_error(format!("{file} is not UTF-8 text").into()))?;
+                let catalogue =
+                    Catalogue::parse(text, file).map_err(|error| data_error(error.into()))?;
+                let tables: Vec<(String, Vec<u8>)> = files
+                    .tables
+                    .into_iter()
+                    .map(|(entry, bytes)| (entry.dataset, bytes))
+                    .collect();
+                let values = Indicators::load(&catalogue, &tables, &dataset.layers)
+                    .map_err(|error| data_error(error.into()))?;
+                Some(
+                    Joins::new(values, dataset.layers.clone())
+                        .map_err(|error| data_error(error.into()))?,
+                )
+            }
+        };
+        let gazetteer = (!addresses.is_empty()).then(|| Gazetteer::new(addresses));
+        Ok(Self::assemble(
+            dataset,
+            joins,
+            gazetteer,
+            Some(manifest),
+            config,
+        ))
+    }
+
+    /// The same data with another address index (`None`: none), sharing everything else.
+    #[must_use]
+    pub fn with_gazetteer(&self, gazetteer: Option<Gazetteer>) -> Self {
+        Self {
+            data: self.data.clone(),
+            addresses: gazetteer.map(|g| Arc::new(Addresses::new(g))),
+        }
+    }
+
+    /// The same data with its address index read again from `source` (after
+    /// `kvarter addresses import`), or the reason it could not be (then keep this one).
+    pub fn reload_addresses(&self, source: &dyn DataSource) -> Result<Self, ServiceError> {
+        let manifest = self.data.manifest.as_ref().ok_or_else(|| {
+            ServiceError::internal(
+                "reloading the address index",
+                "this service was not loaded from a data source",
+            )
+        })?;
+        let entries = source
+            .load_addresses(manifest)
+            .map_err(|error| ServiceError::Data {
+                origin: source.describe(),
+                source: error.into(),
+            })?;
+        Ok(self.with_gazetteer((!entries.is_empty()).then(|| Gazetteer::new(entries))))
+    }
+
+    /// The data version (changes whenever any layer's data does).
+    pub fn data_version(&self) -> &str {
+        &self.data.index.dataset().version
+    }
+
+    /// The spatial index over the layers.
+    pub fn index(&self) -> &Index {
+        &self.data.index
+    }
+
+    /// The layers, in manifest order.
+    pub fn layers(&self) -> &[Layer] {
+        self.data.index.layers()
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.data.config
+    }
+
+    /// The manifest the data was loaded through (`None` for a dataset built in memory).
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.data.manifest.as_ref()
+    }
+
+    /// The indicator joins, when the data has indicators.
+    pub fn indicators(&self) -> Option<&Joins> {
+        self.data.indicators.as_ref()
+    }
+
+    /// The address index, when the data has a gazetteer.
+    pub fn addresses(&self) -> Option<&Addresses> {
+        self.addresses.as_deref()
+    }
+
+    /// Tiles: the renderer and the cache.
+    pub fn tiles(&self) -> &TileService {
+        &self.data.tiles
+    }
+
+    pub(crate) fn comparisons(&self) -> &Comparisons {
+        &self.data.comparisons
+    }
+
+    /// The layer with id `id` (any text), or [`ServiceError::UnknownLayer`] naming it and
+    /// listing the known ids.
+    pub fn layer(&self, id: &str) -> Result<LayerAt<'_>, ServiceError> {
+        let position = self
+            .data
+            .index
+            .position(id)
+            .ok_or_else(|| ServiceError::UnknownLayer {
+                id: shortened(id),
+                known: self.known_ids(),
+            })?;
+        Ok(self.at(position))
+    }
+
+    /// The layer at `position` (which must be a position of [`Service::layers`]).
+    pub(crate) fn at(&self, position: usize) -> LayerAt<'_> {
+        LayerAt {
+            position,
+            layer: &self.layers()[position],
+        }
+    }
+
+    /// The area layer with id `id`: [`ServiceError::UnknownLayer`] when there is none,
+    /// [`ServiceError::NotAreaLayer`] naming `purpose` when it holds lines. Checks geometry
+    /// types only, so it is cheap enough to call before deciding to do the work.
+    pub fn area_layer(&self, id: &str, purpose: &'static str) -> Result<LayerAt<'_>, ServiceError> {
+        let at = self.layer(id)?;
+        if self.info(at.position).holds_areas {
+            Ok(at)
+        } else {
+            Err(ServiceError::NotAreaLayer {
+                layer: at.layer.meta.id.to_string(),
+                purpose,
+            })
+        }
+    }
+
+    /// The ids of all layers, in order.
+    pub fn known_ids(&self) -> Vec<String> {
+        self.layers()
+            .iter()
+            .map(|layer| layer.meta.id.to_string())
+            .collect()
+    }
+
+    /// What was worked out for the layer at `position`.
+    pub fn info(&self, position: usize) -> &LayerInfo {
+        &self.data.layers[position]
+    }
+
+    /// The JSON summary of the layer at `position` (see [`crate::catalogue::summary`]).
+    pub fn summary(&self, position: usize) -> &RawValue {
+        &self.info(position).summary
+    }
+
+    /// The short JSON reference to the layer at `position` that lookups show.
+    pub fn reference(&self, position: usize) -> &RawValue {
+        &self.info(position).reference
+    }
+
+    /// Every layer's summary, for `/api/layers`.
+    pub fn layer_list(&self) -> LayerList<'_> {
+        LayerList {
+            data_version: self.data_version(),
+            layers: self.data.layers.iter().map(|info| &*info.summary).collect(),
+        }
+    }
+
+    /// The layer's areas in EPSG:25832, projected on first demand (CPU work for a big layer:
+    /// call it off async workers); [`ServiceError::NotAreaLayer`] naming `purpose` for a line
+    /// layer.
+    pub fn projected(
+        &self,
+        at: LayerAt<'_>,
+        purpose: &'static str,
+    ) -> Result<Arc<Projected>, ServiceError> {
+        let slot = &self.data.projected[at.position];
+        slot.get_or_init(|| project(at.layer))
+            .clone()
+            .ok_or_else(|| ServiceError::NotAreaLayer {
+                layer: at.layer.meta.id.to_string(),
+                purpose,
+            })
+    }
+
+    /// The layers named in `items` (the `field` of a request, e.g. `layers`), checked, in the
+    /// dataset's order whatever order they were named in.
+    pub fn layer_selection(
+        &self,
+        field: &'static str,
+        items: &[&str],
+    ) -> Result<Vec<LayerId>, ServiceError> {
+        if items.is_empty() {
+            return Err(ServiceError::invalid(
+                field,
+                "name at least one layer, e.g. layers=udsatte-byomraader-2017",
+            ));
+        }
+        let mut wanted = vec![false; self.layers().len()];
+        for item in items {
+            let position = self.data.index.position(item).ok_or_else(|| {
+                ServiceError::invalid(
+                    field,
+                    format!(
+                        "there is no layer {}; known layers: {}",
+                        quoted(item),
+                        self.known_ids().join(", ")
+                    ),
+                )
+            })?;
+            wanted[position] = true;
+        }
+        Ok(self
+            .layers()
+            .iter()
+            .zip(wanted)
+            .filter(|(_, wanted)| *wanted)
+            .map(|(layer, _)| layer.meta.id.clone())
+            .collect())
+    }
+}
+
+/// A layer's areas in EPSG:25832, or `None` for a line layer. Loaded data is checked to lie on
+/// the globe, so projection cannot fail otherwise; if it does, the layer is treated as having
+/// no areas to overlay, and the failure is logged.
+fn project(layer: &Layer) -> Option<Arc<Projected>> {
+    match Projected::new(layer) {
+        Ok(projected) => Some(Arc::new(projected)),
+        Err(OverlayError::NotAreas { .. }) => None,
+        Err(error) => {
+            tracing::error!(%error, "cannot project a layer to EPSG:25832");
+            None
+        }
+    }
+}

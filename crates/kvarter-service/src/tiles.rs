@@ -1,0 +1,310 @@
+//! Vector tiles as the service keeps them: what a tile shows ([`Tileset`]: one layer or several,
+//! optionally with indicator values, or a comparison's map), rendered on demand by
+//! [`kvarter_tiles::Tiler`] and kept in a size-bounded in-memory cache (moka) keyed by data
+//! version, tileset and tile. Each cached tile holds its bytes and, made once on first demand,
+//! their gzip and brotli forms ([`Rendered`]).
+
+use std::sync::Arc;
+
+use kvarter_index::Index;
+use kvarter_tiles::{LayerSet, LayerSetError, TileCoord, TileJson, Tiler, ZoomRange};
+use moka::sync::Cache;
+use serde::Serialize;
+
+use crate::compare::PURPOSE;
+use crate::encoding::{Encoding, Rendered};
+use crate::error::ServiceError;
+use crate::indicators::Choropleth;
+use crate::service::{Service, ServiceConfig};
+
+/// Tiles: the renderer and the cache.
+pub struct TileService {
+    tiler: Tiler,
+    cache: Option<Cache<TileKey, Arc<Rendered>>>,
+    version: Arc<str>,
+}
+
+impl std::fmt::Debug for TileService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TileService")
+            .field("tiler", &self.tiler)
+            .field("cached_tiles", &self.cache.as_ref().map(Cache::entry_count))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A tile cache key: the data version, what the tile shows ([`Tileset::name`]) and where.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct TileKey {
+    version: Arc<str>,
+    tileset: Arc<str>,
+    tile: TileCoord,
+}
+
+/// What tiles show: a checked layer set with the indicator values it carries, or the map of a
+/// comparison.
+#[derive(Debug, Clone)]
+pub struct Tileset {
+    kind: Kind,
+    name: String,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Layers {
+        set: LayerSet,
+        choropleth: Option<Choropleth>,
+    },
+    Compare {
+        from: usize,
+        to: usize,
+    },
+}
+
+impl Tileset {
+    /// The tiles of the layers `set` (see [`Service::layer_set`]), with `choropleth`'s
+    /// indicator values as attributes.
+    pub fn layers(set: LayerSet, choropleth: Option<Choropleth>) -> Tileset {
+        let name = match &choropleth {
+            Some(choropleth) => format!("{}?{}", set.name(), choropleth.key()),
+            None => set.name().to_owned(),
+        };
+        Tileset {
+            kind: Kind::Layers { set, choropleth },
+            name,
+        }
+    }
+
+    /// What the tiles show, as a cache key and in ETags: the layer ids joined by commas
+    /// (`roder-2023,bydele-2023`), with the indicators they carry
+    /// (`bydele-2023?indicators=population&period=2019`), or `compare/{from}/{to}`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The path its tiles are served under after `/tiles/`, with the query they need:
+    /// `bydele-2023` or `compare/a/b`, then `?indicators=…` when it carries indicators.
+    fn path_and_query(&self) -> (String, String) {
+        match &self.kind {
+            Kind::Layers { set, choropleth } => (
+                set.name().to_owned(),
+                choropleth
+                    .as_ref()
+                    .map(|c| format!("?{}", c.key()))
+                    .unwrap_or_default(),
+            ),
+            Kind::Compare { .. } => (self.name.clone(), String::new()),
+        }
+    }
+}
+
+/// What [`Service::warm_tiles`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarmSummary {
+    /// Tiles rendered.
+    pub tiles: usize,
+    /// Of those, tiles with features.
+    pub non_empty: usize,
+}
+
+/// How full the tile cache is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CacheStats {
+    /// Tiles held.
+    pub tiles: u64,
+    /// Bytes they weigh (identity and compressed forms, at most).
+    pub bytes: u64,
+    /// The cache's capacity in bytes.
+    pub capacity_bytes: Option<u64>,
+}
+
+impl TileService {
+    /// The tile service for `index` as `config` says (cache size, tile settings).
+    pub fn new(index: &Index, config: &ServiceConfig) -> TileService {
+        let cache = (config.tile_cache_mb > 0).then(|| {
+            Cache::builder()
+                .max_capacity(config.tile_cache_mb.saturating_mul(1024 * 1024))
+                .weigher(|_key: &TileKey, tile: &Arc<Rendered>| tile.weight())
+                .build()
+        });
+        TileService {
+            tiler: Tiler::new(index, config.tiles.clone()),
+            cache,
+            version: Arc::from(index.dataset().version.as_str()),
+        }
+    }
+
+    /// How full the tile cache is; `None` when it is off.
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.cache.as_ref().map(|cache| {
+            cache.run_pending_tasks();
+            CacheStats {
+                tiles: cache.entry_count(),
+                bytes: cache.weighted_size(),
+                capacity_bytes: cache.policy().max_capacity(),
+            }
+        })
+    }
+
+    /// The renderer.
+    pub fn tiler(&self) -> &Tiler {
+        &self.tiler
+    }
+
+    fn key(&self, tileset: &str, tile: TileCoord) -> TileKey {
+        TileKey {
+            version: self.version.clone(),
+            tileset: Arc::from(tileset),
+            tile,
+        }
+    }
+
+    /// The tile of `tileset` from the cache, if it is there.
+    fn cached(&self, tileset: &str, tile: TileCoord) -> Option<Arc<Rendered>> {
+        self.cache.as_ref()?.get(&self.key(tileset, tile))
+    }
+
+    /// The tile of `tileset`, from the cache or made by `render` (and then cached).
+    fn get_or_render(
+        &self,
+        tileset: &str,
+        tile: TileCoord,
+        render: impl FnOnce() -> Vec<u8>,
+    ) -> Arc<Rendered> {
+        let render = || Arc::new(Rendered::new(render()));
+        match &self.cache {
+            Some(cache) => cache.get_with(self.key(tileset, tile), render),
+            None => render(),
+        }
+    }
+}
+
+impl Service {
+    /// The layers `layers` (`a,b,c`, as in a tile URL), checked: an unknown layer is
+    /// [`ServiceError::UnknownLayer`], any other problem with the list
+    /// [`ServiceError::Invalid`] (`layers`). See [`Tileset::layers`].
+    pub fn layer_set(&self, layers: &str) -> Result<LayerSet, ServiceError> {
+        self.tiles()
+            .tiler()
+            .layer_set(self.index(), layers)
+            .map_err(|error| match error {
+                LayerSetError::Unknown { id } => ServiceError::UnknownLayer {
+                    id,
+                    known: self.known_ids(),
+                },
+                other => ServiceError::invalid("layers", other.to_string()),
+            })
+    }
+
+    /// The tileset of the comparison of the area layers `from` and `to`: unknown layers and
+    /// street layers are refused before anything is computed or cached under their names.
+    pub fn compare_tileset(&self, from: &str, to: &str) -> Result<Tileset, ServiceError> {
+        let from_at = self.area_layer(from, PURPOSE)?;
+        let to_at = self.area_layer(to, PURPOSE)?;
+        Ok(Tileset {
+            kind: Kind::Compare {
+                from: from_at.position,
+                to: to_at.position,
+            },
+            name: format!("compare/{from}/{to}"),
+        })
+    }
+
+    /// The tile of `tileset` if it is in the cache (never renders: cheap).
+    pub fn cached_tile(&self, tileset: &Tileset, tile: TileCoord) -> Option<Arc<Rendered>> {
+        self.tiles().cached(tileset.name(), tile)
+    }
+
+    /// The tile of `tileset`, from the cache or rendered (and then cached). Renders, and a
+    /// comparison's first tile computes the comparison: call it off async workers. An empty
+    /// [`Rendered`] is a tile without features.
+    pub fn tile(&self, tileset: &Tileset, tile: TileCoord) -> Arc<Rendered> {
+        self.tiles()
+            .get_or_render(tileset.name(), tile, || self.render(tileset, tile))
+    }
+
+    fn render(&self, tileset: &Tileset, tile: TileCoord) -> Vec<u8> {
+        let tiler = self.tiles().tiler();
+        match &tileset.kind {
+            Kind::Layers {
+                set,
+                choropleth: Some(choropleth),
+            } => tiler.render_with(self.index(), set, tile, &choropleth.attributes(self)),
+            Kind::Layers {
+                set,
+                choropleth: None,
+            } => tiler.render(self.index(), set, tile),
+            Kind::Compare { from, to } => match self.comparison(self.at(*from), self.at(*to)) {
+                Ok(compared) => compared.render(self, tile),
+                Err(error) => {
+                    tracing::error!(%error, "comparison failed while rendering a tile");
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// The `TileJSON` of `tileset`, its tile URL starting with `base_url` (`scheme://host`).
+    /// For a comparison this computes it: call it off async workers.
+    pub fn tilejson(&self, tileset: &Tileset, base_url: &str) -> Result<TileJson, ServiceError> {
+        let (path, query) = tileset.path_and_query();
+        let url = format!("{base_url}/tiles/{path}/{{z}}/{{x}}/{{y}}.mvt{query}");
+        match &tileset.kind {
+            Kind::Layers { set, choropleth } => {
+                let mut document = self.tiles().tiler().tilejson(self.index(), set, url);
+                if let Some(choropleth) = choropleth {
+                    choropleth.describe(self, &mut document);
+                }
+                Ok(document)
+            }
+            Kind::Compare { from, to } => {
+                let compared = self.comparison(self.at(*from), self.at(*to))?;
+                Ok(compared.tilejson(self, url))
+            }
+        }
+    }
+
+    /// Renders every layer's tiles at zoom levels `zooms` within the layer's bounds into the
+    /// cache, with their gzip bytes, on all cores. Without a cache, only prepares the layers.
+    pub fn warm_tiles(&self, zooms: ZoomRange) -> WarmSummary {
+        let tiler = self.tiles().tiler();
+        let has_cache = self.tiles().cache.is_some();
+        let mut jobs: Vec<(Tileset, TileCoord)> = Vec::new();
+        for layer in self.layers() {
+            let Ok(set) = self.layer_set(layer.meta.id.as_str()) else {
+                continue;
+            };
+            tiler.prepare(self.index(), &set, zooms);
+            if has_cache {
+                let covering = tiler.tiles_covering(self.index(), &set, zooms);
+                let tileset = Tileset::layers(set, None);
+                for tile in covering {
+                    jobs.push((tileset.clone(), tile));
+                }
+            }
+        }
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let chunk = jobs.len().div_ceil(threads).max(1);
+        let non_empty: usize = std::thread::scope(|scope| {
+            let workers: Vec<_> = jobs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .filter(|(tileset, tile)| {
+                                let rendered = self.tile(tileset, *tile);
+                                rendered.body(Encoding::Gzip);
+                                !rendered.is_empty()
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+        });
+        WarmSummary {
+            tiles: jobs.len(),
+            non_empty,
+        }
+    }
+}
