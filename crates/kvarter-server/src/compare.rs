@@ -12,7 +12,8 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kvarter_service::compare::{Format, PURPOSE};
+use kvarter_service::compare::PURPOSE;
+use kvarter_service::comparisons::Format;
 
 use crate::error::{ApiError, quoted};
 use crate::params::{Params, RawQuery};

@@ -11,7 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use kvarter_service::Service;
-use kvarter_service::indicators::{Choropleth, IndicatorTable};
+use kvarter_service::choropleth::Choropleth;
+use kvarter_service::indicators::IndicatorTable;
 
 use crate::error::{ApiError, quoted};
 use crate::params::{Params, RawQuery};
@@ -34,7 +35,7 @@ pub fn choropleth(service: &Service, params: &Params) -> Result<Option<Choroplet
         return Ok(None);
     };
     Ok(Some(Choropleth::new(
-        service,
+        service.indicators(),
         &names,
         params.get("period"),
     )?))

@@ -85,7 +85,7 @@ fn indicators(service: &Service, at: LayerAt<'_>, area: usize) -> Json {
                 .datasets
                 .iter()
                 .filter_map(|d| catalogue.dataset(d))
-                .map(crate::indicators::dataset_provenance)
+                .map(crate::choropleth::dataset_provenance)
                 .collect();
             map.insert("has_data".into(), json!(true));
             map.insert("datasets".into(), Json::Array(datasets));

@@ -1,6 +1,7 @@
-//! Batch lookup by address (`POST /api/lookup/batch`, `kvarter lookup --batch`): a CSV of
-//! addresses in, the same CSV out with the best match, its confidence and point, and the
-//! designated area(s) in every designation layer.
+//! The batch CSV of lookups by address (`POST /api/lookup/batch`, `kvarter lookup --batch`): a
+//! CSV of addresses in, the same CSV out with the best match, its confidence and point, and the
+//! designated area(s) in every designation layer. This module reads and writes the CSV; the
+//! answers are [`crate::lookup`]'s (`Service::lookup_batch`).
 //!
 //! # Input
 //! UTF-8 (a byte-order mark is skipped); `;`-separated when the first line has a `;`, else
@@ -25,11 +26,6 @@
 //! [`crate::addresses`]).
 
 use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
-use kvarter_core::Layer;
-use kvarter_index::LookupQuery;
-
-use crate::addresses::match_name;
-use crate::service::Service;
 
 /// The columns added after the input's own, before the designation layers.
 pub const ADDED_COLUMNS: [&str; 5] = ["matched_address", "match", "confidence", "lon", "lat"];
@@ -93,23 +89,15 @@ enum Layout {
     Parts([usize; 3]),
 }
 
-impl Service {
-    /// Answers a batch (see the [module docs](self)) with the address index and the spatial
-    /// index: at most `max_rows` data rows. `progress(done, total)` is called after every row.
-    pub fn lookup_batch(
-        &self,
-        input: &[u8],
-        max_rows: usize,
-        progress: impl FnMut(usize, usize),
-    ) -> Result<Vec<u8>, BatchError> {
-        lookup_csv(self, input, max_rows, progress)
-    }
-}
-
-fn lookup_csv(
-    service: &Service,
+/// Reads a batch CSV (see the [module docs](self)) of at most `max_rows` data rows, answers
+/// each row's address text with `answer`, which gives the values of `columns` (the columns
+/// added after the input's own), and writes the answer CSV. `progress(done, total)` is called
+/// after every row.
+pub fn answer_csv(
     input: &[u8],
     max_rows: usize,
+    columns: &[String],
+    mut answer: impl FnMut(&str) -> Vec<String>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Vec<u8>, BatchError> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
@@ -158,28 +146,12 @@ fn lookup_csv(
         return Err(BatchError::TooManyRows { max: max_rows });
     }
 
-    let designations: Vec<(usize, &Layer)> = service
-        .layers()
-        .iter()
-        .enumerate()
-        .filter(|(_, layer)| layer.meta.kind.is_designation())
-        .collect();
-    let query = LookupQuery {
-        layers: Some(
-            designations
-                .iter()
-                .map(|(_, l)| l.meta.id.clone())
-                .collect(),
-        ),
-        at: None,
-    };
     let mut writer = WriterBuilder::new()
         .delimiter(delimiter)
         .terminator(Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     let mut out_header: Vec<String> = header.iter().map(str::to_owned).collect();
-    out_header.extend(ADDED_COLUMNS.iter().map(|&c| c.to_owned()));
-    out_header.extend(designations.iter().map(|(_, l)| l.meta.id.to_string()));
+    out_header.extend(columns.iter().cloned());
     writer
         .write_record(&out_header)
         .map_err(BatchError::Write)?;
@@ -211,7 +183,7 @@ fn lookup_csv(
             Layout::Lines | Layout::Single => vec![text.clone()],
             _ => record.iter().map(str::to_owned).collect(),
         };
-        out.extend(answer_row(service, &text, &designations, &query));
+        out.extend(answer(&text));
         writer.write_record(&out).map_err(BatchError::Write)?;
         progress(done + 1, rows.len());
     }
@@ -245,41 +217,4 @@ fn layout(line: u64, first: &StringRecord) -> Result<Layout, BatchError> {
         });
     }
     Ok(Layout::Lines)
-}
-
-/// The added columns of one row.
-fn answer_row(
-    service: &Service,
-    text: &str,
-    designations: &[(usize, &Layer)],
-    query: &LookupQuery,
-) -> Vec<String> {
-    let empty = || vec![String::new(); ADDED_COLUMNS.len() + designations.len()];
-    let Some(addresses) = service.addresses() else {
-        return empty();
-    };
-    // A blank or over-long text has no match; it is the row's answer, not the batch's error.
-    let Ok(Some(best)) = addresses.best_match(text) else {
-        return empty();
-    };
-    let point = best.hit.entry.point;
-    let hits = service.index().lookup(point.0, query);
-    let mut row = vec![
-        best.hit.entry.text.clone(),
-        match_name(best.hit.matched).to_owned(),
-        best.confidence.to_string(),
-        point.x().to_string(),
-        point.y().to_string(),
-    ];
-    for &(position, _) in designations {
-        let mut names: Vec<&str> = Vec::new();
-        for hit in hits.iter().filter(|hit| hit.position == position) {
-            let name = hit.area.name.as_deref().unwrap_or(&hit.area.id);
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        row.push(names.join(";"));
-    }
-    row
 }

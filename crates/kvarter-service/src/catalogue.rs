@@ -1,7 +1,7 @@
 //! The layer catalogue: what each layer is, where it comes from and how far to trust it (its
 //! status: official, reconstructed, …), as the API shows it — the full summary of
-//! `/api/layers` and the short reference every lookup answer copies — worked out once per layer
-//! when the service is built.
+//! `/api/layers` and the short reference every lookup answer copies — and the properties its
+//! features carry, worked out once per layer when the service is built.
 
 use kvarter_core::{Bounds, Date, Layer, LayerId, LayerKind, Source, Status, Title};
 use serde::Serialize;
@@ -126,6 +126,39 @@ fn raw(layer: &Layer, view: &impl Serialize) -> Box<RawValue> {
     })
 }
 
+/// Properties every feature has, before the area's own source properties.
+pub const FIXED_PROPERTIES: [&str; 6] = ["id", "name", "parent", "area_m2", "layer", "status"];
+/// Prefix for a source property whose name clashes with a fixed one (a source `status` becomes
+/// `source:status`, so the layer's status is never overwritten).
+const CLASH_PREFIX: &str = "source:";
+
+/// The property names a layer's features can carry: the fixed ones, then the source properties
+/// of its areas in name order (a clashing name gets the `source:` prefix).
+pub fn property_names(layer: &Layer) -> Vec<String> {
+    let mut source: Vec<String> = layer
+        .areas
+        .iter()
+        .flat_map(|area| area.properties.keys())
+        .map(|name| output_name(name))
+        .collect();
+    source.sort();
+    source.dedup();
+    FIXED_PROPERTIES
+        .iter()
+        .map(|&name| name.to_owned())
+        .chain(source)
+        .collect()
+}
+
+/// The name a source property is written under.
+pub(crate) fn output_name(name: &str) -> String {
+    if FIXED_PROPERTIES.contains(&name) {
+        format!("{CLASH_PREFIX}{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// What is worked out once for one layer when the service is built.
 #[derive(Debug)]
 pub struct LayerInfo {
@@ -134,7 +167,7 @@ pub struct LayerInfo {
     /// The layer's short reference (see [`reference`]), as JSON text: lookups copy it into
     /// every answer.
     pub reference: Box<RawValue>,
-    /// The property names its features can carry (see [`crate::features::property_names`]).
+    /// The property names its features can carry (see [`property_names`]).
     pub properties: Vec<String>,
     /// Whether every area is a polygon, so that the layer can be overlaid (compared, joined,
     /// measured against designations); street layers cannot.
@@ -147,7 +180,7 @@ impl LayerInfo {
         Self {
             summary: summary(layer),
             reference: reference(layer),
-            properties: crate::features::property_names(layer),
+            properties: property_names(layer),
             holds_areas: kvarter_overlay::holds_areas(layer),
         }
     }

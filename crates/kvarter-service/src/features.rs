@@ -22,8 +22,9 @@ use geo::{
 use kvarter_core::{Area, Layer, Properties};
 use serde_json::{Value, json};
 
+use crate::catalogue::output_name;
+use crate::choropleth::Choropleth;
 use crate::error::{ServiceError, quoted, shortened};
-use crate::indicators::Choropleth;
 use crate::service::{LayerAt, Service};
 
 /// Metres in one degree of latitude, used to turn `simplify` metres into degrees.
@@ -36,12 +37,6 @@ pub const DEFAULT_PRECISION: u8 = 7;
 pub const MAX_PRECISION: u8 = 10;
 /// Properties every feature keeps, whatever `properties` says.
 pub const ALWAYS_KEPT: [&str; 3] = ["id", "layer", "status"];
-/// Properties every feature has, before the area's own source properties.
-pub const FIXED_PROPERTIES: [&str; 6] = ["id", "name", "parent", "area_m2", "layer", "status"];
-/// Prefix for a source property whose name clashes with a fixed one (a source `status` becomes
-/// `source:status`, so the layer's status is never overwritten).
-const CLASH_PREFIX: &str = "source:";
-
 /// How to shape the features of one answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shaping {
@@ -92,33 +87,6 @@ impl Shaping {
             precision: precision.min(MAX_PRECISION),
             keep,
         })
-    }
-}
-
-/// The property names a layer's features can carry: the fixed ones, then the source properties
-/// of its areas in name order (a clashing name gets the `source:` prefix).
-pub fn property_names(layer: &Layer) -> Vec<String> {
-    let mut source: Vec<String> = layer
-        .areas
-        .iter()
-        .flat_map(|area| area.properties.keys())
-        .map(|name| output_name(name))
-        .collect();
-    source.sort();
-    source.dedup();
-    FIXED_PROPERTIES
-        .iter()
-        .map(|&name| name.to_owned())
-        .chain(source)
-        .collect()
-}
-
-/// The name a source property is written under.
-fn output_name(name: &str) -> String {
-    if FIXED_PROPERTIES.contains(&name) {
-        format!("{CLASH_PREFIX}{name}")
-    } else {
-        name.to_owned()
     }
 }
 

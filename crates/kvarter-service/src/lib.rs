@@ -5,12 +5,19 @@
 //! [`ServiceError`], and the faces only parse their input, call one operation and encode its
 //! answer.
 //!
-//! * [`Service`] — the data version's index, layer catalogue, tiles and tile cache,
-//!   comparisons, indicator joins and address index, built once ([`Service::load`] from a
-//!   [`DataSource`](kvarter_data::store::DataSource)) and replaced whole ([`Live`]);
-//! * its operations, one module each: [`lookup`] (by point or address), [`features`],
-//!   [`tiles`], [`compare`], [`indicators`], [`areas`], [`search`], [`reverse`], [`batch`];
-//! * [`encoding`] — bytes to serve and their gzip/brotli forms, made once.
+//! Dependencies run one way inside the crate, as between crates:
+//!
+//! * **parts** that know nothing of `Service`: [`catalogue`] (what each layer is),
+//!   [`addresses`] (the address index and match confidence), [`tile_cache`], [`comparisons`]
+//!   (kept comparisons, their encodings and maps), [`choropleth`] (indicator values on features
+//!   and tiles), [`batch`] (the batch CSV), [`encoding`] (bytes and their gzip/brotli forms,
+//!   made once), [`error`];
+//! * [`Service`], built from them — the data version's index, layer catalogue, tiles and tile
+//!   cache, comparisons, indicator joins and address index, built once ([`Service::load`] from
+//!   a [`DataSource`](kvarter_data::store::DataSource)) and replaced whole ([`Live`]);
+//! * its **operations**, one module each, as methods of `Service`: [`lookup`] (by point, by
+//!   address, in batches), [`features`], [`tiles`], [`compare`], [`indicators`], [`areas`],
+//!   [`search`], [`reverse`].
 //!
 //! ```
 //! use kvarter_core::{Dataset, Layer, LayerKind, LayerMeta};
@@ -34,22 +41,32 @@
 //! assert_eq!(answer["designations"][0]["layers"][0]["designated"], false);
 //! ```
 
+// What the service holds and its answers are made of; none of these knows `Service`.
 pub mod addresses;
-pub mod areas;
 pub mod batch;
 pub mod catalogue;
-pub mod compare;
+pub mod choropleth;
+pub mod comparisons;
+mod config;
 pub mod encoding;
 pub mod error;
+pub mod tile_cache;
+
+// The service, built from those parts, and the live one a process answers from.
+mod live;
+mod service;
+
+// The operations, one module each, as methods of `Service`.
+pub mod areas;
+pub mod compare;
 pub mod features;
 pub mod indicators;
-mod live;
 pub mod lookup;
 pub mod reverse;
 pub mod search;
-mod service;
 pub mod tiles;
 
+pub use config::ServiceConfig;
 pub use error::ServiceError;
 pub use live::Live;
-pub use service::{LayerAt, Service, ServiceConfig};
+pub use service::{LayerAt, Service};

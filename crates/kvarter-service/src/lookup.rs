@@ -17,7 +17,8 @@ use kvarter_index::{Hit, LookupQuery};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::addresses::{Found, Matched, NO_GAZETTEER};
+use crate::addresses::{Found, Matched, NO_GAZETTEER, match_name};
+use crate::batch::{ADDED_COLUMNS, BatchError};
 use crate::error::{ServiceError, quoted};
 use crate::service::Service;
 
@@ -308,6 +309,80 @@ impl Service {
                 Some((Located::lon_lat(point.x, point.y), query.layers.as_deref())),
             ),
         })))
+    }
+
+    /// Answers a batch CSV of addresses (see [`crate::batch`]) with at most `max_rows` data
+    /// rows: each row gets its best match, confidence and point, and the names of the
+    /// designated areas at that point in every designation layer. `progress(done, total)` is
+    /// called after every row.
+    pub fn lookup_batch(
+        &self,
+        input: &[u8],
+        max_rows: usize,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<Vec<u8>, BatchError> {
+        let designations: Vec<(usize, &Layer)> = self
+            .layers()
+            .iter()
+            .enumerate()
+            .filter(|(_, layer)| layer.meta.kind.is_designation())
+            .collect();
+        let query = LookupQuery {
+            layers: Some(
+                designations
+                    .iter()
+                    .map(|(_, l)| l.meta.id.clone())
+                    .collect(),
+            ),
+            at: None,
+        };
+        let mut columns: Vec<String> = ADDED_COLUMNS.iter().map(|&c| c.to_owned()).collect();
+        columns.extend(designations.iter().map(|(_, l)| l.meta.id.to_string()));
+        crate::batch::answer_csv(
+            input,
+            max_rows,
+            &columns,
+            |text| self.batch_row(text, &designations, &query),
+            progress,
+        )
+    }
+
+    /// The added columns of one batch row: the match, and per designation layer the names of
+    /// the designated areas at its point; all empty without a match.
+    fn batch_row(
+        &self,
+        text: &str,
+        designations: &[(usize, &Layer)],
+        query: &LookupQuery,
+    ) -> Vec<String> {
+        let empty = || vec![String::new(); ADDED_COLUMNS.len() + designations.len()];
+        let Some(addresses) = self.addresses() else {
+            return empty();
+        };
+        // A blank or over-long text has no match; it is the row's answer, not the batch's error.
+        let Ok(Some(best)) = addresses.best_match(text) else {
+            return empty();
+        };
+        let point = best.hit.entry.point;
+        let hits = self.index().lookup(point.0, query);
+        let mut row = vec![
+            best.hit.entry.text.clone(),
+            match_name(best.hit.matched).to_owned(),
+            best.confidence.to_string(),
+            point.x().to_string(),
+            point.y().to_string(),
+        ];
+        for &(position, _) in designations {
+            let mut names: Vec<&str> = Vec::new();
+            for hit in hits.iter().filter(|hit| hit.position == position) {
+                let name = hit.area.name.as_deref().unwrap_or(&hit.area.id);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            row.push(names.join(";"));
+        }
+        row
     }
 
     /// The answer for `hits`, listing the layers `query` selects; with `echo`, the point and the

@@ -11,37 +11,14 @@ use kvarter_geocode::Gazetteer;
 use kvarter_index::Index;
 use kvarter_indicators::{Catalogue, Indicators, Joins};
 use kvarter_overlay::{OverlayError, Projected};
-use kvarter_tiles::TileConfig;
 use serde_json::value::RawValue;
 
 use crate::addresses::Addresses;
 use crate::catalogue::{LayerInfo, LayerList};
-use crate::compare::Comparisons;
+use crate::comparisons::Comparisons;
+use crate::config::ServiceConfig;
 use crate::error::{ServiceError, quoted, shortened};
-use crate::tiles::TileService;
-
-/// How the service behaves, whatever face asks it. (The HTTP settings — CORS, timeouts,
-/// caching headers — are the server's.)
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceConfig {
-    /// The most features one features answer may hold; more is
-    /// [`ServiceError::TooManyFeatures`].
-    pub max_features: usize,
-    /// MiB of memory for rendered tiles (each kept with its compressed forms); 0: no cache.
-    pub tile_cache_mb: u64,
-    /// How tiles are cut.
-    pub tiles: TileConfig,
-}
-
-impl Default for ServiceConfig {
-    fn default() -> Self {
-        Self {
-            max_features: 20_000,
-            tile_cache_mb: 256,
-            tiles: TileConfig::default(),
-        }
-    }
-}
+use crate::tile_cache::TileService;
 
 /// The data and all that is derived from it, shared by every [`Service`] value that serves it.
 struct Data {

@@ -1,45 +1,17 @@
-//! Vector tiles as the service keeps them: what a tile shows ([`Tileset`]: one layer or several,
-//! optionally with indicator values, or a comparison's map), rendered on demand by
-//! [`kvarter_tiles::Tiler`] and kept in a size-bounded in-memory cache (moka) keyed by data
-//! version, tileset and tile. Each cached tile holds its bytes and, made once on first demand,
-//! their gzip and brotli forms ([`Rendered`]).
+//! Vector tiles: what a tile shows ([`Tileset`]: one layer or several, optionally with
+//! indicator values, or a comparison's map), rendered on demand by [`kvarter_tiles::Tiler`]
+//! into the service's tile cache ([`crate::tile_cache`]), and the `TileJSON` that describes
+//! them.
 
 use std::sync::Arc;
 
-use kvarter_index::Index;
-use kvarter_tiles::{LayerSet, LayerSetError, TileCoord, TileJson, Tiler, ZoomRange};
-use moka::sync::Cache;
-use serde::Serialize;
+use kvarter_tiles::{LayerSet, LayerSetError, TileCoord, TileJson, ZoomRange};
 
+use crate::choropleth::Choropleth;
 use crate::compare::PURPOSE;
 use crate::encoding::{Encoding, Rendered};
 use crate::error::ServiceError;
-use crate::indicators::Choropleth;
-use crate::service::{Service, ServiceConfig};
-
-/// Tiles: the renderer and the cache.
-pub struct TileService {
-    tiler: Tiler,
-    cache: Option<Cache<TileKey, Arc<Rendered>>>,
-    version: Arc<str>,
-}
-
-impl std::fmt::Debug for TileService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TileService")
-            .field("tiler", &self.tiler)
-            .field("cached_tiles", &self.cache.as_ref().map(Cache::entry_count))
-            .finish_non_exhaustive()
-    }
-}
-
-/// A tile cache key: the data version, what the tile shows ([`Tileset::name`]) and where.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct TileKey {
-    version: Arc<str>,
-    tileset: Arc<str>,
-    tile: TileCoord,
-}
+use crate::service::Service;
 
 /// What tiles show: a checked layer set with the indicator values it carries, or the map of a
 /// comparison.
@@ -107,78 +79,6 @@ pub struct WarmSummary {
     pub non_empty: usize,
 }
 
-/// How full the tile cache is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct CacheStats {
-    /// Tiles held.
-    pub tiles: u64,
-    /// Bytes they weigh (identity and compressed forms, at most).
-    pub bytes: u64,
-    /// The cache's capacity in bytes.
-    pub capacity_bytes: Option<u64>,
-}
-
-impl TileService {
-    /// The tile service for `index` as `config` says (cache size, tile settings).
-    pub fn new(index: &Index, config: &ServiceConfig) -> TileService {
-        let cache = (config.tile_cache_mb > 0).then(|| {
-            Cache::builder()
-                .max_capacity(config.tile_cache_mb.saturating_mul(1024 * 1024))
-                .weigher(|_key: &TileKey, tile: &Arc<Rendered>| tile.weight())
-                .build()
-        });
-        TileService {
-            tiler: Tiler::new(index, config.tiles.clone()),
-            cache,
-            version: Arc::from(index.dataset().version.as_str()),
-        }
-    }
-
-    /// How full the tile cache is; `None` when it is off.
-    pub fn cache_stats(&self) -> Option<CacheStats> {
-        self.cache.as_ref().map(|cache| {
-            cache.run_pending_tasks();
-            CacheStats {
-                tiles: cache.entry_count(),
-                bytes: cache.weighted_size(),
-                capacity_bytes: cache.policy().max_capacity(),
-            }
-        })
-    }
-
-    /// The renderer.
-    pub fn tiler(&self) -> &Tiler {
-        &self.tiler
-    }
-
-    fn key(&self, tileset: &str, tile: TileCoord) -> TileKey {
-        TileKey {
-            version: self.version.clone(),
-            tileset: Arc::from(tileset),
-            tile,
-        }
-    }
-
-    /// The tile of `tileset` from the cache, if it is there.
-    fn cached(&self, tileset: &str, tile: TileCoord) -> Option<Arc<Rendered>> {
-        self.cache.as_ref()?.get(&self.key(tileset, tile))
-    }
-
-    /// The tile of `tileset`, from the cache or made by `render` (and then cached).
-    fn get_or_render(
-        &self,
-        tileset: &str,
-        tile: TileCoord,
-        render: impl FnOnce() -> Vec<u8>,
-    ) -> Arc<Rendered> {
-        let render = || Arc::new(Rendered::new(render()));
-        match &self.cache {
-            Some(cache) => cache.get_with(self.key(tileset, tile), render),
-            None => render(),
-        }
-    }
-}
-
 impl Service {
     /// The layers `layers` (`a,b,c`, as in a tile URL), checked: an unknown layer is
     /// [`ServiceError::UnknownLayer`], any other problem with the list
@@ -229,13 +129,18 @@ impl Service {
             Kind::Layers {
                 set,
                 choropleth: Some(choropleth),
-            } => tiler.render_with(self.index(), set, tile, &choropleth.attributes(self)),
+            } => tiler.render_with(
+                self.index(),
+                set,
+                tile,
+                &choropleth.attributes(self.indicators()),
+            ),
             Kind::Layers {
                 set,
                 choropleth: None,
             } => tiler.render(self.index(), set, tile),
             Kind::Compare { from, to } => match self.comparison(self.at(*from), self.at(*to)) {
-                Ok(compared) => compared.render(self, tile),
+                Ok(compared) => compared.render(tile),
                 Err(error) => {
                     tracing::error!(%error, "comparison failed while rendering a tile");
                     Vec::new()
@@ -253,13 +158,13 @@ impl Service {
             Kind::Layers { set, choropleth } => {
                 let mut document = self.tiles().tiler().tilejson(self.index(), set, url);
                 if let Some(choropleth) = choropleth {
-                    choropleth.describe(self, &mut document);
+                    choropleth.describe(self.indicators(), &mut document);
                 }
                 Ok(document)
             }
             Kind::Compare { from, to } => {
                 let compared = self.comparison(self.at(*from), self.at(*to))?;
-                Ok(compared.tilejson(self, url))
+                Ok(compared.tilejson(url))
             }
         }
     }
@@ -268,7 +173,7 @@ impl Service {
     /// cache, with their gzip bytes, on all cores. Without a cache, only prepares the layers.
     pub fn warm_tiles(&self, zooms: ZoomRange) -> WarmSummary {
         let tiler = self.tiles().tiler();
-        let has_cache = self.tiles().cache.is_some();
+        let has_cache = self.tiles().has_cache();
         let mut jobs: Vec<(Tileset, TileCoord)> = Vec::new();
         for layer in self.layers() {
             let Ok(set) = self.layer_set(layer.meta.id.as_str()) else {

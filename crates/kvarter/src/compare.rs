@@ -7,7 +7,7 @@ use std::io::Write as _;
 use clap::{Args, ValueEnum};
 use kvarter_core::LayerId;
 use kvarter_service::Service;
-use kvarter_service::compare::Format as Encoding;
+use kvarter_service::comparisons::Format as Encoding;
 
 /// What `kvarter compare` takes.
 #[derive(Debug, Args)]

@@ -1,12 +1,12 @@
 //! The address routes: search (`/api/search`), reverse geocoding (`/api/reverse`) and the batch
 //! lookup of a CSV of addresses, with the schemas of their answers.
 
+use kvarter_service::reverse::{DEFAULT_RADIUS_M, MAX_RADIUS_M};
 use serde_json::{Value, json};
 
 use super::{extend, json_response, query, response, schema};
 use crate::BATCH_ROUTE;
 use crate::search::{DEFAULT_LIMIT, MAX_LIMIT};
-use kvarter_service::reverse::{DEFAULT_RADIUS_M, MAX_RADIUS_M};
 
 /// The search, reverse and batch paths.
 pub(super) fn paths() -> Value {

@@ -2,10 +2,10 @@
 //! (`/api/layers/{id}/indicators`), with the schemas of both; also the query parameters that
 //! join indicator values onto features and tiles.
 
+use kvarter_service::choropleth::MAX_INDICATORS;
 use serde_json::{Value, json};
 
-use super::{extend, json_response, layers, query, response, schema};
-use kvarter_service::indicators::MAX_INDICATORS;
+use super::{extend, json_response, layer_id, query, response, schema};
 
 /// The query parameters `indicators` and `period` of the feature and tile routes, in that order.
 pub(super) fn join_parameters() -> [Value; 2] {
@@ -33,7 +33,7 @@ pub(super) fn join_parameters() -> [Value; 2] {
 
 /// The catalogue and table paths.
 pub(super) fn paths() -> Value {
-    let layer_id = layers::layer_id();
+    let layer_id = layer_id();
     json!({
         "/api/layers/{id}/indicators": {"get": {
             "operationId": "getIndicatorTable",

@@ -1,22 +1,13 @@
 //! The layers: the catalogue (`/api/layers`, `/api/layers/{id}`) and a layer's areas as `GeoJSON`
 //! (`/api/layers/{id}/features`, `…/features/{fid}`), with the schemas of layers and features.
 
+use kvarter_service::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES};
 use serde_json::{Value, json};
 
 use super::{
-    extend, geo_responses, geojson_response, indicators, json_response, query, response, schema,
+    extend, geo_responses, geojson_response, indicators, json_response, layer_id, query, response,
+    schema,
 };
-use kvarter_service::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES};
-
-/// The path parameter `id`: one layer.
-pub(super) fn layer_id() -> Value {
-    json!({
-        "name": "id", "in": "path", "required": true,
-        "description": "A layer id, as listed by /api/layers.",
-        "schema": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,63}$"},
-        "example": "udsatte-byomraader-2017",
-    })
-}
 
 /// The catalogue and feature paths.
 pub(super) fn paths() -> Value {

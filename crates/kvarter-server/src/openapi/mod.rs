@@ -132,3 +132,13 @@ fn extend(object: &mut Value, more: Value) {
         object.extend(more);
     }
 }
+
+/// The path parameter `id`: one layer.
+pub(super) fn layer_id() -> Value {
+    json!({
+        "name": "id", "in": "path", "required": true,
+        "description": "A layer id, as listed by /api/layers.",
+        "schema": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,63}$"},
+        "example": "udsatte-byomraader-2017",
+    })
+}

@@ -1,9 +1,9 @@
 //! The pages: the map, its embed view, their assets and glyphs, and the catalogue page.
 
+use kvarter_glyphs::FONTS;
 use serde_json::{Value, json};
 
 use super::json_response;
-use kvarter_glyphs::FONTS;
 
 /// The paths of the pages, their assets and glyphs.
 pub(super) fn paths() -> Value {
