@@ -223,3 +223,28 @@ fn read_entries(bytes: Option<&[u8]>, origin: &str) -> Result<Vec<Entry>, StoreE
         None => Ok(Vec::new()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_files_without_a_manifest_are_refused_by_name() {
+        static NO_FILES: &[(&str, &[u8])] = &[];
+        let error = Embedded::new(NO_FILES).load().unwrap_err();
+        assert!(error.to_string().contains(manifest::FILE_NAME), "{error}");
+    }
+
+    #[test]
+    fn a_folder_without_a_manifest_is_refused_and_described_by_its_path() {
+        let dir = std::env::temp_dir().join("kvarter-store-test-no-manifest");
+        let source = DataDir::new(&dir);
+        assert_eq!(source.path(), dir);
+        assert!(source.describe().ends_with(&dir.display().to_string()));
+        let error = source.load().unwrap_err();
+        assert!(
+            matches!(error, StoreError::Load(LoadError::NoManifest { .. })),
+            "{error}"
+        );
+    }
+}

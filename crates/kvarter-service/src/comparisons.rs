@@ -62,6 +62,16 @@ pub struct Compared {
     map: OnceLock<ChangeMap>,
 }
 
+impl std::fmt::Debug for Compared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compared")
+            .field("from", &self.comparison.from.id)
+            .field("to", &self.comparison.to.id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The pieces of a comparison as a one-layer index, and the tiler that renders it.
 struct ChangeMap {
     index: Index,
