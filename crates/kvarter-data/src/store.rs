@@ -74,18 +74,35 @@ pub enum StoreError {
     },
 }
 
-/// Where the data comes from. Implementations read everything a [`Snapshot`] holds and check it;
+/// Where the data comes from. Implementations read and check each part through the manifest;
 /// they hold no state a load changes, so loading again reads the source's current version.
 pub trait DataSource: Send + Sync + fmt::Debug {
     /// The source in words, for logs and errors (`the data folder /srv/kvarter`).
     fn describe(&self) -> String;
 
-    /// Reads the whole data: layers, manifest, indicator files and address entries.
-    fn load(&self) -> Result<Snapshot, StoreError>;
+    /// Reads the manifest and the layers it lists.
+    fn load_layers(&self) -> Result<(Dataset, Manifest), StoreError>;
 
-    /// Reads the address entries again (the gazetteer `manifest` lists, then an imported
-    /// register), for a reload of the address index alone.
+    /// Reads the indicator catalogue and tables `manifest` lists.
+    fn load_indicators(&self, manifest: &Manifest) -> Result<IndicatorFiles, StoreError>;
+
+    /// Reads the address entries: the gazetteer `manifest` lists, then an imported register.
+    /// Also called alone, to reload the address index.
     fn load_addresses(&self, manifest: &Manifest) -> Result<Vec<Entry>, StoreError>;
+
+    /// Reads the whole data: layers, manifest, indicator files and address entries, every part
+    /// through the one manifest read first.
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let (dataset, manifest) = self.load_layers()?;
+        let indicators = self.load_indicators(&manifest)?;
+        let addresses = self.load_addresses(&manifest)?;
+        Ok(Snapshot {
+            dataset,
+            manifest,
+            indicators,
+            addresses,
+        })
+    }
 }
 
 /// A data folder made by `kvarter data build` (and `kvarter addresses import`).
@@ -111,16 +128,12 @@ impl DataSource for DataDir {
         format!("the data folder {}", self.dir.display())
     }
 
-    fn load(&self) -> Result<Snapshot, StoreError> {
-        let (dataset, manifest) = dataset::load_dir(&self.dir)?;
-        let indicators = dataset::load_indicator_files(&self.dir, &manifest)?;
-        let addresses = self.load_addresses(&manifest)?;
-        Ok(Snapshot {
-            dataset,
-            manifest,
-            indicators,
-            addresses,
-        })
+    fn load_layers(&self) -> Result<(Dataset, Manifest), StoreError> {
+        Ok(dataset::load_dir(&self.dir)?)
+    }
+
+    fn load_indicators(&self, manifest: &Manifest) -> Result<IndicatorFiles, StoreError> {
+        Ok(dataset::load_indicator_files(&self.dir, manifest)?)
     }
 
     fn load_addresses(&self, manifest: &Manifest) -> Result<Vec<Entry>, StoreError> {
@@ -184,24 +197,25 @@ impl DataSource for Embedded {
         "the embedded dataset".to_owned()
     }
 
-    fn load(&self) -> Result<Snapshot, StoreError> {
+    fn load_layers(&self) -> Result<(Dataset, Manifest), StoreError> {
         let manifest_bytes =
             self.file(manifest::FILE_NAME)
                 .ok_or_else(|| LoadError::NoManifest {
                     dir: EMBEDDED.into(),
                 })?;
-        let origin = Self::origin();
-        let (dataset, manifest) =
-            dataset::load_with(manifest_bytes, &origin, |name| Ok(self.read(name)))?;
-        let indicators =
-            dataset::load_indicator_files_with(&manifest, &origin, |name| Ok(self.read(name)))?;
-        let addresses = self.load_addresses(&manifest)?;
-        Ok(Snapshot {
-            dataset,
+        Ok(dataset::load_with(
+            manifest_bytes,
+            &Self::origin(),
+            |name| Ok(self.read(name)),
+        )?)
+    }
+
+    fn load_indicators(&self, manifest: &Manifest) -> Result<IndicatorFiles, StoreError> {
+        Ok(dataset::load_indicator_files_with(
             manifest,
-            indicators,
-            addresses,
-        })
+            &Self::origin(),
+            |name| Ok(self.read(name)),
+        )?)
     }
 
     fn load_addresses(&self, manifest: &Manifest) -> Result<Vec<Entry>, StoreError> {

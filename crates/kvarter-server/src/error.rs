@@ -22,15 +22,6 @@ pub use kvarter_service::error::{quoted, shortened};
 /// Everything that can go wrong while answering a request.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A query parameter is missing, malformed, out of range or unknown. The client should fix
-    /// the parameter named in the message.
-    #[error("{parameter}: {problem}")]
-    BadParameter {
-        /// The parameter's name (`bbox`, `lon`, …).
-        parameter: String,
-        /// What is wrong with it and what is accepted.
-        problem: String,
-    },
     /// The front end has no asset by this name; the map page names the ones it uses.
     #[error("there is no asset {name:?}; the assets are {}", known.join(", "))]
     UnknownAsset {
@@ -77,52 +68,39 @@ pub enum ApiError {
         /// The configured timeout.
         secs: u64,
     },
-    /// The service refused or failed (an unknown layer or feature, too many features, a bad
-    /// batch, a coordinate that cannot be converted, …); see [`ServiceError`].
+    /// The service refused or failed — a bad parameter (the service's, or one the server could
+    /// not read: see [`ApiError::bad_parameter`]), an unknown layer or feature, too many
+    /// features, a bad batch, a coordinate that cannot be converted — or something failed inside
+    /// (see [`ApiError::internal`]); see [`ServiceError`].
     #[error(transparent)]
     Service(#[from] ServiceError),
-    /// Something failed inside the server. Not the client's fault; the cause is in the log.
-    #[error("internal error while {context}")]
-    Internal {
-        /// What the server was doing.
-        context: &'static str,
-        /// The cause.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
 }
 
 impl ApiError {
-    /// A [`ApiError::BadParameter`].
+    /// A query parameter is missing, malformed, out of range or unknown: the service's
+    /// [`ServiceError::Invalid`], so the server's own parameter checks read like the service's.
     pub fn bad_parameter(parameter: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self::BadParameter {
-            parameter: parameter.into(),
-            problem: problem.into(),
-        }
+        Self::Service(ServiceError::invalid(parameter, problem))
     }
 
-    /// An [`ApiError::Internal`] with its cause.
+    /// Something failed inside the server (a task that panicked, an answer that could not be
+    /// encoded): the service's [`ServiceError::Internal`], answered without its cause.
     pub fn internal(
         context: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Self::Internal {
-            context,
-            source: source.into(),
-        }
+        Self::Service(ServiceError::internal(context, source))
     }
 
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Self::UnknownAsset { .. } | Self::UnknownFont { .. } | Self::NoRoute { .. } => {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Service(error) => match error {
                 ServiceError::Invalid { .. } => StatusCode::BAD_REQUEST,
                 ServiceError::UnknownLayer { .. } | ServiceError::UnknownFeature { .. } => {
@@ -146,14 +124,12 @@ impl ApiError {
     /// The short machine-readable code in the body's `error` member.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadParameter { .. } => "bad_parameter",
             Self::UnknownAsset { .. } => "unknown_asset",
             Self::UnknownFont { .. } => "unknown_font",
             Self::NoRoute { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::Timeout { .. } => "timeout",
-            Self::Internal { .. } => "internal",
             Self::Service(error) => match error {
                 ServiceError::Invalid { .. } => "bad_parameter",
                 ServiceError::UnknownLayer { .. } => "unknown_layer",
@@ -172,11 +148,7 @@ impl ApiError {
 
     /// Whether the failure is the server's, not the client's.
     fn is_internal(&self) -> bool {
-        match self {
-            Self::Internal { .. } => true,
-            Self::Service(error) => error.is_internal(),
-            _ => false,
-        }
+        matches!(self, Self::Service(error) if error.is_internal())
     }
 }
 
