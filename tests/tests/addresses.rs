@@ -5,21 +5,33 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write as _;
+use std::process::Output;
 
 use kvarter_e2e::{Server, run};
+use kvarter_testkit::{csv_header, csv_rows};
 use serde_json::Value;
 
 /// A shipped address inside the 2017 designation Indre Nørrebro (and the 2011 one around it).
 const ADDRESS: &str = "Åboulevard 34A, 2200 København N";
 
-fn stdout_json(args: &[&str]) -> Value {
+/// Runs `kvarter ARGS`, asserting that it succeeds (with its stderr if not).
+fn run_ok(args: &[&str]) -> Output {
     let out = run(args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out
+}
+
+fn stdout_json(args: &[&str]) -> Value {
+    serde_json::from_slice(&run_ok(args).stdout).unwrap()
+}
+
+/// The CSV `kvarter lookup --batch FILE` prints.
+fn lookup_batch(file: &tempfile::NamedTempFile) -> Vec<u8> {
+    run_ok(&["lookup", "--batch", file.path().to_str().unwrap()]).stdout
 }
 
 /// The area names of every designation layer with a hit, in a lookup-shaped answer.
@@ -65,25 +77,14 @@ fn lookup_batch_answers_a_csv_of_1000_addresses() {
         let typed = if i % 2 == 0 { ADDRESS } else { "Ingen Vej 1" };
         writeln!(file, "{i},\"{typed}\"").unwrap();
     }
-    let out = run(&["lookup", "--batch", file.path().to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let stdout = lookup_batch(&file);
+    let header = csv_header(&stdout);
     assert_eq!(header[..4], ["id", "address", "matched_address", "match"]);
     let column = header
         .iter()
         .position(|h| h == "udsatte-byomraader-2017")
         .unwrap();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let rows = csv_rows(&stdout);
     assert_eq!(rows.len(), 1000);
     for (i, row) in rows.iter().enumerate() {
         if i % 2 == 0 {
@@ -146,6 +147,18 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// A made-up DAWA register among `kvarter-geocode`'s test fixtures.
+fn dawa_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/kvarter-geocode/tests/fixtures")
+        .join(name)
+}
+
+/// The arguments of `kvarter --data DIR addresses import FILE`.
+fn import_args<'a>(dir: &'a str, file: &'a std::path::Path) -> [&'a str; 5] {
+    ["--data", dir, "addresses", "import", file.to_str().unwrap()]
+}
+
 /// The text of the first search result that is an address, if any.
 fn first_address(server: &Server, query: &str) -> Option<String> {
     let answer = server.json(&format!("/api/search?q={query}&types=address"), 200);
@@ -156,8 +169,6 @@ fn first_address(server: &Server, query: &str) -> Option<String> {
 fn a_running_server_swaps_in_an_imported_register_on_sighup_and_keeps_it_when_an_import_fails() {
     let data = data_folder_copy();
     let dir = data.path().to_str().unwrap();
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/kvarter-geocode/tests/fixtures");
     let server = Server::start(&["--data", dir]);
     let mjoelnerparken = "Mjølnerparken 2, 2200 København N";
     assert_ne!(
@@ -165,13 +176,8 @@ fn a_running_server_swaps_in_an_imported_register_on_sighup_and_keeps_it_when_an
         Some(mjoelnerparken)
     );
 
-    let good = fixtures.join("adgangsadresser_semicolon.csv");
-    let out = run(&["--data", dir, "addresses", "import", good.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let good = dawa_fixture("adgangsadresser_semicolon.csv");
+    run_ok(&import_args(dir, &good));
     server.hangup();
     let swapped = (0..100).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -184,14 +190,8 @@ fn a_running_server_swaps_in_an_imported_register_on_sighup_and_keeps_it_when_an
 
     // A failed import leaves the file, and a reload keeps serving the same addresses.
     let before = std::fs::read(data.path().join("addresses-imported.csv")).unwrap();
-    let broken = fixtures.join("adgangsadresser_broken_row.csv");
-    let out = run(&[
-        "--data",
-        dir,
-        "addresses",
-        "import",
-        broken.to_str().unwrap(),
-    ]);
+    let broken = dawa_fixture("adgangsadresser_broken_row.csv");
+    let out = run(&import_args(dir, &broken));
     assert!(!out.status.success());
     assert_eq!(
         std::fs::read(data.path().join("addresses-imported.csv")).unwrap(),
@@ -209,20 +209,8 @@ fn a_running_server_swaps_in_an_imported_register_on_sighup_and_keeps_it_when_an
 fn an_imported_dawa_register_is_searched_beside_the_shipped_gazetteer() {
     let data = data_folder_copy();
     let dir = data.path().to_str().unwrap();
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/kvarter-geocode/tests/fixtures/adgangsadresser_semicolon.csv");
-    let out = run(&[
-        "--data",
-        dir,
-        "addresses",
-        "import",
-        fixture.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let fixture = dawa_fixture("adgangsadresser_semicolon.csv");
+    run_ok(&import_args(dir, &fixture));
     assert!(data.path().join("addresses-imported.csv").is_file());
 
     let answer = stdout_json(&["--data", dir, "lookup", "--address", "mjolnerparken 2"]);
@@ -325,14 +313,7 @@ fn every_shipped_address_is_found_from_the_ways_people_type_it() {
     for (_, _, text) in &typed {
         writeln!(file, "\"{text}\"").unwrap();
     }
-    let out = run(&["lookup", "--batch", file.path().to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let rows = csv_rows(&lookup_batch(&file));
     assert_eq!(rows.len(), typed.len());
     let missed: Vec<String> = typed
         .iter()

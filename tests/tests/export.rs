@@ -6,8 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use kvarter_e2e::run;
+use kvarter_testkit::strings;
 use serde_json::Value;
 
 const LAYERS: &str = "bydele-2023,udsatte-byomraader-2017";
@@ -17,18 +19,12 @@ fn exporting_two_layers_writes_decodable_tiles_a_tilejson_and_a_matching_pmtiles
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tiles");
     let archive = dir.path().join("kvarter.pmtiles");
-    let output = run(&[
-        "tiles",
-        "export",
-        "--layers",
+    let output = export(
         LAYERS,
-        "--zoom",
         "10-12",
-        "--out",
-        out.to_str().unwrap(),
-        "--pmtiles",
-        archive.to_str().unwrap(),
-    ]);
+        &out,
+        &["--pmtiles", archive.to_str().unwrap()],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -65,18 +61,14 @@ fn exporting_two_layers_writes_decodable_tiles_a_tilejson_and_a_matching_pmtiles
     assert!(seen.contains("bydele-2023") && seen.contains("udsatte-byomraader-2017"));
 
     // The TileJSON: relative tile URL, the exported zoom range, both layers.
-    let tilejson: Value = serde_json::from_slice(&fs::read(out.join("tiles.json")).unwrap())
-        .expect("tiles.json is JSON");
+    let tilejson = tilejson(&out);
     assert_eq!(tilejson["tiles"], serde_json::json!(["{z}/{x}/{y}.mvt"]));
     assert_eq!(
         (tilejson["minzoom"].as_u64(), tilejson["maxzoom"].as_u64()),
         (Some(10), Some(12))
     );
-    let ids: BTreeSet<&str> = tilejson["vector_layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|layer| layer["id"].as_str().unwrap())
+    let ids: BTreeSet<&str> = strings(&tilejson["vector_layers"], "/id")
+        .into_iter()
         .collect();
     assert_eq!(ids, expected_layers);
 
@@ -123,18 +115,12 @@ fn exporting_into_a_folder_that_is_not_empty_fails_naming_it_and_leaves_it_uncha
     fs::create_dir(&out).unwrap();
     fs::write(out.join("index.html"), b"<p>keep me</p>").unwrap();
     let archive = dir.path().join("kvarter.pmtiles");
-    let output = run(&[
-        "tiles",
-        "export",
-        "--layers",
+    let output = export(
         LAYERS,
-        "--zoom",
         "10",
-        "--out",
-        out.to_str().unwrap(),
-        "--pmtiles",
-        archive.to_str().unwrap(),
-    ]);
+        &out,
+        &["--pmtiles", archive.to_str().unwrap()],
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -156,18 +142,12 @@ fn exporting_an_unknown_layer_fails_naming_it_and_the_known_layers_and_creates_n
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tiles");
     let archive = dir.path().join("kvarter.pmtiles");
-    let output = run(&[
-        "tiles",
-        "export",
-        "--layers",
+    let output = export(
         "bydele-2023,no-such-layer",
-        "--zoom",
         "10-12",
-        "--out",
-        out.to_str().unwrap(),
-        "--pmtiles",
-        archive.to_str().unwrap(),
-    ]);
+        &out,
+        &["--pmtiles", archive.to_str().unwrap()],
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -182,31 +162,45 @@ fn exporting_into_an_empty_folder_with_a_public_url_fills_it_with_absolute_tile_
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tiles");
     fs::create_dir(&out).unwrap();
-    let output = run(&[
-        "tiles",
-        "export",
-        "--layers",
+    let output = export(
         "bydele-2023",
-        "--zoom",
         "11",
-        "--out",
-        out.to_str().unwrap(),
-        "--public-url",
-        "https://cdn.example/kvarter/",
-    ]);
+        &out,
+        &["--public-url", "https://cdn.example/kvarter/"],
+    );
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(!mvt_files(&out).is_empty());
-    let tilejson: Value =
-        serde_json::from_slice(&fs::read(out.join("tiles.json")).unwrap()).unwrap();
+    let tilejson = tilejson(&out);
     assert_eq!(
         tilejson["tiles"],
         serde_json::json!(["https://cdn.example/kvarter/{z}/{x}/{y}.mvt"])
     );
     assert_eq!(entries(dir.path()), ["tiles"]);
+}
+
+/// Runs `kvarter tiles export --layers LAYERS --zoom ZOOM --out OUT EXTRA…`.
+fn export(layers: &str, zoom: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "tiles",
+        "export",
+        "--layers",
+        layers,
+        "--zoom",
+        zoom,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// The `tiles.json` an export wrote into `out`.
+fn tilejson(out: &Path) -> Value {
+    serde_json::from_slice(&fs::read(out.join("tiles.json")).unwrap()).expect("tiles.json is JSON")
 }
 
 /// The names in `folder`, sorted.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use kvarter_e2e::{Server, run};
+use kvarter_testkit::{member, member_where, numbers};
 use serde_json::Value;
 
 static SERVER: LazyLock<Server> = LazyLock::new(|| Server::start(&[]));
@@ -48,15 +49,8 @@ fn compare_2011_with_2017_keeps_every_identity_and_says_2011_is_reconstructed() 
     let pairs = diff["pairs"].as_array().unwrap();
     assert!(!pairs.is_empty());
     // Per pair: kept + removed = the 2011 area, kept + added = the 2017 area.
-    let area = |side: &str, id: &str| {
-        diff[format!("{side}_areas")]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["id"] == id)
-            .map(|a| number(&a["area_m2"]))
-            .unwrap()
-    };
+    let area =
+        |side: &str, id: &str| number(&member(&diff[format!("{side}_areas")], "id", id)["area_m2"]);
     for pair in pairs {
         let kept = number(&pair["kept_m2"]);
         let from = area("from", pair["from_id"].as_str().unwrap());
@@ -167,13 +161,7 @@ fn tingbjerg_is_designated_in_2011_and_2017_and_its_rode_values_are_marked_estim
         .unwrap_or_else(|| panic!("no rode in {hits}"))
         .to_owned();
     let area = SERVER.json(&format!("/api/areas/roder-2023/{rode}"), 200);
-    let designations = area["designations"].as_array().unwrap();
-    let of = |layer: &str| {
-        designations
-            .iter()
-            .find(|d| d["layer"]["id"] == layer)
-            .unwrap_or_else(|| panic!("no {layer} in {area}"))
-    };
+    let of = |layer: &str| member_where(&area["designations"], |d| d["layer"]["id"] == layer);
     let in_2011 = of("udsatte-byomraader-2011");
     assert_eq!(in_2011["in_designation"], true);
     assert_eq!(in_2011["status"], "reconstructed");
@@ -181,8 +169,7 @@ fn tingbjerg_is_designated_in_2011_and_2017_and_its_rode_values_are_marked_estim
     assert!((number(&in_2011["share_of_area_designated"]) - 1.0).abs() < 1e-6);
     assert_eq!(of("udsatte-byomraader-2017")["in_designation"], true);
 
-    let indicators = area["indicators"].as_array().unwrap();
-    let population = indicators.iter().find(|i| i["id"] == "population").unwrap();
+    let population = member(&area["indicators"], "id", "population");
     assert_eq!(population["latest"]["method"], "area_weighted");
     assert!(
         population["estimated_from"]
@@ -190,17 +177,11 @@ fn tingbjerg_is_designated_in_2011_and_2017_and_its_rode_values_are_marked_estim
             .unwrap()
             .starts_with("Brønshøj-Husum")
     );
-    let weights: f64 = population["latest"]["contributions"]
-        .as_array()
-        .unwrap()
+    let weights: f64 = numbers(&population["latest"]["contributions"], "/weight")
         .iter()
-        .map(|c| number(&c["weight"]))
         .sum();
     assert!((weights - 1.0).abs() < 1e-9);
-    let soek = indicators
-        .iter()
-        .find(|i| i["id"] == "soek_small_dwellings")
-        .unwrap();
+    let soek = member(&area["indicators"], "id", "soek_small_dwellings");
     assert_eq!(soek["has_data"], false);
     assert!(soek["no_data"]["en"].is_string());
 }

@@ -3,7 +3,8 @@
 //!
 //! * [`husum`] — a small hand-built dataset (two districts, the 2011 and 2017 designations, a
 //!   base map) whose every answer is known;
-//! * [`member`], [`coordinates`], [`assert_near`] — reading JSON answers;
+//! * [`member`], [`member_where`], [`strings`], [`numbers`], [`coordinates`], [`assert_near`] —
+//!   reading JSON answers;
 //! * [`csv_header`], [`csv_rows`] — reading CSV answers.
 
 #![allow(
@@ -16,14 +17,58 @@ pub mod husum;
 
 use serde_json::Value;
 
-/// The member of the JSON array `array` whose `key` is `value`; panics naming what is missing.
-pub fn member<'a>(array: &'a Value, key: &str, value: &str) -> &'a Value {
+/// The members of the JSON array `array`; panics if it is not one.
+fn members(array: &Value) -> &[Value] {
     array
         .as_array()
         .unwrap_or_else(|| panic!("not an array: {array}"))
+}
+
+/// The member of the JSON array `array` whose `key` is `value`; panics naming what is missing.
+pub fn member<'a>(array: &'a Value, key: &str, value: &str) -> &'a Value {
+    members(array)
         .iter()
         .find(|item| item[key] == value)
         .unwrap_or_else(|| panic!("no member with {key} = {value:?} in {array}"))
+}
+
+/// The first member of the JSON array `array` that `matches` (for a match on a nested key or on
+/// more than one key); panics showing the array when none does.
+pub fn member_where(array: &Value, matches: impl Fn(&Value) -> bool) -> &Value {
+    members(array)
+        .iter()
+        .find(|item| matches(item))
+        .unwrap_or_else(|| panic!("no member of {array} is the one asked for"))
+}
+
+/// The string at the JSON pointer `pointer` (`/id`, `/layer/id`) of every member of the JSON
+/// array `array`, in order; panics naming a member without one.
+pub fn strings<'a>(array: &'a Value, pointer: &str) -> Vec<&'a str> {
+    at_pointer(array, pointer, "string", Value::as_str)
+}
+
+/// The number at the JSON pointer `pointer` (`/weight`) of every member of the JSON array
+/// `array`, in order; panics naming a member without one.
+pub fn numbers(array: &Value, pointer: &str) -> Vec<f64> {
+    at_pointer(array, pointer, "number", Value::as_f64)
+}
+
+/// What `read` makes of the value at `pointer` of every member of `array`; panics naming a
+/// member where that is no `kind`.
+fn at_pointer<'a, T>(
+    array: &'a Value,
+    pointer: &str,
+    kind: &str,
+    read: impl Fn(&'a Value) -> Option<T>,
+) -> Vec<T> {
+    members(array)
+        .iter()
+        .map(|item| {
+            item.pointer(pointer)
+                .and_then(&read)
+                .unwrap_or_else(|| panic!("no {kind} at {pointer} in {item}"))
+        })
+        .collect()
 }
 
 /// Every coordinate of a `GeoJSON` geometry, flattened.

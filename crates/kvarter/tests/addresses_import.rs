@@ -17,8 +17,8 @@ mod addresses;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use addresses::{DEFAULT_SOURCE, ImportArgs, OUTPUT_FILE, import};
-use kvarter_geocode::file::read_records;
+use addresses::{DEFAULT_SOURCE, ImportArgs, ImportSummary, OUTPUT_FILE, import};
+use kvarter_geocode::file::{Record, read_records};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,6 +35,16 @@ fn args(file: PathBuf, report: Option<PathBuf>) -> ImportArgs {
     }
 }
 
+/// Imports fixture `name` into the data folder `dir`, without a report; it must succeed.
+fn import_fixture(name: &str, dir: &Path) -> ImportSummary {
+    import(&args(fixture(name), None), dir, false).unwrap()
+}
+
+/// The records of the gazetteer file an import wrote into `dir`.
+fn imported(dir: &Path) -> Vec<Record> {
+    read_records(&fs::read(dir.join(OUTPUT_FILE)).unwrap(), OUTPUT_FILE).unwrap()
+}
+
 /// Files in `dir` other than `keep`: left-over temporary files would show here.
 fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
     fs::read_dir(dir)
@@ -47,12 +57,7 @@ fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
 #[test]
 fn an_import_writes_a_gazetteer_file_that_reads_back() {
     let dir = tempfile::tempdir().unwrap();
-    let summary = import(
-        &args(fixture("adgangsadresser_semicolon.csv"), None),
-        dir.path(),
-        false,
-    )
-    .unwrap();
+    let summary = import_fixture("adgangsadresser_semicolon.csv", dir.path());
     assert_eq!((summary.tally.read, summary.tally.imported), (6, 6));
     let bytes = fs::read(dir.path().join(OUTPUT_FILE)).unwrap();
     let records = read_records(&bytes, OUTPUT_FILE).unwrap();
@@ -68,14 +73,8 @@ fn an_import_writes_a_gazetteer_file_that_reads_back() {
 #[test]
 fn etrs89_only_rows_are_converted_with_the_real_projection() {
     let dir = tempfile::tempdir().unwrap();
-    import(
-        &args(fixture("adgangsadresser_semicolon.csv"), None),
-        dir.path(),
-        false,
-    )
-    .unwrap();
-    let bytes = fs::read(dir.path().join(OUTPUT_FILE)).unwrap();
-    let records = read_records(&bytes, OUTPUT_FILE).unwrap();
+    import_fixture("adgangsadresser_semicolon.csv", dir.path());
+    let records = imported(dir.path());
     // Nørrebrogade 52A has only ETRS89 (723496.75, 6177365.75), made from (12.5560, 55.6905).
     let norrebrogade = &records[3].entry;
     assert_eq!(norrebrogade.text, "Nørrebrogade 52A, 2200 København N");
@@ -88,14 +87,8 @@ fn etrs89_only_rows_are_converted_with_the_real_projection() {
         "{norrebrogade:?}"
     );
     // The same in DAWA JSON with srid=25832 coordinates (Istedgade 119A).
-    import(
-        &args(fixture("adgangsadresser.json"), None),
-        dir.path(),
-        false,
-    )
-    .unwrap();
-    let bytes = fs::read(dir.path().join(OUTPUT_FILE)).unwrap();
-    let istedgade = &read_records(&bytes, OUTPUT_FILE).unwrap()[1].entry;
+    import_fixture("adgangsadresser.json", dir.path());
+    let istedgade = &imported(dir.path())[1].entry;
     assert_eq!(istedgade.text, "Istedgade 119A, 1650 København V");
     assert!(
         (istedgade.point.x() - 12.5531).abs() < 1e-6,
@@ -131,12 +124,7 @@ fn the_report_lists_every_rejected_row_with_line_id_and_reason() {
 #[test]
 fn a_failed_import_leaves_the_old_file_byte_for_byte_and_no_temporary_files() {
     let dir = tempfile::tempdir().unwrap();
-    import(
-        &args(fixture("adgangsadresser_semicolon.csv"), None),
-        dir.path(),
-        false,
-    )
-    .unwrap();
+    import_fixture("adgangsadresser_semicolon.csv", dir.path());
     let output = dir.path().join(OUTPUT_FILE);
     let before = fs::read(&output).unwrap();
     let report = dir.path().join("rejected.csv");
@@ -194,8 +182,7 @@ fn a_successful_import_replaces_the_old_file_and_keeps_its_permissions() {
     // --out wins over the data folder.
     import(&geojson, out.path(), false).unwrap();
     assert_eq!(others(out.path(), &[]), Vec::<String>::new());
-    let bytes = fs::read(&output).unwrap();
-    assert_eq!(read_records(&bytes, OUTPUT_FILE).unwrap().len(), 2);
+    assert_eq!(imported(dir.path()).len(), 2);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -259,14 +246,7 @@ fn import_throughput_on_200k_synthetic_rows() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("synthetic.csv");
     fs::write(&input, csv).unwrap();
-    let summary = import(&args(input, None), dir.path(), false).unwrap();
-    println!(
-        "{} rows ({} imported) in {:.3} s: {:.0} rows/s",
-        summary.tally.read,
-        summary.tally.imported,
-        summary.elapsed.as_secs_f64(),
-        summary.rows_per_second()
-    );
+    print_throughput("", &import(&args(input, None), dir.path(), false).unwrap());
     // And with only ETRS89 coordinates, so every row goes through the projection.
     let etrs = dir.path().join("synthetic-etrs.csv");
     let mut csv =
@@ -283,9 +263,16 @@ fn import_throughput_on_200k_synthetic_rows() {
         .unwrap();
     }
     fs::write(&etrs, csv).unwrap();
-    let summary = import(&args(etrs, None), dir.path(), false).unwrap();
+    print_throughput(
+        "ETRS89 only: ",
+        &import(&args(etrs, None), dir.path(), false).unwrap(),
+    );
+}
+
+/// Prints `label`, then the rows an import read and imported, its time and its rows/s.
+fn print_throughput(label: &str, summary: &ImportSummary) {
     println!(
-        "ETRS89 only: {} rows ({} imported) in {:.3} s: {:.0} rows/s",
+        "{label}{} rows ({} imported) in {:.3} s: {:.0} rows/s",
         summary.tally.read,
         summary.tally.imported,
         summary.elapsed.as_secs_f64(),

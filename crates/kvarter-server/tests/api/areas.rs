@@ -5,35 +5,22 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::squares::{self, D2011, D2017, STREETS, UNITS_A};
-use crate::support::{assert_near, assert_refused_by, get_json_from};
+use crate::support::{
+    assert_near, assert_refused_by, get_json_from, member, member_where, numbers, strings,
+};
 
 async fn area(layer: &str, fid: &str) -> Value {
-    get_json_from(
-        squares::state(),
-        &format!("/api/areas/{layer}/{fid}"),
-        StatusCode::OK,
-    )
-    .await
+    squares::json(&format!("/api/areas/{layer}/{fid}")).await
 }
 
 /// The membership entry of designation layer `layer`.
 fn designation<'a>(body: &'a Value, layer: &str) -> &'a Value {
-    body["designations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["layer"]["id"] == layer)
-        .unwrap_or_else(|| panic!("no designation layer {layer} in {body}"))
+    member_where(&body["designations"], |d| d["layer"]["id"] == layer)
 }
 
 /// The entry of indicator `id`.
 fn indicator<'a>(body: &'a Value, id: &str) -> &'a Value {
-    body["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap_or_else(|| panic!("no indicator {id} in {body}"))
+    member(&body["indicators"], "id", id)
 }
 
 #[tokio::test]
@@ -55,12 +42,7 @@ async fn an_area_names_itself_and_its_layer_with_provenance() {
 #[tokio::test]
 async fn a_unit_lists_the_designation_it_half_overlaps_and_the_one_it_misses() {
     let body = area(UNITS_A, "vest").await;
-    let layers: Vec<&str> = body["designations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["layer"]["id"].as_str().unwrap())
-        .collect();
+    let layers = strings(&body["designations"], "/layer/id");
     assert_eq!(layers, [D2011, D2017], "designation layers only, in order");
 
     let in_2011 = designation(&body, D2011);
@@ -119,12 +101,7 @@ async fn a_unit_holding_a_whole_designated_area_says_it_is_all_of_that_area() {
 #[tokio::test]
 async fn a_designated_area_is_measured_against_the_other_designation_layers_only() {
     let body = area(D2011, "o11").await;
-    let layers: Vec<&str> = body["designations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["layer"]["id"].as_str().unwrap())
-        .collect();
+    let layers = strings(&body["designations"], "/layer/id");
     assert_eq!(layers, [D2017]);
     let o17 = &designation(&body, D2017)["areas"][0];
     assert_eq!(o17["id"], "o17");
@@ -141,12 +118,7 @@ async fn a_designated_area_is_measured_against_the_other_designation_layers_only
 #[tokio::test]
 async fn every_indicator_is_listed_with_its_values_and_sources_or_why_there_is_no_data() {
     let body = area(D2011, "o11").await;
-    let ids: Vec<&str> = body["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids = strings(&body["indicators"], "/id");
     assert_eq!(ids, ["population", "income_mean", "turnout"]);
 
     let population = indicator(&body, "population");
@@ -155,11 +127,8 @@ async fn every_indicator_is_listed_with_its_values_and_sources_or_why_there_is_n
     assert_eq!(population["latest"]["period"], "2020");
     assert_near(&population["latest"]["value"], 220.0, 1e-6, "latest");
     assert_eq!(population["latest"]["method"], "area_weighted");
-    let weights: f64 = population["latest"]["contributions"]
-        .as_array()
-        .unwrap()
+    let weights: f64 = numbers(&population["latest"]["contributions"], "/weight")
         .iter()
-        .map(|c| c["weight"].as_f64().unwrap())
         .sum();
     assert!((weights - 1.0).abs() < 1e-9, "weights sum to {weights}");
     assert_eq!(population["estimated_from"], "Øst 75 %; Vest 25 %");

@@ -4,8 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use kvarter_tiles::TileCoord;
 use mvt_reader::Reader;
 use mvt_reader::feature::Value as MvtValue;
@@ -15,17 +14,14 @@ use crate::squares::{
     self, ADDED_M2, D2011, D2017, FROM_TOTAL_M2, KEPT_M2, REMOVED_M2, STREETS, TO_TOTAL_M2,
     UNITS_A, lon_lat,
 };
-use crate::support::{assert_near, assert_refused_by, get_from, get_json_from, send_to};
+use crate::support::{
+    assert_near, assert_refused_by, csv_header, get_from, member_where, request, send_to,
+};
 
 const PAIR: &str = "from=omraader-2011&to=omraader-2017";
 
 async fn report(query: &str) -> Value {
-    get_json_from(
-        squares::state(),
-        &format!("/api/compare?{query}"),
-        StatusCode::OK,
-    )
-    .await
+    squares::json(&format!("/api/compare?{query}")).await
 }
 
 #[tokio::test]
@@ -58,14 +54,10 @@ async fn the_report_measures_kept_added_and_removed_ground_to_a_tenth_of_a_squar
     let pairs = body["pairs"].as_array().unwrap();
     assert_eq!(pairs.len(), 1);
     for pair in pairs {
-        let from_area = body["from_areas"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["id"] == pair["from_id"])
-            .unwrap()["area_m2"]
-            .as_f64()
-            .unwrap();
+        let from_area =
+            member_where(&body["from_areas"], |a| a["id"] == pair["from_id"])["area_m2"]
+                .as_f64()
+                .unwrap();
         let sum = pair["kept_m2"].as_f64().unwrap() + pair["removed_m2"].as_f64().unwrap();
         assert!((sum - from_area).abs() < 0.1, "{sum} ≠ {from_area}: {pair}");
     }
@@ -153,13 +145,7 @@ async fn the_csv_rows_parse_and_kept_plus_removed_is_each_from_area() {
     let answer = get_from(squares::state(), &format!("/api/compare?{PAIR}&format=csv")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.content_type(), "text/csv; charset=utf-8");
-    let mut reader = csv::Reader::from_reader(answer.body.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let header = csv_header(&answer.body);
     assert_eq!(
         header,
         [
@@ -178,8 +164,10 @@ async fn the_csv_rows_parse_and_kept_plus_removed_is_each_from_area() {
             "to_status"
         ]
     );
-    let rows: Vec<HashMap<String, String>> =
-        reader.deserialize().map(Result::unwrap).collect::<Vec<_>>();
+    let rows: Vec<HashMap<String, String>> = csv::Reader::from_reader(answer.body.as_slice())
+        .deserialize()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>();
     let changes: Vec<&str> = rows.iter().map(|r| r["change"].as_str()).collect();
     assert_eq!(changes, ["kept", "removed", "added", "added"]);
     for row in &rows {
@@ -220,11 +208,7 @@ async fn a_second_request_with_the_etag_is_a_304_without_a_body() {
     let again = get_from(state.clone(), &uri).await;
     assert_eq!(again.headers["etag"], etag.as_str(), "the tag is stable");
 
-    let request = Request::get(&uri)
-        .header("if-none-match", &etag)
-        .body(Body::empty())
-        .unwrap();
-    let answer = send_to(state.clone(), request).await;
+    let answer = send_to(state.clone(), request(&uri, &[("if-none-match", &etag)])).await;
     assert_eq!(answer.status, StatusCode::NOT_MODIFIED);
     assert!(answer.body.is_empty());
     assert_eq!(answer.headers["etag"], etag.as_str());
@@ -291,10 +275,10 @@ async fn the_change_map_tile_has_every_piece_with_its_change_and_both_statuses()
 
     // Tiles of the change map are cached and answered 304 like any other.
     let etag = answer.headers["etag"].to_str().unwrap().to_owned();
-    let request = Request::get(tile_path(D2011, D2017, z, 1350.0, 400.0))
-        .header("if-none-match", &etag)
-        .body(Body::empty())
-        .unwrap();
+    let request = request(
+        &tile_path(D2011, D2017, z, 1350.0, 400.0),
+        &[("if-none-match", &etag)],
+    );
     assert_eq!(
         send_to(squares::state(), request).await.status,
         StatusCode::NOT_MODIFIED
@@ -303,12 +287,7 @@ async fn the_change_map_tile_has_every_piece_with_its_change_and_both_statuses()
 
 #[tokio::test]
 async fn the_change_map_tilejson_names_the_tile_url_and_the_change_fields() {
-    let doc = get_json_from(
-        squares::state(),
-        &format!("/tiles/compare/{D2011}/{D2017}.json"),
-        StatusCode::OK,
-    )
-    .await;
+    let doc = squares::json(&format!("/tiles/compare/{D2011}/{D2017}.json")).await;
     let url = doc["tiles"][0].as_str().unwrap();
     assert!(
         url.ends_with(&format!(
@@ -435,10 +414,10 @@ async fn layers_of_any_area_kind_can_be_compared() {
 async fn if_none_match_does_not_turn_a_comparison_of_unknown_layers_into_a_304() {
     // `*` matches any current representation; two unknown layers have none, so the answer
     // is the 404 an unconditional request gets (RFC 9110 §13.1.2).
-    let request = Request::get(format!("/api/compare?from=nowhere&to={D2017}"))
-        .header("if-none-match", "*")
-        .body(Body::empty())
-        .unwrap();
+    let request = request(
+        &format!("/api/compare?from=nowhere&to={D2017}"),
+        &[("if-none-match", "*")],
+    );
     let answer = send_to(squares::state(), request).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(answer.json()["error"], "unknown_layer");

@@ -6,7 +6,7 @@ use axum::http::{Request, StatusCode, header};
 use kvarter_server::{BATCH_ROUTE, ROUTES, ServerConfig};
 
 use crate::squares;
-use crate::support::{assert_refused, get, get_from, send_to, state, state_with};
+use crate::support::{Answer, assert_refused, get, get_from, request, send_to, state, state_with};
 
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404() {
@@ -42,11 +42,11 @@ async fn a_wrong_method_is_a_json_405_that_says_which_methods_are_allowed() {
 
 #[tokio::test]
 async fn json_is_gzipped_when_the_client_accepts_gzip() {
-    let request = Request::get("/api/layers")
-        .header(header::ACCEPT_ENCODING, "gzip")
-        .body(Body::empty())
-        .unwrap();
-    let answer = send_to(state(), request).await;
+    let answer = send_to(
+        state(),
+        request("/api/layers", &[("accept-encoding", "gzip")]),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.headers[header::CONTENT_ENCODING], "gzip");
     assert_eq!(&answer.body[..2], &[0x1f, 0x8b], "gzip magic number");
@@ -57,10 +57,7 @@ async fn json_is_gzipped_when_the_client_accepts_gzip() {
 
 #[tokio::test]
 async fn cors_allows_any_origin_by_default() {
-    let request = Request::get("/api/layers")
-        .header(header::ORIGIN, "https://example.org")
-        .body(Body::empty())
-        .unwrap();
+    let request = request("/api/layers", &[("origin", "https://example.org")]);
     let answer = send_to(state(), request).await;
     assert_eq!(answer.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
 }
@@ -72,19 +69,13 @@ async fn cors_is_restricted_to_the_configured_origins() {
         ..ServerConfig::default()
     };
     let state = state_with(config);
-    let allowed = Request::get("/health")
-        .header(header::ORIGIN, "https://kort.kk.dk")
-        .body(Body::empty())
-        .unwrap();
+    let allowed = request("/health", &[("origin", "https://kort.kk.dk")]);
     let answer = send_to(state.clone(), allowed).await;
     assert_eq!(
         answer.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
         "https://kort.kk.dk"
     );
-    let other = Request::get("/health")
-        .header(header::ORIGIN, "https://example.org")
-        .body(Body::empty())
-        .unwrap();
+    let other = request("/health", &[("origin", "https://example.org")]);
     let answer = send_to(state, other).await;
     assert!(
         answer
@@ -116,11 +107,7 @@ async fn a_cors_preflight_is_answered_for_get() {
 async fn every_response_carries_a_request_id_and_keeps_the_clients() {
     let answer = get("/health").await;
     assert!(!answer.headers["x-request-id"].is_empty());
-    let request = Request::get("/nowhere")
-        .header("x-request-id", "abc-123")
-        .body(Body::empty())
-        .unwrap();
-    let answer = send_to(state(), request).await;
+    let answer = send_to(state(), request("/nowhere", &[("x-request-id", "abc-123")])).await;
     assert_eq!(answer.headers["x-request-id"], "abc-123");
 }
 
@@ -179,6 +166,18 @@ async fn the_openapi_document_describes_every_route_and_nothing_else() {
     }
 }
 
+/// `route` with its layer, feature, comparison and tile parameters filled in from the squares.
+fn with_path_parameters(route: &str) -> String {
+    route
+        .replace("{id}", squares::UNITS_A)
+        .replace("{layer}", squares::UNITS_A)
+        .replace("{fid}", "vest")
+        .replace("{layers}", squares::UNITS_A)
+        .replace("{from}", squares::D2011)
+        .replace("{to}", squares::D2017)
+        .replace("{z}/{x}/{y}", "0/0/0")
+}
+
 #[tokio::test]
 async fn every_route_in_the_list_is_really_served() {
     // The squares have indicators, so every route can answer.
@@ -194,14 +193,7 @@ async fn every_route_in_the_list_is_really_served() {
             assert_eq!(answer.status, StatusCode::OK, "{route}: {}", answer.text());
             continue;
         }
-        let uri = route
-            .replace("{id}", squares::UNITS_A)
-            .replace("{layer}", squares::UNITS_A)
-            .replace("{fid}", "vest")
-            .replace("{layers}", squares::UNITS_A)
-            .replace("{from}", squares::D2011)
-            .replace("{to}", squares::D2017)
-            .replace("{z}/{x}/{y}", "0/0/0")
+        let uri = with_path_parameters(route)
             .replace("{file}", "app.js")
             .replace("{fontstack}", "DejaVu%20Sans")
             .replace("{range}", "0-255")
@@ -234,16 +226,7 @@ async fn every_documented_query_parameter_is_accepted_by_its_route() {
         for parameter in parameters.iter().filter(|p| p["in"] == "query") {
             let name = parameter["name"].as_str().unwrap();
             // An empty value counts as absent, but its name is still checked.
-            let uri = format!(
-                "{}?{name}=",
-                path.replace("{id}", squares::UNITS_A)
-                    .replace("{layer}", squares::UNITS_A)
-                    .replace("{fid}", "vest")
-                    .replace("{layers}", squares::UNITS_A)
-                    .replace("{from}", squares::D2011)
-                    .replace("{to}", squares::D2017)
-                    .replace("{z}/{x}/{y}", "0/0/0")
-            );
+            let uri = format!("{}?{name}=", with_path_parameters(path));
             let answer = get_from(squares::state(), &uri).await;
             let body = String::from_utf8_lossy(&answer.body);
             assert!(!body.contains("unknown parameter"), "{uri}: {body}");
@@ -346,13 +329,18 @@ async fn odd_requests_never_cause_a_server_error_or_a_plain_text_answer() {
             answer.text()
         );
         if !answer.status.is_success() {
-            let body = answer.json();
-            assert!(
-                body["error"].is_string() && body["detail"].is_string(),
-                "{uri}: {body}"
-            );
+            assert_error_body(uri, &answer);
         }
     }
+}
+
+/// Asserts that `answer` (to `uri`) has a JSON error body: an `error` and a `detail` string.
+fn assert_error_body(uri: &str, answer: &Answer) {
+    let body = answer.json();
+    assert!(
+        body["error"].is_string() && body["detail"].is_string(),
+        "{uri}: {body}"
+    );
 }
 
 #[tokio::test]
@@ -384,11 +372,7 @@ async fn odd_requests_to_the_indicator_area_and_comparison_routes_never_cause_a_
             continue;
         }
         assert_eq!(answer.content_type(), "application/json", "{uri}");
-        let body = answer.json();
-        assert!(
-            body["error"].is_string() && body["detail"].is_string(),
-            "{uri}: {body}"
-        );
+        assert_error_body(uri, &answer);
     }
 }
 

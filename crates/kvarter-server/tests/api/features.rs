@@ -5,25 +5,12 @@ use kvarter_server::ServerConfig;
 use serde_json::{Value, json};
 
 use crate::support::{
-    BASE, UNITS, Y2011, Y2017, assert_refused, coordinates, get, get_json, send_to, state_with,
+    BASE, UNITS, Y2011, Y2017, assert_refused, coordinates, feature, get, get_json, send_to,
+    state_with, strings,
 };
 
 fn ids(collection: &Value) -> Vec<&str> {
-    collection["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect()
-}
-
-fn feature<'a>(collection: &'a Value, id: &str) -> &'a Value {
-    collection["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id)
-        .unwrap_or_else(|| panic!("no feature {id}"))
+    strings(&collection["features"], "/id")
 }
 
 #[tokio::test]

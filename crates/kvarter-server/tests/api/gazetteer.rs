@@ -9,12 +9,14 @@
 
 use std::sync::Arc;
 
+use axum::http::StatusCode;
 use geo::Point;
 use kvarter_geocode::{Entry, Gazetteer, HouseNumber, Kind};
 use kvarter_server::{AppState, ServerConfig};
 use kvarter_service::Service;
+use serde_json::Value;
 
-use crate::support::{IN_2017_ONLY, IN_BOTH_YEARS, OUTSIDE, dataset};
+use crate::support::{IN_2017_ONLY, IN_BOTH_YEARS, OUTSIDE, dataset, get_json_from};
 
 pub const GAVLHUSVEJ: &str = "Gavlhusvej 21, 2700 Brønshøj";
 pub const RUTEN: &str = "Ruten 6, 2700 Brønshøj";
@@ -156,4 +158,9 @@ pub fn state_with(config: ServerConfig) -> Arc<AppState> {
 /// The test dataset's state with this gazetteer.
 pub fn state() -> Arc<AppState> {
     state_with(ServerConfig::default())
+}
+
+/// `GET uri` on this gazetteer's [`state`], expecting 200 and a JSON body.
+pub async fn json(uri: &str) -> Value {
+    get_json_from(state(), uri, StatusCode::OK).await
 }

@@ -9,35 +9,21 @@ use mvt_reader::feature::Value as MvtValue;
 use serde_json::Value;
 
 use crate::squares::{self, D2011, D2017, STREETS, UNITS_A, UNITS_B, lon_lat};
-use crate::support::{assert_near, assert_refused_by, get_from, get_json_from};
+use crate::support::{
+    assert_near, assert_refused_by, csv_header, csv_rows, feature, get_from, get_json_from,
+    member_where, numbers, strings,
+};
 
 /// The row of `area` and `indicator` in a layer table.
 fn row<'a>(table: &'a Value, area: &str, indicator: &str) -> &'a Value {
-    table["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["area_id"] == area && r["indicator"] == indicator)
-        .unwrap_or_else(|| panic!("no row for {area} and {indicator} in {table}"))
-}
-
-/// The feature with id `id` of a `FeatureCollection`.
-fn feature<'a>(collection: &'a Value, id: &str) -> &'a Value {
-    collection["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id)
-        .unwrap_or_else(|| panic!("no feature {id}"))
-}
-
-async fn table(uri: &str) -> Value {
-    get_json_from(squares::state(), uri, StatusCode::OK).await
+    member_where(&table["rows"], |r| {
+        r["area_id"] == area && r["indicator"] == indicator
+    })
 }
 
 #[tokio::test]
 async fn the_catalogue_lists_policies_datasets_with_provenance_indicators_with_periods_and_facts() {
-    let body = table("/api/indicators").await;
+    let body = squares::json("/api/indicators").await;
     assert_eq!(body["data_version"], "squares-1");
     assert_eq!(body["policies"][0]["id"], "test-politik");
     let dataset = &body["datasets"][0];
@@ -46,10 +32,7 @@ async fn the_catalogue_lists_policies_datasets_with_provenance_indicators_with_p
     assert_eq!(dataset["geography"], UNITS_A);
     assert_eq!(dataset["licence"], "CC0 (generated)");
     let indicators = body["indicators"].as_array().unwrap();
-    let ids: Vec<&str> = indicators
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids = strings(&body["indicators"], "/id");
     assert_eq!(ids, ["population", "income_mean", "turnout"]);
     assert_eq!(indicators[0]["has_data"], true);
     assert_eq!(indicators[0]["measure"], "extensive");
@@ -67,7 +50,7 @@ async fn the_catalogue_lists_policies_datasets_with_provenance_indicators_with_p
 
 #[tokio::test]
 async fn a_key_join_returns_the_tables_own_values() {
-    let body = table(&format!(
+    let body = squares::json(&format!(
         "/api/layers/{UNITS_A}/indicators?indicators=population&period=2019"
     ))
     .await;
@@ -94,7 +77,7 @@ async fn a_key_join_returns_the_tables_own_values() {
 
 #[tokio::test]
 async fn an_area_weighted_count_is_the_sum_of_the_units_shares_and_its_weights_sum_to_one() {
-    let body = table(&format!(
+    let body = squares::json(&format!(
         "/api/layers/{D2011}/indicators?indicators=population&period=2019"
     ))
     .await;
@@ -106,10 +89,7 @@ async fn an_area_weighted_count_is_the_sum_of_the_units_shares_and_its_weights_s
     assert_near(&o11["coverage"], 1.0, 1e-9, "coverage");
     let contributions = o11["contributions"].as_array().unwrap();
     assert_eq!(contributions.len(), 2);
-    let weights: f64 = contributions
-        .iter()
-        .map(|c| c["weight"].as_f64().unwrap())
-        .sum();
+    let weights: f64 = numbers(&o11["contributions"], "/weight").iter().sum();
     assert!((weights - 1.0).abs() < 1e-9, "weights sum to {weights}");
     // Largest weight first: oest gives 150 of the 200.
     assert_eq!(contributions[0]["unit_id"], "oest");
@@ -122,7 +102,7 @@ async fn an_area_weighted_count_is_the_sum_of_the_units_shares_and_its_weights_s
     }
 
     // Without a period, each indicator's latest: 2020 (110 and 330).
-    let latest = table(&format!(
+    let latest = squares::json(&format!(
         "/api/layers/{D2011}/indicators?indicators=population"
     ))
     .await;
@@ -131,7 +111,7 @@ async fn an_area_weighted_count_is_the_sum_of_the_units_shares_and_its_weights_s
     assert_near(&o11["value"], 220.0, 1e-6, "population of o11 in 2020");
 
     // Units of another unit layer: b-vest is all of vest and half of oest.
-    let other = table(&format!(
+    let other = squares::json(&format!(
         "/api/layers/{UNITS_B}/indicators?indicators=population&period=2019"
     ))
     .await;
@@ -151,7 +131,7 @@ async fn an_area_weighted_count_is_the_sum_of_the_units_shares_and_its_weights_s
 
 #[tokio::test]
 async fn an_area_weighted_rate_is_the_mean_of_the_units_by_overlap_area() {
-    let body = table(&format!(
+    let body = squares::json(&format!(
         "/api/layers/{D2011}/indicators?indicators=income_mean"
     ))
     .await;
@@ -161,15 +141,10 @@ async fn an_area_weighted_rate_is_the_mean_of_the_units_by_overlap_area() {
     assert_eq!(o11["method"], "area_weighted");
     assert_eq!(o11["weighting"], "area");
     assert_eq!(o11["period"], "2019");
-    let weights: f64 = o11["contributions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["weight"].as_f64().unwrap())
-        .sum();
+    let weights: f64 = numbers(&o11["contributions"], "/weight").iter().sum();
     assert!((weights - 1.0).abs() < 1e-9, "weights sum to {weights}");
 
-    let body = table(&format!(
+    let body = squares::json(&format!(
         "/api/layers/{D2017}/indicators?indicators=income_mean"
     ))
     .await;
@@ -184,7 +159,7 @@ async fn an_area_weighted_rate_is_the_mean_of_the_units_by_overlap_area() {
 
 #[tokio::test]
 async fn an_area_outside_every_unit_has_a_row_without_a_value() {
-    let body = table(&format!(
+    let body = squares::json(&format!(
         "/api/layers/{D2017}/indicators?indicators=population&period=2019"
     ))
     .await;
@@ -202,7 +177,7 @@ async fn an_area_outside_every_unit_has_a_row_without_a_value() {
 
 #[tokio::test]
 async fn without_indicators_named_the_table_holds_every_indicator_with_data() {
-    let body = table(&format!("/api/layers/{UNITS_A}/indicators")).await;
+    let body = squares::json(&format!("/api/layers/{UNITS_A}/indicators")).await;
     let mut pairs: Vec<(String, String)> = body["rows"]
         .as_array()
         .unwrap()
@@ -240,13 +215,7 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
         disposition.starts_with("attachment") && disposition.contains("omraader-2017"),
         "{disposition}"
     );
-    let mut reader = csv::Reader::from_reader(answer.body.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let header = csv_header(&answer.body);
     assert_eq!(
         header,
         [
@@ -260,11 +229,11 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
             "estimated_from"
         ]
     );
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let rows = csv_rows(&answer.body);
     assert_eq!(rows.len(), 4, "two areas × two indicators");
     let find = |area: &str, indicator: &str| {
         rows.iter()
-            .find(|r| &r[0] == area && &r[2] == indicator)
+            .find(|r| r[0] == area && r[2] == indicator)
             .unwrap_or_else(|| panic!("no CSV row for {area} and {indicator}"))
             .clone()
     };
@@ -280,7 +249,7 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
     assert_eq!(&o17[7], "Øst 100 %");
     let outside = find("o17-ny", "income_mean");
     assert_eq!(
-        (&outside[4], &outside[5], &outside[6], &outside[7]),
+        (&*outside[4], &*outside[5], &*outside[6], &*outside[7]),
         ("", "", "", "")
     );
 
@@ -289,8 +258,7 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
         &format!("/api/layers/{D2011}/indicators?indicators=population&period=2019&format=csv"),
     )
     .await;
-    let mut reader = csv::Reader::from_reader(answer.body.as_slice());
-    let o11 = reader.records().next().unwrap().unwrap();
+    let o11 = &csv_rows(&answer.body)[0];
     assert!(
         (o11[4].parse::<f64>().unwrap() - 200.0).abs() < 1e-6,
         "{o11:?}"
@@ -303,21 +271,18 @@ async fn the_table_as_csv_has_the_documented_columns_and_says_where_estimates_co
         &format!("/api/layers/{UNITS_A}/indicators?indicators=population&format=csv"),
     )
     .await;
-    let mut reader = csv::Reader::from_reader(answer.body.as_slice());
-    let vest = reader.records().next().unwrap().unwrap();
+    let vest = &csv_rows(&answer.body)[0];
     assert_eq!(
-        (&vest[0], &vest[4], &vest[5], &vest[7]),
+        (&*vest[0], &*vest[4], &*vest[5], &*vest[7]),
         ("vest", "110", "key", "")
     );
 }
 
 #[tokio::test]
 async fn features_asked_for_with_indicators_carry_the_values_their_method_and_provenance() {
-    let body = get_json_from(
-        squares::state(),
-        &format!("/api/layers/{D2011}/features?indicators=population,income_mean&period=2019"),
-        StatusCode::OK,
-    )
+    let body = squares::json(&format!(
+        "/api/layers/{D2011}/features?indicators=population,income_mean&period=2019"
+    ))
     .await;
     let properties = &feature(&body, "o11")["properties"];
     assert_near(&properties["population"], 200.0, 1e-6, "population");
@@ -326,10 +291,7 @@ async fn features_asked_for_with_indicators_carry_the_values_their_method_and_pr
     assert_eq!(properties["income_mean_method"], "area_weighted");
     assert_eq!(properties["status"], "reconstructed");
     let provenance = body["indicators"].as_array().unwrap();
-    let ids: Vec<&str> = provenance
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids = strings(&body["indicators"], "/id");
     assert_eq!(ids, ["population", "income_mean"]);
     assert_eq!(provenance[0]["period"], "2019");
     assert_eq!(provenance[0]["datasets"][0]["status"], "synthetic");
@@ -337,22 +299,18 @@ async fn features_asked_for_with_indicators_carry_the_values_their_method_and_pr
     assert_eq!(body["layer"]["id"], D2011);
 
     // An area without a value gets neither the value nor its method.
-    let body = get_json_from(
-        squares::state(),
-        &format!("/api/layers/{D2017}/features?indicators=population"),
-        StatusCode::OK,
-    )
+    let body = squares::json(&format!(
+        "/api/layers/{D2017}/features?indicators=population"
+    ))
     .await;
     let outside = &feature(&body, "o17-ny")["properties"];
     assert!(outside.get("population").is_none(), "{outside}");
     assert!(outside.get("population_method").is_none(), "{outside}");
 
     // One feature, latest period, key join.
-    let single = get_json_from(
-        squares::state(),
-        &format!("/api/layers/{UNITS_A}/features/vest?indicators=population"),
-        StatusCode::OK,
-    )
+    let single = squares::json(&format!(
+        "/api/layers/{UNITS_A}/features/vest?indicators=population"
+    ))
     .await;
     assert_eq!(single["type"], "Feature");
     assert_eq!(single["properties"]["population"], 110.0);
@@ -364,12 +322,7 @@ async fn features_asked_for_with_indicators_carry_the_values_their_method_and_pr
     );
 
     // Without indicators=, features have neither.
-    let plain = get_json_from(
-        squares::state(),
-        &format!("/api/layers/{UNITS_A}/features/vest"),
-        StatusCode::OK,
-    )
-    .await;
+    let plain = squares::json(&format!("/api/layers/{UNITS_A}/features/vest")).await;
     assert!(plain["properties"].get("population").is_none());
     assert!(plain.get("indicators").is_none());
 }
@@ -464,11 +417,9 @@ async fn a_tile_asked_for_with_indicators_carries_the_values_as_numeric_attribut
 
 #[tokio::test]
 async fn tilejson_asked_for_with_indicators_lists_their_fields_sources_and_keeps_them_in_the_url() {
-    let doc = get_json_from(
-        squares::state(),
-        &format!("/tiles/{D2011}.json?indicators=population,income_mean&period=2019"),
-        StatusCode::OK,
-    )
+    let doc = squares::json(&format!(
+        "/tiles/{D2011}.json?indicators=population,income_mean&period=2019"
+    ))
     .await;
     let url = doc["tiles"][0].as_str().unwrap();
     assert!(
@@ -503,12 +454,7 @@ async fn tilejson_asked_for_with_indicators_lists_their_fields_sources_and_keeps
     .await;
     assert_eq!(answer.status, StatusCode::OK);
 
-    let plain = get_json_from(
-        squares::state(),
-        &format!("/tiles/{D2011}.json"),
-        StatusCode::OK,
-    )
-    .await;
+    let plain = squares::json(&format!("/tiles/{D2011}.json")).await;
     assert!(!plain["tiles"][0].as_str().unwrap().contains('?'));
     assert!(
         plain["vector_layers"][0]["fields"]

@@ -16,8 +16,11 @@ async fn lookup(point: (f64, f64), extra: &str) -> Value {
     .await
 }
 
-/// `(year, layer id, designated, area ids)` for every listed designation layer.
-fn designations(answer: &Value) -> Vec<(Value, String, bool, Vec<String>)> {
+/// `(year, layer id, designated, area ids)` of a listed designation layer.
+type Designation = (Value, String, bool, Vec<String>);
+
+/// The [`Designation`] of every listed designation layer.
+fn designations(answer: &Value) -> Vec<Designation> {
     answer["designations"]
         .as_array()
         .unwrap()
@@ -59,8 +62,23 @@ fn units(answer: &Value) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
+fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|&s| s.to_owned()).collect()
+}
+
+/// The [`Designation`] of layer `layer` of `year` designating the point, in `areas`.
+fn designated(year: i32, layer: &str, areas: &[&str]) -> Designation {
+    (json!(year), layer.to_owned(), true, owned(areas))
+}
+
+/// The [`Designation`] of layer `layer` of `year` not designating the point.
+fn not_designated(year: i32, layer: &str) -> Designation {
+    (json!(year), layer.to_owned(), false, vec![])
+}
+
+/// The answer's summary.
+fn summary(answer: &Value) -> &str {
+    answer["summary"].as_str().unwrap()
 }
 
 #[tokio::test]
@@ -69,21 +87,11 @@ async fn a_point_in_husum_is_designated_in_both_years_grouped_by_year() {
     assert_eq!(
         designations(&answer),
         [
-            (
-                json!(2011),
-                Y2011.to_owned(),
-                true,
-                strings(&["husum-tingbjerg"])
-            ),
-            (
-                json!(2017),
-                Y2017.to_owned(),
-                true,
-                strings(&["tingbjerg-husum"])
-            ),
+            designated(2011, Y2011, &["husum-tingbjerg"]),
+            designated(2017, Y2017, &["tingbjerg-husum"]),
         ]
     );
-    assert_eq!(units(&answer), [(UNITS.to_owned(), strings(&["brh"]))]);
+    assert_eq!(units(&answer), [(UNITS.to_owned(), owned(&["brh"]))]);
     assert!(
         answer.get("base_map").is_none(),
         "base maps only when named"
@@ -129,16 +137,11 @@ async fn a_point_designated_only_in_2011_lists_2017_as_not_designated() {
     assert_eq!(
         designations(&answer),
         [
-            (
-                json!(2011),
-                Y2011.to_owned(),
-                true,
-                strings(&["husum-tingbjerg"])
-            ),
-            (json!(2017), Y2017.to_owned(), false, vec![]),
+            designated(2011, Y2011, &["husum-tingbjerg"]),
+            not_designated(2017, Y2017),
         ]
     );
-    let summary = answer["summary"].as_str().unwrap();
+    let summary = summary(&answer);
     assert!(summary.contains("2011 (reconstructed"), "{summary}");
     assert!(
         summary.contains("2025-07-01): not designated."),
@@ -152,16 +155,11 @@ async fn a_point_designated_only_in_2017_lists_2011_as_not_designated() {
     assert_eq!(
         designations(&answer),
         [
-            (json!(2011), Y2011.to_owned(), false, vec![]),
-            (
-                json!(2017),
-                Y2017.to_owned(),
-                true,
-                strings(&["bispebjerg-nv"])
-            ),
+            not_designated(2011, Y2011),
+            designated(2017, Y2017, &["bispebjerg-nv"]),
         ]
     );
-    assert_eq!(units(&answer), [(UNITS.to_owned(), strings(&["bsp"]))]);
+    assert_eq!(units(&answer), [(UNITS.to_owned(), owned(&["bsp"]))]);
 }
 
 #[tokio::test]
@@ -197,32 +195,24 @@ async fn at_2025_lists_only_the_2017_layer() {
     let answer = lookup(IN_BOTH_YEARS, "&at=2025-01-01").await;
     assert_eq!(
         designations(&answer),
-        [(
-            json!(2017),
-            Y2017.to_owned(),
-            true,
-            strings(&["tingbjerg-husum"])
-        )]
+        [designated(2017, Y2017, &["tingbjerg-husum"])]
     );
     assert_eq!(answer["query"]["at"], "2025-01-01");
     // Admin units are not affected by `at`.
-    assert_eq!(units(&answer), [(UNITS.to_owned(), strings(&["brh"]))]);
+    assert_eq!(units(&answer), [(UNITS.to_owned(), owned(&["brh"]))]);
 }
 
 #[tokio::test]
 async fn at_a_day_in_2012_lists_only_the_2011_layer_even_when_not_designated() {
     let answer = lookup(IN_2017_ONLY, "&at=2012-05-01").await;
-    assert_eq!(
-        designations(&answer),
-        [(json!(2011), Y2011.to_owned(), false, vec![])]
-    );
+    assert_eq!(designations(&answer), [not_designated(2011, Y2011)]);
 }
 
 #[tokio::test]
 async fn at_a_day_no_designation_was_in_force_says_so() {
     let answer = lookup(IN_BOTH_YEARS, "&at=2030-01-01").await;
     assert_eq!(answer["designations"], json!([]));
-    let summary = answer["summary"].as_str().unwrap();
+    let summary = summary(&answer);
     assert!(
         summary.starts_with("No designation layer was in force on 2030-01-01."),
         "{summary}"
@@ -234,45 +224,26 @@ async fn a_point_outside_everything_lists_every_layer_with_no_areas() {
     let answer = lookup(OUTSIDE, "").await;
     assert_eq!(
         designations(&answer),
-        [
-            (json!(2011), Y2011.to_owned(), false, vec![]),
-            (json!(2017), Y2017.to_owned(), false, vec![]),
-        ]
+        [not_designated(2011, Y2011), not_designated(2017, Y2017)]
     );
     assert_eq!(units(&answer), [(UNITS.to_owned(), vec![])]);
-    assert!(
-        answer["summary"]
-            .as_str()
-            .unwrap()
-            .ends_with("Districts (test): none.")
-    );
+    assert!(summary(&answer).ends_with("Districts (test): none."));
 }
 
 #[tokio::test]
 async fn a_point_on_the_edge_two_units_share_is_in_both_on_their_boundary() {
     let answer = lookup(ON_SHARED_EDGE, "").await;
-    assert_eq!(
-        units(&answer),
-        [(UNITS.to_owned(), strings(&["brh", "bsp"]))]
-    );
+    assert_eq!(units(&answer), [(UNITS.to_owned(), owned(&["brh", "bsp"]))]);
     for area in answer["units"][0]["areas"].as_array().unwrap() {
         assert_eq!(area["on_boundary"], true);
     }
-    assert!(
-        answer["summary"]
-            .as_str()
-            .unwrap()
-            .contains("Bispebjerg (on the boundary)")
-    );
+    assert!(summary(&answer).contains("Bispebjerg (on the boundary)"));
 }
 
 #[tokio::test]
 async fn naming_layers_limits_the_answer_and_base_maps_come_only_when_named() {
     let answer = lookup(IN_THE_LAKE, &format!("&layers={BASE},{Y2017}")).await;
-    assert_eq!(
-        designations(&answer),
-        [(json!(2017), Y2017.to_owned(), false, vec![])]
-    );
+    assert_eq!(designations(&answer), [not_designated(2017, Y2017)]);
     assert_eq!(answer["units"], json!([]));
     let base = answer["base_map"].as_array().unwrap();
     assert_eq!(base.len(), 1);

@@ -6,15 +6,10 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::gazetteer::{self, AT_MJOLNERPARKEN_2, MJOLNERPARKEN};
-use crate::support::{Y2011, Y2017, assert_near, assert_refused_by, get_json_from, state};
+use crate::support::{Y2011, Y2017, assert_near, assert_refused_by, get_json_from, state, strings};
 
 async fn search(query: &str) -> Value {
-    get_json_from(
-        gazetteer::state(),
-        &format!("/api/search?{query}"),
-        StatusCode::OK,
-    )
-    .await
+    gazetteer::json(&format!("/api/search?{query}")).await
 }
 
 fn encoded(text: &str) -> String {
@@ -30,12 +25,7 @@ fn encoded(text: &str) -> String {
 }
 
 fn ids(answer: &Value) -> Vec<&str> {
-    answer["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect()
+    strings(&answer["results"], "/id")
 }
 
 /// `(layer id, designated, area names)` of every designation layer in a lookup-shaped answer.
@@ -138,12 +128,7 @@ async fn each_result_carries_the_areas_lookup_gives_for_its_point() {
             .unwrap()
             .contains("2011 (reconstructed")
     );
-    let lookup = get_json_from(
-        gazetteer::state(),
-        "/api/lookup?lon=12.46&lat=55.715",
-        StatusCode::OK,
-    )
-    .await;
+    let lookup = gazetteer::json("/api/lookup?lon=12.46&lat=55.715").await;
     assert_eq!(areas["designations"], lookup["designations"]);
     assert_eq!(areas["units"], lookup["units"]);
 }
@@ -207,12 +192,7 @@ async fn bad_search_input_is_a_400_naming_the_parameter() {
 }
 
 async fn reverse(query: &str) -> Value {
-    get_json_from(
-        gazetteer::state(),
-        &format!("/api/reverse?{query}"),
-        StatusCode::OK,
-    )
-    .await
+    gazetteer::json(&format!("/api/reverse?{query}")).await
 }
 
 #[tokio::test]
@@ -274,12 +254,7 @@ async fn bad_reverse_input_is_a_400_naming_the_parameter() {
 }
 
 async fn by_address(address: &str, extra: &str) -> Value {
-    get_json_from(
-        gazetteer::state(),
-        &format!("/api/lookup?address={}{extra}", encoded(address)),
-        StatusCode::OK,
-    )
-    .await
+    gazetteer::json(&format!("/api/lookup?address={}{extra}", encoded(address))).await
 }
 
 #[tokio::test]

@@ -19,11 +19,15 @@
 
 use std::sync::Arc;
 
+use axum::http::StatusCode;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use kvarter_core::{Area, Dataset, Layer, LayerKind, LayerMeta, Properties, Status};
 use kvarter_indicators::{Catalogue, Indicators, Joins};
 use kvarter_server::{AppState, ServerConfig};
 use kvarter_service::Service;
+use serde_json::Value;
+
+use crate::support::get_json_from;
 
 pub const UNITS_A: &str = "enheder-a";
 pub const UNITS_B: &str = "enheder-b";
@@ -234,6 +238,11 @@ pub fn state() -> Arc<AppState> {
     let config = ServerConfig::default();
     let service = Service::build(dataset, Some(joins), None, config.service());
     Arc::new(AppState::new(service, config))
+}
+
+/// `GET uri` on the squares' [`state`], expecting 200 and a JSON body.
+pub async fn json(uri: &str) -> Value {
+    get_json_from(state(), uri, StatusCode::OK).await
 }
 
 /// The shared state over the squares, without indicators (as when the data folder has no

@@ -1,5 +1,6 @@
 //! The request helpers of the API's tests; the test dataset is
-//! [`kvarter_testkit::husum`]'s (re-exported here, so the tests name it `support::…`).
+//! [`kvarter_testkit::husum`]'s and the readers of answers are [`kvarter_testkit`]'s
+//! (re-exported here, so the tests name them `support::…`).
 
 use std::sync::Arc;
 
@@ -12,7 +13,9 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 pub use kvarter_testkit::husum::*;
-pub use kvarter_testkit::{assert_near, coordinates};
+pub use kvarter_testkit::{
+    assert_near, coordinates, csv_header, csv_rows, member, member_where, numbers, strings,
+};
 
 /// The shared state over the test dataset, with `config`.
 pub fn state_with(config: ServerConfig) -> Arc<AppState> {
@@ -25,6 +28,11 @@ pub fn state_with(config: ServerConfig) -> Arc<AppState> {
 /// The shared state over the test dataset, with the default config.
 pub fn state() -> Arc<AppState> {
     state_with(ServerConfig::default())
+}
+
+/// The feature with id `id` of a `GeoJSON` `FeatureCollection`.
+pub fn feature<'a>(collection: &'a Value, id: &str) -> &'a Value {
+    member(&collection["features"], "id", id)
 }
 
 /// An answer: status, headers and body bytes.
@@ -76,6 +84,15 @@ pub async fn send_to(state: Arc<AppState>, request: Request<Body>) -> Answer {
         headers,
         body,
     }
+}
+
+/// A `GET uri` request with `headers`.
+pub fn request(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::get(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Body::empty()).unwrap()
 }
 
 /// `GET uri` on the default state.

@@ -10,21 +10,14 @@ use kvarter_tiles::TileCoord;
 use mvt_reader::Reader;
 
 use crate::support::{
-    IN_BOTH_YEARS, OUTSIDE, UNITS, Y2011, Y2017, assert_refused, get, send_to, state, state_with,
+    IN_BOTH_YEARS, OUTSIDE, UNITS, Y2011, Y2017, assert_refused, get, request, send_to, state,
+    state_with, strings,
 };
 
 /// The path of the zoom-`z` tile holding `point` for `layers`.
 fn tile_path(layers: &str, z: u8, point: (f64, f64)) -> String {
     let tile = TileCoord::containing(point.0, point.1, z);
     format!("/tiles/{layers}/{tile}.mvt")
-}
-
-fn request(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::get(uri);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    builder.body(Body::empty()).unwrap()
 }
 
 fn layer_names(bytes: &[u8]) -> Vec<String> {
@@ -260,12 +253,7 @@ async fn tilejson_names_the_tile_url_zooms_bounds_fields_and_provenance() {
         .collect();
     assert_eq!(bounds, [12.44, 55.70, 12.52, 55.72]);
     assert_eq!(doc["center"].as_array().unwrap().len(), 3);
-    let layers: Vec<&str> = doc["vector_layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
+    let layers = strings(&doc["vector_layers"], "/id");
     assert_eq!(
         layers,
         [
