@@ -374,7 +374,7 @@ impl Service {
         ];
         for &(position, _) in designations {
             let mut names: Vec<&str> = Vec::new();
-            for hit in hits.iter().filter(|hit| hit.position == position) {
+            for hit in hits.iter().filter(|hit| hit.position() == position) {
                 let name = hit.area.name.as_deref().unwrap_or(&hit.area.id);
                 if !names.contains(&name) {
                     names.push(name);
@@ -404,7 +404,7 @@ impl Service {
                 layer,
                 hits: hits
                     .iter()
-                    .filter(|hit| hit.position == position)
+                    .filter(|hit| hit.position() == position)
                     .copied()
                     .collect(),
             })
