@@ -190,7 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tiles {
             command: TilesCommand::Export(args),
         } => {
-            let snapshot = load(&*source(data.as_deref()))?;
+            let (dataset, _) = load_layers(&*source(data.as_deref()))?;
             let tiles = file_config
                 .server
                 .map(|server| server.tiles)
@@ -198,7 +198,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tiles
                 .validate()
                 .context("the [server.tiles] settings of the config file are invalid")?;
-            export::run(snapshot.dataset, tiles, &args)
+            export::run(dataset, tiles, &args)
         }
         Command::Lookup {
             lon,
@@ -224,8 +224,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Compare(args) => compare::run(&service(data.as_deref())?, &args),
         Command::Layers => {
-            let snapshot = load(&*source(data.as_deref()))?;
-            print_layers(&snapshot.dataset.version, &snapshot.manifest);
+            let (dataset, manifest) = load_layers(&*source(data.as_deref()))?;
+            print_layers(&dataset.version, &manifest);
             Ok(())
         }
         Command::Data {
@@ -378,6 +378,16 @@ fn source(data: Option<&Path>) -> Arc<dyn DataSource> {
 fn load(source: &dyn DataSource) -> anyhow::Result<kvarter_data::store::Snapshot> {
     source
         .load()
+        .with_context(|| format!("cannot load {}", source.describe()))
+}
+
+/// The layers `source` holds and their manifest, checked (for the commands that need no
+/// indicators or addresses).
+fn load_layers(
+    source: &dyn DataSource,
+) -> anyhow::Result<(kvarter_core::Dataset, kvarter_data::manifest::Manifest)> {
+    source
+        .load_layers()
         .with_context(|| format!("cannot load {}", source.describe()))
 }
 
