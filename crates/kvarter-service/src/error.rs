@@ -72,8 +72,8 @@ pub enum ServiceError {
     #[error(transparent)]
     Batch(#[from] BatchError),
     /// The data could not be loaded or built into a service (a damaged file, indicators that do
-    /// not fit the layers); the message names the file or the dataset.
-    #[error("cannot build the service from {origin}")]
+    /// not fit the layers); the message names the source, its cause the file or the dataset.
+    #[error("cannot load {origin}")]
     Data {
         /// Where the data came from.
         origin: String,

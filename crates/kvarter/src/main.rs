@@ -374,13 +374,6 @@ fn source(data: Option<&Path>) -> Arc<dyn DataSource> {
     }
 }
 
-/// Everything `source` holds, checked.
-fn load(source: &dyn DataSource) -> anyhow::Result<kvarter_data::store::Snapshot> {
-    source
-        .load()
-        .with_context(|| format!("cannot load {}", source.describe()))
-}
-
 /// The layers `source` holds and their manifest, checked (for the commands that need no
 /// indicators or addresses).
 fn load_layers(
@@ -393,16 +386,11 @@ fn load_layers(
 
 /// The service over the data (a command's, without a tile cache: it answers once).
 fn service(data: Option<&Path>) -> anyhow::Result<Service> {
-    let source = source(data);
     let config = ServiceConfig {
         tile_cache_mb: 0,
         ..ServiceConfig::default()
     };
-    Ok(Service::from_snapshot(
-        load(&*source)?,
-        &source.describe(),
-        config,
-    )?)
+    Ok(Service::load(&*source(data), config)?)
 }
 
 fn print_layers(version: &str, manifest: &kvarter_data::manifest::Manifest) {
@@ -432,7 +420,7 @@ fn serve(
     config
         .validate()
         .context("the [server] settings of the config file are invalid")?;
-    let service = Service::from_snapshot(load(&*source)?, &source.describe(), config.service())?;
+    let service = Service::load(&*source, config.service())?;
     if let Some(addresses) = service.addresses() {
         tracing::info!(
             entries = addresses.gazetteer.entries().len(),

@@ -10,8 +10,7 @@ use kvarter_geocode::file::Record;
 use kvarter_geocode::{Entry, Kind, parse_address};
 
 use super::{
-    Converted, GazetteerError, SourceReport, Within, examples, outside_note, read, required_text,
-    single_path,
+    Converted, GazetteerError, Within, examples, outside_note, read_single, required_text,
 };
 use crate::names::text_of;
 use crate::recipe::GazetteerSource;
@@ -46,9 +45,7 @@ pub(super) fn convert(
     within: &Within,
 ) -> Result<Converted, GazetteerError> {
     const ID: &str = "ogc_fid";
-    let path = single_path(source)?;
-    let read_file = read(source, sources, path)?;
-    let mut report = SourceReport::of(source, read_file.features.len());
+    let (path, read_file, mut report) = read_single(source, sources)?;
     let mut groups: BTreeMap<String, AddressGroup> = BTreeMap::new();
     let mut failed: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     let mut repaired = Vec::new();

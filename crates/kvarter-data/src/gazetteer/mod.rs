@@ -313,6 +313,18 @@ pub fn build(
 // What the converters share. Private items of this module are visible to its submodules (the
 // converters) and to nothing else.
 
+/// The one file a converter of a single file reads (its path, its features) and its report
+/// counting the features read: how the addresses, streets and postcodes converters start.
+fn read_single<'a>(
+    source: &'a GazetteerSource,
+    sources: &Path,
+) -> Result<(&'a str, SourceFile, SourceReport), GazetteerError> {
+    let path = single_path(source)?;
+    let file = read(source, sources, path)?;
+    let report = SourceReport::of(source, file.features.len());
+    Ok((path, file, report))
+}
+
 /// The one file a converter reads.
 fn single_path(source: &GazetteerSource) -> Result<&str, GazetteerError> {
     match source.paths.as_slice() {

@@ -8,9 +8,7 @@ use geo::{BooleanOps, Contains, InteriorPoint};
 use kvarter_geocode::file::Record;
 use kvarter_geocode::{Entry, Kind};
 
-use super::{
-    Converted, GazetteerError, SourceReport, Within, outside_note, read, required_text, single_path,
-};
+use super::{Converted, GazetteerError, Within, outside_note, read_single, required_text};
 use crate::names::text_of;
 use crate::recipe::GazetteerSource;
 use crate::repair;
@@ -66,13 +64,11 @@ pub(super) fn convert(
     within: &Within,
 ) -> Result<Converted, GazetteerError> {
     const ID: &str = "nr";
-    let path = single_path(source)?;
+    let (path, read_file, mut report) = read_single(source, sources)?;
     let names = match &source.names {
         Some(table) => Some(read_names(&sources.join(table), table)?),
         None => None,
     };
-    let read_file = read(source, sources, path)?;
-    let mut report = SourceReport::of(source, read_file.features.len());
     let (mut agree, mut completed, mut disagree, mut missing) =
         (0, Vec::new(), Vec::new(), Vec::new());
     let mut moved = Vec::new();

@@ -9,8 +9,8 @@ use kvarter_geocode::file::Record;
 use kvarter_geocode::{Entry, Kind};
 
 use super::{
-    Converted, GazetteerError, SourceReport, Within, feature_name, metres, outside_note, read,
-    required_text, single_path,
+    Converted, GazetteerError, Within, feature_name, metres, outside_note, read_single,
+    required_text,
 };
 use crate::names::slug;
 use crate::recipe::GazetteerSource;
@@ -22,9 +22,7 @@ pub(super) fn convert(
     within: &Within,
 ) -> Result<Converted, GazetteerError> {
     const ID: &str = "id";
-    let path = single_path(source)?;
-    let read_file = read(source, sources, path)?;
-    let mut report = SourceReport::of(source, read_file.features.len());
+    let (path, read_file, mut report) = read_single(source, sources)?;
     // Street name → its segments, in file order.
     let mut by_name: BTreeMap<String, Vec<LineString<f64>>> = BTreeMap::new();
     let mut no_geometry = Vec::new();
