@@ -1,5 +1,8 @@
 //! Coordinate reference systems: EPSG:4326 (WGS84 lon/lat) and EPSG:25832 (ETRS89 / UTM 32N),
-//! the city's own. Conversions go through `proj4rs`; areas in m² are computed in EPSG:25832.
+//! the city's own, and EPSG:3857 (Web Mercator) for files that come in in it. Conversions
+//! between 4326 and 25832 go through `proj4rs`; Web Mercator is the spherical formula (two lines,
+//! exact by definition, so no projection library is needed for it). Areas in m² are computed in
+//! EPSG:25832.
 //!
 //! A leaf crate (geo and proj4rs only), so that everything that measures or converts — the data
 //! build, overlays, comparisons, the service's point parsing — shares one definition without
@@ -22,6 +25,8 @@ pub enum Crs {
     Wgs84,
     /// ETRS89 / UTM zone 32N, easting/northing in metres.
     Utm32,
+    /// WGS84 / Pseudo-Mercator (Web Mercator), x/y in metres on a sphere of radius 6,378,137 m.
+    WebMercator,
 }
 
 impl Crs {
@@ -30,6 +35,7 @@ impl Crs {
         match code {
             4326 | 4258 => Some(Self::Wgs84),
             25832 => Some(Self::Utm32),
+            3857 | 900_913 | 102_100 => Some(Self::WebMercator),
             _ => None,
         }
     }
@@ -53,6 +59,7 @@ impl Crs {
         match self {
             Self::Wgs84 => 4326,
             Self::Utm32 => 25832,
+            Self::WebMercator => 3857,
         }
     }
 }
@@ -156,7 +163,23 @@ pub fn to_wgs84(crs: Crs, coord: Coord<f64>) -> Result<Coord<f64>, CrsError> {
             epsg: 4326,
         }),
         Crs::Utm32 => utm32_to_wgs84(coord.x, coord.y).map(Coord::from),
+        Crs::WebMercator => web_mercator_to_wgs84(coord.x, coord.y).map(Coord::from),
     }
+}
+
+/// The sphere's radius of EPSG:3857, in metres.
+const WEB_MERCATOR_RADIUS: f64 = 6_378_137.0;
+
+/// EPSG:3857 x/y (m) → EPSG:4326 lon/lat (degrees), by the spherical formula that defines it.
+pub fn web_mercator_to_wgs84(x: f64, y: f64) -> Result<(f64, f64), CrsError> {
+    let half = WEB_MERCATOR_RADIUS * std::f64::consts::PI;
+    // y is unbounded in theory; beyond ±2.5 half-worlds it is ±89.99… degrees and surely wrong.
+    if !(x.is_finite() && y.is_finite() && x.abs() <= half && y.abs() <= 2.5 * half) {
+        return Err(CrsError::OutOfRange { x, y, epsg: 3857 });
+    }
+    let lon = (x / WEB_MERCATOR_RADIUS).to_degrees();
+    let lat = (y / WEB_MERCATOR_RADIUS).sinh().atan().to_degrees();
+    Ok((lon, lat))
 }
 
 /// The planar area in m² of a lon/lat multipolygon, measured in EPSG:25832.
@@ -168,6 +191,21 @@ pub fn area_m2(shape: &MultiPolygon<f64>) -> Result<f64, CrsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_mercator_converts_by_the_spherical_formula() {
+        // Copenhagen City Hall (55.6761 N, 12.5683 E); x/y from PROJ: cs2cs EPSG:4326 EPSG:3857.
+        let (lon, lat) = web_mercator_to_wgs84(1_399_096.76, 7_494_204.69).unwrap();
+        assert!(
+            (lon - 12.5683).abs() < 1e-7 && (lat - 55.6761).abs() < 1e-7,
+            "{lon} {lat}"
+        );
+        assert_eq!(
+            Crs::from_name("urn:ogc:def:crs:EPSG::3857"),
+            Some(Crs::WebMercator)
+        );
+        assert!(web_mercator_to_wgs84(f64::NAN, 0.0).is_err());
+    }
 
     #[test]
     fn raadhuspladsen_converts_to_the_known_utm32_coordinate_and_back() {
@@ -206,7 +244,7 @@ mod tests {
             Crs::from_name("http://www.opengis.net/def/crs/EPSG/0/25832"),
             Some(Crs::Utm32)
         );
-        assert_eq!(Crs::from_name("EPSG:3857"), None);
+        assert_eq!(Crs::from_name("EPSG:3035"), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod build;
 pub mod dataset;
 pub mod fgb;
 pub mod gazetteer;
+pub mod import;
 pub mod manifest;
 mod names;
 pub mod recipe;
