@@ -479,6 +479,7 @@ pub fn write_data_folder_with(
         catalogue,
         tables,
         gazetteer,
+        history: Vec::new(),
     };
     encoded.push((
         manifest::FILE_NAME.to_owned(),

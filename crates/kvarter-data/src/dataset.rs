@@ -109,18 +109,24 @@ pub fn load_dir(dir: &Path) -> Result<(Dataset, Manifest), LoadError> {
             }
         }
     })?;
-    load_with(
-        &manifest_bytes,
-        &manifest_path.display().to_string(),
-        |file| {
-            let path = dir.join(file);
-            match std::fs::read(&path) {
-                Ok(bytes) => Ok(Some(Cow::Owned(bytes))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(source) => Err(LoadError::Io { path, source }),
-            }
-        },
-    )
+    load_dir_with_manifest(dir, &manifest_bytes, &manifest_path.display().to_string())
+}
+
+/// Loads the dataset in a data folder through the manifest `manifest_bytes` (read from
+/// `origin`), not the folder's own: how an import checks a new manifest before switching to it.
+pub fn load_dir_with_manifest(
+    dir: &Path,
+    manifest_bytes: &[u8],
+    origin: &str,
+) -> Result<(Dataset, Manifest), LoadError> {
+    load_with(manifest_bytes, origin, |file| {
+        let path = dir.join(file);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(Cow::Owned(bytes))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(LoadError::Io { path, source }),
+        }
+    })
 }
 
 /// Loads a dataset from a manifest and a function that returns a file's bytes by name (`None`
@@ -344,6 +350,7 @@ mod tests {
                 file: file.to_owned(),
                 sha256: manifest::sha256_hex(bytes),
             }),
+            history: Vec::new(),
         }
     }
 

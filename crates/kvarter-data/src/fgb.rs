@@ -264,7 +264,7 @@ fn attribute_columns(areas: &[Area]) -> Vec<(String, ColumnType)> {
 
 /// Collects a feature's properties as JSON values.
 #[derive(Default)]
-struct Collector(Properties);
+pub(crate) struct Collector(pub(crate) Properties);
 
 impl PropertyProcessor for Collector {
     fn property(

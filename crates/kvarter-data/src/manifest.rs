@@ -38,6 +38,65 @@ pub struct Manifest {
     /// folders without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gazetteer: Option<ManifestFile>,
+    /// What `kvarter layers import`, `remove` and `restore` did to the folder, oldest first.
+    /// Kept in the manifest so that a change and its record are switched in by the same rename.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One change to a data folder's layers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    /// When, in UTC (RFC 3339, to the second).
+    pub at: String,
+    /// What was done.
+    pub action: Action,
+    /// The layer.
+    pub layer: String,
+    /// The source imported from (a path or URL), for imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The source's format, for imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// SHA-256 of the source's bytes, for imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_sha256: Option<String>,
+    /// The layer's manifest entry the change put in (import, restore) or took out (remove):
+    /// its file, checksum and metadata, so that `layers restore` can bring it back.
+    pub entry: ManifestLayer,
+    /// The entry it replaced, whose file stays in the folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<ManifestLayer>,
+    /// The data version before the change.
+    pub previous_data_version: String,
+}
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A new layer was imported.
+    Import,
+    /// A layer was imported over one with the same id.
+    Replace,
+    /// A layer was removed (its file stays).
+    Remove,
+    /// A replaced or removed layer was brought back.
+    Restore,
+}
+
+impl Action {
+    /// The action in words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Import => "import",
+            Self::Replace => "replace",
+            Self::Remove => "remove",
+            Self::Restore => "restore",
+        }
+    }
 }
 
 /// A file listed by name and checksum only.

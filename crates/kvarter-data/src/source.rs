@@ -107,21 +107,65 @@ pub fn read_geojson(path: &Path) -> Result<SourceFile, SourceError> {
 
 /// Parses a GeoJSON `FeatureCollection`; `origin` names it in errors.
 pub fn parse_geojson(text: &str, origin: &str) -> Result<SourceFile, SourceError> {
+    let collection = parse_collection(text, origin)?;
+    let crs = match crs_name(collection.foreign_members.as_ref()) {
+        None => Crs::Wgs84,
+        Some(name) => Crs::from_name(&name).ok_or_else(|| SourceError::UnsupportedCrs {
+            origin: origin.to_owned(),
+            crs: name,
+        })?,
+    };
+    let mut features = raw_features(collection.features, origin, 0)?;
+    for feature in &mut features {
+        let index = feature.index;
+        feature.geometry = feature
+            .geometry
+            .take()
+            .map(|g| {
+                g.try_map_coords(|c: Coord<f64>| crs::to_wgs84(crs, c))
+                    .map_err(|source| SourceError::Coordinates {
+                        origin: origin.to_owned(),
+                        index,
+                        source,
+                    })
+            })
+            .transpose()?;
+    }
+    Ok(SourceFile {
+        origin: origin.to_owned(),
+        crs,
+        features,
+    })
+}
+
+/// Parses text that must be a GeoJSON `FeatureCollection`.
+pub(crate) fn parse_collection(
+    text: &str,
+    origin: &str,
+) -> Result<geojson::FeatureCollection, SourceError> {
     let json: GeoJson = text.parse().map_err(|source| SourceError::Json {
         origin: origin.to_owned(),
         source: Box::new(source),
     })?;
-    let collection = match json {
-        GeoJson::FeatureCollection(collection) => collection,
-        GeoJson::Feature(_) => return Err(not_collection(origin, "Feature")),
-        GeoJson::Geometry(_) => return Err(not_collection(origin, "Geometry")),
-    };
-    let crs = declared_crs(collection.foreign_members.as_ref(), origin)?;
-    let features = collection
-        .features
+    match json {
+        GeoJson::FeatureCollection(collection) => Ok(collection),
+        GeoJson::Feature(_) => Err(not_collection(origin, "Feature")),
+        GeoJson::Geometry(_) => Err(not_collection(origin, "Geometry")),
+    }
+}
+
+/// The features of a collection with their geometries as the file has them (not converted);
+/// `first_index` is the position of the first one (for paged sources).
+pub(crate) fn raw_features(
+    features: Vec<geojson::Feature>,
+    origin: &str,
+    first_index: usize,
+) -> Result<Vec<SourceFeature>, SourceError> {
+    features
         .into_iter()
         .enumerate()
-        .map(|(index, feature)| {
+        .map(|(offset, feature)| {
+            let index = first_index + offset;
             let unclosed_rings = feature.geometry.as_ref().map_or(0, |g| unclosed(&g.value));
             let geometry = feature
                 .geometry
@@ -132,15 +176,6 @@ pub fn parse_geojson(text: &str, origin: &str) -> Result<SourceFile, SourceError
                         index,
                         reason: e.to_string(),
                     })
-                })
-                .transpose()?
-                .map(|g| {
-                    g.try_map_coords(|c: Coord<f64>| crs::to_wgs84(crs, c))
-                        .map_err(|source| SourceError::Coordinates {
-                            origin: origin.to_owned(),
-                            index,
-                            source,
-                        })
                 })
                 .transpose()?;
             let native_id = feature.id.map(|id| match id {
@@ -155,12 +190,7 @@ pub fn parse_geojson(text: &str, origin: &str) -> Result<SourceFile, SourceError
                 unclosed_rings,
             })
         })
-        .collect::<Result<Vec<_>, SourceError>>()?;
-    Ok(SourceFile {
-        origin: origin.to_owned(),
-        crs,
-        features,
-    })
+        .collect()
 }
 
 /// Counts polygon rings whose last position differs from the first.
@@ -183,14 +213,12 @@ fn not_collection(origin: &str, found: &'static str) -> SourceError {
     }
 }
 
-/// The CRS named by a (pre-RFC 7946) `crs` member; none means WGS84 lon/lat.
-fn declared_crs(
+/// The CRS named by a (pre-RFC 7946) `crs` member, as written; `None` without one (which means
+/// WGS84 lon/lat).
+pub(crate) fn crs_name(
     members: Option<&serde_json::Map<String, serde_json::Value>>,
-    origin: &str,
-) -> Result<Crs, SourceError> {
-    let Some(crs) = members.and_then(|m| m.get("crs")) else {
-        return Ok(Crs::Wgs84);
-    };
+) -> Option<String> {
+    let crs = members?.get("crs")?;
     let props = crs.get("properties");
     let name = props
         .and_then(|p| p.get("name"))
@@ -204,10 +232,7 @@ fn declared_crs(
             })
         })
         .unwrap_or_else(|| crs.to_string());
-    Crs::from_name(&name).ok_or_else(|| SourceError::UnsupportedCrs {
-        origin: origin.to_owned(),
-        crs: name,
-    })
+    Some(name)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod compare;
 mod config;
 mod embedded;
 mod export;
+mod layers;
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -101,8 +102,12 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         layers: Option<Vec<LayerId>>,
     },
-    /// List the layers with their status, source and feature count.
-    Layers,
+    /// The layers: list them (the default), or import, remove and restore layers of a data
+    /// folder, show its history, or make one from the embedded dataset.
+    Layers {
+        #[command(subcommand)]
+        command: Option<layers::LayersCommand>,
+    },
     /// The address register: import DAWA/DAR exports of adgangsadresser.
     Addresses {
         #[command(subcommand)]
@@ -223,11 +228,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addresses::run(&args, &data_dir)
         }
         Command::Compare(args) => compare::run(&service(data.as_deref())?, &args),
-        Command::Layers => {
-            let (dataset, manifest) = load_layers(&*source(data.as_deref()))?;
-            print_layers(&dataset.version, &manifest);
-            Ok(())
-        }
+        Command::Layers { command } => layers::run(
+            command.unwrap_or(layers::LayersCommand::List),
+            data.as_deref(),
+            &*source(data.as_deref()),
+        ),
         Command::Data {
             command:
                 DataCommand::Build {
@@ -391,24 +396,6 @@ fn service(data: Option<&Path>) -> anyhow::Result<Service> {
         ..ServiceConfig::default()
     };
     Ok(Service::load(&*source(data), config)?)
-}
-
-fn print_layers(version: &str, manifest: &kvarter_data::manifest::Manifest) {
-    println!("data version {version}");
-    println!(
-        "{:<26} {:<22} {:<13} {:>8}  title",
-        "id", "kind", "status", "features"
-    );
-    for entry in &manifest.layers {
-        let kind = serde_json::to_value(entry.meta.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        println!(
-            "{:<26} {:<22} {:<13} {:>8}  {}",
-            entry.meta.id, kind, entry.meta.status, entry.feature_count, entry.meta.title.da
-        );
-    }
 }
 
 fn serve(
