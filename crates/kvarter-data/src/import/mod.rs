@@ -442,6 +442,12 @@ pub fn import(
     })
 }
 
+/// Reads `source` in its format without importing it: what [`import`] reads before
+/// [`prepare`] (the fuzz targets drive the readers through it).
+pub fn read_source(source: &Source, options: &ReadOptions) -> Result<RawFile, ImportError> {
+    Ok(formats::read_source(source, options, &mut |_| {})?.0)
+}
+
 /// The metadata an import may write: `official` or `imported` only (a reconstruction is built
 /// by the data build, synthetic data by tests), with every provenance field filled in.
 fn check_meta(meta: &LayerMeta) -> Result<(), ImportError> {

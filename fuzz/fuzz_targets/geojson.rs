@@ -1,0 +1,9 @@
+//! The GeoJSON reader (RFC 7946 and the legacy `crs` member), then prepare.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let path = kvarter_fuzz::scratch().join("in.geojson");
+    if std::fs::write(&path, data).is_ok() {
+        kvarter_fuzz::read_and_prepare(path, None);
+    }
+});
