@@ -276,11 +276,13 @@ fn gdal_written_shapefile_geopackage_and_flatgeobuf_give_the_embedded_layer() {
 
     // Zipped, in a folder inside the archive, with Python's zipfile (on every CI machine).
     let zip = f.join("udsatte.zip");
-    let script = format!(
-        "import zipfile,sys\nz=zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED)\nfor e in ['shp','shx','dbf','prj']: z.write(sys.argv[2]+'/udsatte.'+e,'kort/udsatte.'+e)\nz.close()"
-    );
+    let script = "import zipfile,sys
+z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)
+for e in ['shp', 'shx', 'dbf', 'prj']:
+    z.write(sys.argv[2] + '/udsatte.' + e, 'kort/udsatte.' + e)
+z.close()";
     let out = Command::new("python3")
-        .args(["-c", &script, zip.to_str().unwrap(), f.to_str().unwrap()])
+        .args(["-c", script, zip.to_str().unwrap(), f.to_str().unwrap()])
         .output()
         .unwrap();
     ok(&out, "python3 zipfile");
@@ -326,10 +328,10 @@ fn gdal_written_shapefile_geopackage_and_flatgeobuf_give_the_embedded_layer() {
 }
 
 #[test]
-fn the_citys_wkt_csv_gives_the_embedded_layer() {
+fn the_citys_wkt_csv_and_a_gdal_wkt_csv_give_the_embedded_layer() {
     let dir = data_folder();
+    // The city's own CSV export (2019): a CSV declares no CRS, so it is refused without --crs.
     let csv = shared_2017("f_udsatte_byomraader_snapshot2019_epsg25832_wkt.csv");
-    // The CSV declares no CRS: refused without --crs, saying so.
     let out = import(dir.path(), csv.to_str().unwrap(), &["--id-field", "id"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--crs"));
@@ -339,7 +341,48 @@ fn the_citys_wkt_csv_gives_the_embedded_layer() {
         &["--id-field", "id", "--crs", "EPSG:25832"],
     );
     ok(&out, "WKT CSV");
-    assert_same_as_embedded(dir.path(), "the city's WKT CSV (2019 export)");
+    // Its ids are the 2019 WFS's, numbered differently from the 2023 snapshot the embedded
+    // layer comes from: the same areas are those with the same name, parent and m².
+    let key = |layer: &Layer| -> Vec<(String, String, f64)> {
+        let mut areas: Vec<(String, String, f64)> = layer
+            .areas
+            .iter()
+            .map(|a| {
+                (
+                    a.name.clone().unwrap(),
+                    a.parent.clone().unwrap(),
+                    a.area_m2.unwrap(),
+                )
+            })
+            .collect();
+        areas.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)).then(a.2.total_cmp(&b.2)));
+        areas
+    };
+    let (want, got) = (key(&embedded_2017()), key(&imported_layer(dir.path())));
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!((&w.0, &w.1), (&g.0, &g.1));
+        assert!(
+            (w.2 - g.2).abs() / w.2 < 1e-4,
+            "{}: {} m² vs {} m²",
+            w.0,
+            g.2,
+            w.2
+        );
+    }
+    // The embedded layer written by GDAL as a WKT CSV: the same ids too.
+    let files = tempfile::tempdir().unwrap();
+    let gdal_csv = files.path().join("udsatte.csv");
+    if gdal_copy(&gdal_csv, "CSV", "EPSG:25832", &["-lco", "GEOMETRY=AS_WKT"]).is_none() {
+        return;
+    }
+    let out = import(
+        dir.path(),
+        gdal_csv.to_str().unwrap(),
+        &["--id-field", "kode", "--crs", "EPSG:25832", "--replace"],
+    );
+    ok(&out, "GDAL WKT CSV");
+    assert_same_as_embedded(dir.path(), "WKT CSV written by ogr2ogr");
 }
 
 /// A WFS on a free port that pages the city's 2023 GeoJSON answer with `count`/`startIndex`
@@ -536,6 +579,62 @@ fn bad_files_are_refused_by_name_and_change_nothing() {
     refused(&garbage, &[], "garbage.gpkg");
 }
 
+/// Starts an import of `source` as the layer `killed` that pauses after `step`
+/// (`KVARTER_TEST_PAUSE_AFTER`), and kills it there with SIGKILL.
+fn kill_import_after(dir: &Path, source: &Path, step: &str) {
+    let mut args: Vec<String> = vec![
+        "--data".into(),
+        dir.display().to_string(),
+        "layers".into(),
+        "import".into(),
+        source.display().to_string(),
+    ];
+    args.extend(
+        [
+            "--id",
+            "killed",
+            "--kind",
+            "state_designation",
+            "--authority",
+            "Staten",
+            "--valid-from",
+            "2024-12-01",
+            "--title-da",
+            "Afbrudt import",
+            "--title-en",
+            "Interrupted import",
+            "--source-publisher",
+            "test",
+            "--source-url",
+            "test",
+            "--vintage",
+            "test",
+            "--licence",
+            "CC0",
+            "--id-field",
+            "ogc_fid",
+            "--replace",
+        ]
+        .map(str::to_owned),
+    );
+    let mut child = Command::new(binary())
+        .args(&args)
+        .env("KVARTER_TEST_PAUSE_AFTER", step)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("paused after") {}
+    assert!(
+        line.contains(&format!("paused after {step}")),
+        "{step}: {line}"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
 #[test]
 fn an_import_killed_at_any_step_leaves_a_folder_that_loads_and_serves() {
     let dir = data_folder();
@@ -549,57 +648,7 @@ fn an_import_killed_at_any_step_leaves_a_folder_that_loads_and_serves() {
         "switched",
     ] {
         let before = checksums(dir.path());
-        let mut args: Vec<String> = vec![
-            "--data".into(),
-            dir.path().display().to_string(),
-            "layers".into(),
-            "import".into(),
-            source.display().to_string(),
-        ];
-        args.extend(
-            [
-                "--id",
-                "killed",
-                "--kind",
-                "state_designation",
-                "--authority",
-                "Staten",
-                "--valid-from",
-                "2024-12-01",
-                "--title-da",
-                "Afbrudt import",
-                "--title-en",
-                "Interrupted import",
-                "--source-publisher",
-                "test",
-                "--source-url",
-                "test",
-                "--vintage",
-                "test",
-                "--licence",
-                "CC0",
-                "--id-field",
-                "ogc_fid",
-                "--replace",
-            ]
-            .map(str::to_owned),
-        );
-        let mut child = Command::new(binary())
-            .args(&args)
-            .env("KVARTER_TEST_PAUSE_AFTER", step)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("paused after") {}
-        assert!(
-            line.contains(&format!("paused after {step}")),
-            "{step}: {line}"
-        );
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        kill_import_after(dir.path(), &source, step);
         let (dataset, _) = kvarter_data::dataset::load_dir(dir.path())
             .unwrap_or_else(|e| panic!("after kill -9 at {step} the folder does not load: {e}"));
         let has = dataset

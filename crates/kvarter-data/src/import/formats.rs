@@ -1,4 +1,4 @@
-//! Reading a [`Source`] by its format: GeoJSON and FlatGeobuf here, a WFS in [`super::wfs`],
+//! Reading a [`Source`] by its format: GeoJSON and FlatGeobuf here, a WFS in `super::wfs`,
 //! the Shapefile, GeoPackage and CSV readers in their own modules. Every reader also gives the
 //! source's checksum, for the history.
 
@@ -104,7 +104,13 @@ pub(crate) fn read_source(
             let raw = flatgeobuf(&bytes, &origin)?;
             return Ok((raw, Digest::of(&bytes)));
         }
-        other => super::read_by_format(other, path, options)?,
+        Format::Shapefile => super::shp::read(path, options)?,
+        Format::ShapefileZip => super::shp_zip::read(path, options)?,
+        Format::GeoPackage => super::gpkg::read(path, options)?,
+        Format::CsvWkt => super::csv_wkt::read(path, options)?,
+        Format::Wfs => {
+            return Err(ReadError::UnknownFormat { origin }.into());
+        }
     };
     Ok((raw, Digest::of_file(path)?))
 }

@@ -21,11 +21,20 @@
 //! status) comes from the caller and is never guessed; the status is `imported` unless the
 //! importer states `official`.
 
+mod csv_wkt;
+mod dbf;
 pub mod folder;
 mod formats;
+mod gpkg;
 pub mod read;
+mod shp;
+mod shp_zip;
 #[cfg(feature = "wfs")]
 pub mod wfs;
+mod wkb;
+
+#[cfg(test)]
+mod fixtures;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -836,15 +845,4 @@ fn hint(c: Coord<f64>, crs: Crs) -> String {
             fits[0]
         )
     }
-}
-
-/// The readers of the formats with modules of their own.
-pub(crate) fn read_by_format(
-    format: Format,
-    path: &Path,
-    _options: &ReadOptions,
-) -> Result<RawFile, ReadError> {
-    Err(ReadError::UnknownFormat {
-        origin: format!("{} ({format})", path.display()),
-    })
 }

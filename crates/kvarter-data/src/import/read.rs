@@ -4,9 +4,9 @@
 //! geometries is the importer's next step ([`super::prepare`]), the same for every format.
 //!
 //! Each format is read by a well-kept crate: `geojson` (GeoJSON), `flatgeobuf` (FlatGeobuf),
-//! `shapefile` + `dbase` (Shapefile, with the `.dbf` decoded by `encoding_rs` from its `.cpg`),
-//! `zip` (a zipped Shapefile), `rusqlite` (GeoPackage, the geometry blobs by `geozero`), `csv` +
-//! `wkt` (CSV with a WKT column) and `ureq` (a WFS, paged).
+//! `shapefile` (Shapefile; its `.dbf` decoded by hand, text by `encoding_rs` from the `.cpg`),
+//! `zip` (a zipped Shapefile), `rusqlite` (GeoPackage; the geometry blobs decoded by hand with
+//! every count checked), `csv` + `wkt` (CSV with a WKT column) and `ureq` (a WFS, paged).
 
 use std::path::{Path, PathBuf};
 
@@ -185,7 +185,7 @@ impl ReadError {
 /// The CRS a WKT CRS definition (a Shapefile's `.prj`, a GeoPackage's `definition`) names.
 ///
 /// An `AUTHORITY["EPSG","…"]` (WKT1) or `ID["EPSG",…]` (WKT2) on the outermost CRS decides;
-/// without one (ESRI-style `.prj`, as ogr2ogr and ArcGIS write), the CRS's name does:
+/// without one (ESRI-style `.prj`, as `ogr2ogr` and ArcGIS write), the CRS's name does:
 /// `ETRS_1989_UTM_Zone_32N`/`ETRS89 / UTM zone 32N` is EPSG:25832, a geographic CRS on WGS 84 or
 /// ETRS89 is lon/lat, and `WGS_1984_Web_Mercator_Auxiliary_Sphere`/`Pseudo-Mercator` is
 /// EPSG:3857. Anything else is [`Declared::Unsupported`] with the name found.
