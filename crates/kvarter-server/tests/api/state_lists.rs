@@ -13,8 +13,8 @@ use mvt_reader::feature::Value as MvtValue;
 use serde_json::json;
 
 use crate::support::{
-    EXPIRED_LIST, ON_STATE_LIST, STATE_LIST, Y2017, Y2025, get_from, get_json_from, member, member_where,
-    strings, with_state_lists,
+    EXPIRED_LIST, ON_STATE_LIST, STATE_LIST, Y2017, Y2025, get_from, get_json_from, member,
+    member_where, strings, with_state_lists,
 };
 
 fn state() -> Arc<AppState> {
@@ -73,14 +73,28 @@ async fn a_lookup_naming_only_the_2025_layer_answers_with_its_state_list() {
 #[tokio::test]
 async fn the_layer_list_says_which_state_lists_are_part_of_the_2025_designation() {
     let state = state();
-    let m = get_json_from(state.clone(), &format!("/api/layers/{Y2025}"), StatusCode::OK).await;
+    let m = get_json_from(
+        state.clone(),
+        &format!("/api/layers/{Y2025}"),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(m["state_lists"], json!([STATE_LIST]));
     assert_eq!(m["part_of"], json!([]));
-    let s = get_json_from(state.clone(), &format!("/api/layers/{STATE_LIST}"), StatusCode::OK).await;
+    let s = get_json_from(
+        state.clone(),
+        &format!("/api/layers/{STATE_LIST}"),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(s["part_of"], json!([Y2025]));
     assert_eq!(s["status"], "synthetic");
-    let expired =
-        get_json_from(state, &format!("/api/layers/{EXPIRED_LIST}"), StatusCode::OK).await;
+    let expired = get_json_from(
+        state,
+        &format!("/api/layers/{EXPIRED_LIST}"),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(expired["part_of"], json!([]));
 }
 
@@ -93,10 +107,16 @@ async fn comparing_2017_with_2025_compares_the_designation_as_a_whole() {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(strings(&report["to"]["made_of"], "/id"), [Y2025, STATE_LIST]);
+    assert_eq!(
+        strings(&report["to"]["made_of"], "/id"),
+        [Y2025, STATE_LIST]
+    );
     assert_eq!(report["to"]["status"], "synthetic");
     let estate_id = format!("{STATE_LIST}/3");
-    assert_eq!(member(&report["to_areas"], "id", &estate_id)["status"], "matched");
+    assert_eq!(
+        member(&report["to_areas"], "id", &estate_id)["status"],
+        "matched"
+    );
 
     // The change map holds the estate as kept ground (Bispebjerg NV of 2017 → the estate).
     let tilejson = get_json_from(
@@ -105,8 +125,15 @@ async fn comparing_2017_with_2025_compares_the_designation_as_a_whole() {
         StatusCode::OK,
     )
     .await;
-    let layer_name = tilejson["vector_layers"][0]["id"].as_str().unwrap().to_owned();
-    let answer = get_from(state, &format!("/tiles/compare/{Y2017}/{Y2025}/12/2190/1281.mvt")).await;
+    let layer_name = tilejson["vector_layers"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = get_from(
+        state,
+        &format!("/tiles/compare/{Y2017}/{Y2025}/12/2190/1281.mvt"),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let reader = Reader::new(answer.body.to_vec()).unwrap();
     let names = reader.get_layer_names().unwrap();
