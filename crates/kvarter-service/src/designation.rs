@@ -114,7 +114,7 @@ pub fn whole(municipal: &Layer, lists: &[&Layer]) -> Layer {
         municipal.meta.id
     );
     if let Some(own) = &municipal.meta.method {
-        method.push_str(&format!(" {}: {own}", municipal.meta.id));
+        method = format!("{method} {}: {own}", municipal.meta.id);
     }
     let meta = LayerMeta {
         title: Title {

@@ -293,7 +293,7 @@ impl Service {
                 }
             }
         }
-        (wanted.len() > named.len()).then(|| LookupQuery {
+        (wanted.len() > named.len()).then_some(LookupQuery {
             layers: Some(wanted),
             at: query.at,
         })
@@ -447,6 +447,47 @@ impl Service {
         row
     }
 
+    /// The listed designation layers grouped by the year they came into force (undated ones
+    /// last), each with the listed state lists that count as part of it: such a list is
+    /// answered with its municipal layer (once per such layer), not in a group of its own year.
+    fn by_year<'l, 'a>(
+        &self,
+        listed: &'l [Listed<'a>],
+    ) -> BTreeMap<(bool, u16), Vec<Head<'l, 'a>>> {
+        let joined_to = |entry: &Listed<'_>| -> Vec<usize> {
+            self.state_lists()
+                .lists_of(entry.position)
+                .iter()
+                .filter_map(|&list| listed.iter().position(|e| e.position == list))
+                .collect()
+        };
+        let mut joined = vec![false; listed.len()];
+        let mut heads: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (ix, entry) in listed.iter().enumerate() {
+            if entry.layer.meta.kind.is_designation() {
+                let lists = joined_to(entry);
+                for &list in &lists {
+                    joined[list] = true;
+                }
+                heads.push((ix, lists));
+            }
+        }
+
+        let mut by_year: BTreeMap<(bool, u16), Vec<Head<'l, 'a>>> = BTreeMap::new();
+        for (ix, lists) in heads.into_iter().filter(|(ix, _)| !joined[*ix]) {
+            let entry = &listed[ix];
+            let year = entry.layer.meta.valid_from.map(Date::year);
+            by_year
+                .entry((year.is_none(), year.unwrap_or(0)))
+                .or_default()
+                .push(Head {
+                    entry,
+                    lists: lists.into_iter().map(|list| &listed[list]).collect(),
+                });
+        }
+        by_year
+    }
+
     /// The answer for `hits`, listing the layers `query` selects; with `echo`, the point and the
     /// layers asked for as its `query`.
     fn answer<'a>(
@@ -472,40 +513,7 @@ impl Service {
             })
             .collect();
 
-        // A listed state list that counts as part of a listed municipal layer is answered with
-        // it (once per such layer), not in a group of its own year.
-        let joined_to = |entry: &Listed<'_>| -> Vec<usize> {
-            self.state_lists()
-                .lists_of(entry.position)
-                .iter()
-                .filter_map(|&list| listed.iter().position(|e| e.position == list))
-                .collect()
-        };
-        let mut joined = vec![false; listed.len()];
-        let mut heads: Vec<(usize, Vec<usize>)> = Vec::new();
-        for (ix, entry) in listed.iter().enumerate() {
-            if entry.layer.meta.kind.is_designation() {
-                let lists = joined_to(entry);
-                for &list in &lists {
-                    joined[list] = true;
-                }
-                heads.push((ix, lists));
-            }
-        }
-
-        // Designations grouped by the year they came into force; undated ones last.
-        let mut by_year: BTreeMap<(bool, u16), Vec<Head<'_, '_>>> = BTreeMap::new();
-        for (ix, lists) in heads.into_iter().filter(|(ix, _)| !joined[*ix]) {
-            let entry = &listed[ix];
-            let year = entry.layer.meta.valid_from.map(Date::year);
-            by_year
-                .entry((year.is_none(), year.unwrap_or(0)))
-                .or_default()
-                .push(Head {
-                    entry,
-                    lists: lists.into_iter().map(|list| &listed[list]).collect(),
-                });
-        }
+        let by_year = self.by_year(&listed);
         let entry = |e: &Listed<'a>, designation: bool, part_of: Option<&'a LayerId>| Entry {
             layer: self.reference(e.position),
             part_of,

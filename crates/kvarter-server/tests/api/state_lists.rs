@@ -135,7 +135,7 @@ async fn comparing_2017_with_2025_compares_the_designation_as_a_whole() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    let reader = Reader::new(answer.body.to_vec()).unwrap();
+    let reader = Reader::new(answer.body.clone()).unwrap();
     let names = reader.get_layer_names().unwrap();
     let index = names.iter().position(|name| *name == layer_name).unwrap();
     let features = reader.get_features(index).unwrap();
