@@ -3,6 +3,8 @@
 //!
 //! The binary must be built first (`scripts/test` runs `cargo build --bins` before the tests).
 
+pub mod synthetic;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};

@@ -50,6 +50,21 @@ export class Catalogue {
     return this.layers.filter((layer) => layer.kind === 'state_designation');
   }
 
+  /**
+   * The state lists that count as part of the municipal designation `layer` (its `state_lists`:
+   * the service applies the 2025 policy's rule, so the map never decides it), in catalogue order.
+   */
+  partsOf(layer) {
+    const ids = layer?.state_lists ?? [];
+    return this.layers.filter((candidate) => ids.includes(candidate.id));
+  }
+
+  /** The municipal designations the state list `layer` counts as part of (its `part_of`). */
+  wholesOf(layer) {
+    const ids = layer?.part_of ?? [];
+    return this.layers.filter((candidate) => ids.includes(candidate.id));
+  }
+
   /** Administrative units a planner can toggle (every unit layer except the municipality). */
   units() {
     return this.layers.filter((layer) => layer.kind === 'admin_unit' && layer.feature_count > 1);

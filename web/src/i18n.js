@@ -76,6 +76,9 @@ const WORDS = {
     ha: 'ha',
     marker: 'Valgt adresse',
     clickHint: 'Klik på et område for at se detaljer.',
+    partOf: (title) => `Indgår i ${title}`,
+    designatedByList: (list, status, whole) => `Udpeget via statens liste: ${list} (${status}) – indgår i ${whole}`,
+    onList: (list) => `via ${list}`,
   },
   en: {
     appTitle: 'Kvarter – vulnerable urban areas in Copenhagen',
@@ -151,6 +154,9 @@ const WORDS = {
     ha: 'ha',
     marker: 'Chosen address',
     clickHint: 'Click an area to see its details.',
+    partOf: (title) => `Part of ${title}`,
+    designatedByList: (list, status, whole) => `Designated through the state list: ${list} (${status}) – part of ${whole}`,
+    onList: (list) => `through ${list}`,
   },
 };
 

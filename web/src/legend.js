@@ -9,11 +9,12 @@ function swatch(kind, colour) {
   return h('span', { class: `swatch ${kind}`, style: `--swatch: ${colour}`, 'aria-hidden': 'true' });
 }
 
-function layerEntry(layer, symbol, label) {
+function layerEntry(layer, symbol, label, partOf = null) {
   const source = layer.source ?? {};
-  return h('li', { 'data-layer': layer.id },
+  return h('li', { 'data-layer': layer.id, ...(partOf ? { 'data-part-of': partOf.id } : {}) },
     h('div', { class: 'legend-row' }, symbol, h('span', { class: 'legend-title' }, label ?? pick(layer.title)),
       badge(layer.status, statusWord(layer.status))),
+    partOf ? h('div', { class: 'legend-part-of' }, t('partOf')(pick(partOf.title))) : null,
     h('div', { class: 'legend-source' },
       [source.publisher, source.vintage].filter(Boolean).join(' · '),
       layer.licence ? h('br') : null, layer.licence ? `${t('licence')}: ${layer.licence}` : null));
@@ -41,8 +42,19 @@ export function renderLegend(element, { sides, overlay, units, stateLists, choro
     if (!side || seen.has(side.layer.id)) continue;
     seen.add(side.layer.id);
     items.push(layerEntry(side.layer, designationSymbol(side.layer), yearLabel(side)));
+    // Since 2025 the state lists are part of the municipal designation: shown with it, hatched,
+    // as the 2025 policy's own map shows them, each with its own status and source.
+    for (const list of catalogue.partsOf(side.layer)) {
+      if (seen.has(list.id)) continue;
+      seen.add(list.id);
+      items.push(layerEntry(list, swatch('hatched', COLOURS.state), pick(list.title), side.layer));
+    }
   }
-  for (const layer of stateLists) items.push(layerEntry(layer, swatch('hatched', COLOURS.state)));
+  for (const layer of stateLists) {
+    if (seen.has(layer.id)) continue;
+    seen.add(layer.id);
+    items.push(layerEntry(layer, swatch('hatched', COLOURS.state)));
+  }
   for (const layer of units) items.push(layerEntry(layer, swatch('outline', COLOURS.unit)));
   if (choropleth) {
     const { indicator, breaks, layer } = choropleth;

@@ -112,8 +112,15 @@ function sides() {
 
 // ---- the maps ------------------------------------------------------------------------
 
+/** The state lists a map draws: those toggled on, and those that are part of the designation it shows. */
+function listsFor(view, shared) {
+  const shown = view.designation ? [view.designation] : view.change ? [view.change.from, view.change.to] : [];
+  const all = [...shared.stateLists, ...shown.flatMap((layer) => catalogue.partsOf(layer))];
+  return all.filter((layer, index) => all.findIndex((other) => other.id === layer.id) === index);
+}
+
 function styleFor(view, shared) {
-  return buildStyle({ catalogue, origin, view, ...shared });
+  return buildStyle({ catalogue, origin, view, ...shared, stateLists: listsFor(view, shared) });
 }
 
 function createMap(container, style, label, attribution) {
@@ -273,7 +280,8 @@ function withStatus(layer) {
 function printHeader(from, to, shared) {
   const header = $('#print-header');
   if (!header) return;
-  const shown = [from?.layer, to?.layer, ...shared.units, ...shared.stateLists, ...Object.values(catalogue.baseLayers())]
+  const joined = [from?.layer, to?.layer].flatMap((layer) => catalogue.partsOf(layer));
+  const shown = [from?.layer, to?.layer, ...joined, ...shared.units, ...shared.stateLists, ...Object.values(catalogue.baseLayers())]
     .filter((layer, index, all) => layer && all.indexOf(layer) === index);
   const datasets = shared.choropleth
     ? (shared.choropleth.indicator.datasets ?? []).map((id) => catalogue.dataset(id)).filter(Boolean)
@@ -316,6 +324,11 @@ async function onClick(map, event) {
     if (p.change) {
       const removed = p.change === 'removed';
       lastArea = { layer: removed ? p.from_layer : p.to_layer, id: removed ? p.from_id : p.to_id, change: p.change };
+      // A designation compared as a whole names a state list's estate `<list id>/<area id>`.
+      const slash = lastArea.id?.indexOf('/') ?? -1;
+      if (slash > 0 && catalogue.layer(lastArea.id.slice(0, slash))) {
+        lastArea = { ...lastArea, layer: lastArea.id.slice(0, slash), id: lastArea.id.slice(slash + 1) };
+      }
     } else {
       lastArea = { layer: p.layer, id: p.id, change: null };
     }

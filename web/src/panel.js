@@ -55,6 +55,14 @@ function membership(designations) {
   }));
 }
 
+/** For an estate on a state list that is part of a municipal designation: which list made it designated. */
+function designatedBy(layer, catalogue) {
+  const wholes = catalogue.wholesOf(layer);
+  if (!wholes.length) return null;
+  return h('p', { class: 'designated-by', id: 'panel-designated-by', 'data-layer': layer.id },
+    t('designatedByList')(pick(layer.title), statusWord(layer.status), wholes.map((whole) => pick(whole.title)).join(', ')));
+}
+
 /** Opens the area panel for feature `fid` of `layerId` and fills it from /api/areas. */
 export async function showArea(panel, catalogue, layerId, fid, change) {
   const layer = catalogue.layer(layerId);
@@ -84,6 +92,7 @@ export async function showArea(panel, catalogue, layerId, fid, change) {
       h('dt', {}, t('area')), h('dd', {}, areaText(area.area_m2)),
     ),
     layer?.confidence ? h('p', { class: 'caveat' }, layer.confidence) : null,
+    designatedBy(layer, catalogue),
     h('details', { class: 'layer-source' }, h('summary', {}, `${t('source')} · ${t('licence')}`),
       ...provenance({ ...layer?.source, licence: layer?.licence })),
     h('h3', {}, t('membership')),
@@ -109,12 +118,16 @@ export function showAddress(panel, catalogue, years, result, answer) {
     let text = t('noLayerForYear')(year);
     let designated = false;
     if (choice) {
-      const entry = answer.designations
-        .flatMap((group) => group.layers)
-        .find((candidate) => candidate.layer.id === choice.layer.id);
-      designated = Boolean(entry?.designated);
+      const group = answer.designations
+        .find((candidate) => candidate.layers.some((member) => member.layer.id === choice.layer.id));
+      const entry = group?.layers.find((candidate) => candidate.layer.id === choice.layer.id);
+      // The state lists answered as part of this designation (the 2025 policy) count too.
+      const lists = (group?.layers ?? []).filter((member) => member.part_of === choice.layer.id && member.designated);
+      designated = Boolean(entry?.designated) || lists.length > 0;
       text = designated
-        ? entry.areas.map((area) => area.name).join(', ')
+        ? [...(entry?.areas ?? []).map((area) => area.name),
+          ...lists.flatMap((list) => list.areas.map((area) =>
+            `${area.name ?? area.id} (${t('onList')(pick(list.layer.title))}, ${statusWord(list.layer.status)})`))].join(', ')
         : t('notDesignated');
     }
     return h('li', { 'data-year': year, 'data-designated': designated ? 'true' : 'false' },

@@ -42,9 +42,9 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
  * Returns `{ base, stop(), log() }`: `base` is `http://127.0.0.1:PORT`, `log()` the server's
  * recent log lines, `stop()` ends it (SIGTERM, then SIGKILL after 10 s).
  */
-export async function startServer() {
+export async function startServer(args = []) {
   const binary = process.env.KVARTER_BIN ?? join(repo, 'target', 'debug', 'kvarter');
-  const child = spawn(binary, ['serve', '--bind', '127.0.0.1:0'], {
+  const child = spawn(binary, ['serve', '--bind', '127.0.0.1:0', ...args], {
     env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG ?? 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

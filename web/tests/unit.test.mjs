@@ -115,3 +115,15 @@ test('the choropleth colours by class and hatches the areas without a value', as
   assert.deepEqual(nodata.filter, ['!', ['has', 'population']]);
   assert.equal(nodata.paint['fill-pattern'], 'hatch-nodata');
 });
+
+test('a 2025 layer names its state lists, and a list the designation it is part of', () => {
+  const catalogue = new Catalogue({ data_version: 'x', layers: [
+    ...LAYERS,
+    layer('udsatte-byomraader-2025', 'municipal_designation', '2025-07-01', null, { state_lists: ['forebyggelsesomraader-2024'] }),
+    layer('forebyggelsesomraader-2024', 'state_designation', '2024-12-01', '2025-12-01', { part_of: ['udsatte-byomraader-2025'] }),
+  ] }, { indicators: [] });
+  assert.deepEqual(catalogue.partsOf(catalogue.designationFor(2025).layer).map((l) => l.id), ['forebyggelsesomraader-2024']);
+  assert.deepEqual(catalogue.partsOf(catalogue.layer('udsatte-byomraader-2017')), []);
+  assert.deepEqual(catalogue.wholesOf(catalogue.layer('forebyggelsesomraader-2024')).map((l) => l.id), ['udsatte-byomraader-2025']);
+  assert.deepEqual(catalogue.partsOf(null), []);
+});

@@ -34,6 +34,12 @@ pub struct LayerRef {
     pub method: Option<String>,
     /// For reconstructed layers: how far the result can be trusted, and why.
     pub confidence: Option<String>,
+    /// When this side is a designation as a whole (a municipal layer of the 2025 kind with the
+    /// state lists that count as part of it, put together by the caller): every layer that
+    /// made it, each with its own status and provenance. Empty, and left out of the JSON, for
+    /// a side that is one layer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub made_of: Vec<LayerRef>,
 }
 
 impl From<&LayerMeta> for LayerRef {
@@ -50,6 +56,7 @@ impl From<&LayerMeta> for LayerRef {
             valid_to: meta.valid_to,
             method: meta.method.clone(),
             confidence: meta.confidence.clone(),
+            made_of: Vec::new(),
         }
     }
 }

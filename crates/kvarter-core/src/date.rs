@@ -48,6 +48,15 @@ impl Date {
         (year >= 1 && (1..=days_in_month).contains(&day)).then_some(Self { year, month, day })
     }
 
+    /// 1 January of `year` (every year has one), usable in constants.
+    pub const fn january_first(year: u16) -> Self {
+        Self {
+            year,
+            month: 1,
+            day: 1,
+        }
+    }
+
     /// The year.
     pub fn year(self) -> u16 {
         self.year

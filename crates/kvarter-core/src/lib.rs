@@ -14,6 +14,7 @@
 pub mod area;
 pub mod dataset;
 pub mod date;
+pub mod designation;
 pub mod layer;
 
 pub use area::{Area, Properties};

@@ -65,6 +65,11 @@ struct Summary<'a> {
     method: Option<&'a str>,
     feature_count: usize,
     bounds: Option<Bounds>,
+    /// For a municipal designation of the 2025 kind: the state lists that count as part of it
+    /// (see [`kvarter_core::designation`]); empty otherwise.
+    state_lists: &'a [LayerId],
+    /// For a state list: the municipal designations it counts as part of; empty otherwise.
+    part_of: &'a [LayerId],
 }
 
 /// How a lookup answer names a layer: enough to read the answer honestly (title, kind, period,
@@ -84,8 +89,9 @@ struct ReferenceSource<'a> {
 }
 
 /// A layer's summary: every metadata field, `feature_count`, `bounds` `[w,s,e,n]` (or `null`
-/// for an empty layer) and `links`, as JSON text.
-pub fn summary(layer: &Layer) -> Box<RawValue> {
+/// for an empty layer), `links`, and which state lists count as part of it (`state_lists`) or
+/// which municipal designations it counts as part of (`part_of`), as JSON text.
+pub fn summary(layer: &Layer, state_lists: &[LayerId], part_of: &[LayerId]) -> Box<RawValue> {
     let meta = &layer.meta;
     raw(
         layer,
@@ -96,6 +102,8 @@ pub fn summary(layer: &Layer) -> Box<RawValue> {
             method: meta.method.as_deref(),
             feature_count: layer.areas.len(),
             bounds: layer.bounds(),
+            state_lists,
+            part_of,
         },
     )
 }
@@ -175,10 +183,12 @@ pub struct LayerInfo {
 }
 
 impl LayerInfo {
-    /// Works out what the service keeps about `layer`.
-    pub fn new(layer: &Layer) -> Self {
+    /// Works out what the service keeps about `layer`, which takes in the state lists
+    /// `state_lists` and counts as part of the municipal designations `part_of` (see
+    /// [`crate::designation`]).
+    pub fn new(layer: &Layer, state_lists: &[LayerId], part_of: &[LayerId]) -> Self {
         Self {
-            summary: summary(layer),
+            summary: summary(layer, state_lists, part_of),
             reference: reference(layer),
             properties: property_names(layer),
             holds_areas: kvarter_overlay::holds_areas(layer),

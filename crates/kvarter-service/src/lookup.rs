@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use geo::Coord;
-use kvarter_core::{Date, Layer, LayerId, LayerKind, Properties};
+use kvarter_core::{Date, Layer, LayerId, LayerKind, Properties, Status};
 use kvarter_crs::CrsError;
 use kvarter_index::{Hit, LookupQuery};
 use serde::Serialize;
@@ -151,21 +151,55 @@ struct Echo<'a> {
     layers: Option<&'a [LayerId]>,
 }
 
-/// The designation layers whose period starts in one year.
+/// The designation layers whose period starts in one year, with the state lists that count as
+/// part of a municipal layer among them (whatever year those started), and whether the point is
+/// designated by any of them.
 #[derive(Debug, Serialize)]
 struct YearGroup<'a> {
     year: Option<u16>,
     layers: Vec<Entry<'a>>,
+    /// Whether any of the group's layers has the point in an area.
+    designated: bool,
+    /// The layers whose areas hold the point, with those areas.
+    designated_by: Vec<DesignatedBy<'a>>,
 }
 
-/// One listed layer: its reference, whether the point is designated (designations only), and the
-/// areas containing the point.
+/// One listed layer: its reference, whether the point is designated (designations only), the
+/// municipal designation a state list is part of (see [`crate::designation`]), and the areas
+/// containing the point.
 #[derive(Debug, Serialize)]
 struct Entry<'a> {
     layer: &'a RawValue,
     #[serde(skip_serializing_if = "Option::is_none")]
+    part_of: Option<&'a LayerId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     designated: Option<bool>,
     areas: Vec<AreaHit<'a>>,
+}
+
+/// A layer that made a year group designated, and its areas holding the point.
+#[derive(Debug, Serialize)]
+struct DesignatedBy<'a> {
+    layer: &'a LayerId,
+    kind: LayerKind,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part_of: Option<&'a LayerId>,
+    areas: Vec<NamedArea<'a>>,
+}
+
+/// An area by id and name.
+#[derive(Debug, Serialize)]
+struct NamedArea<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+}
+
+/// A designation layer heading a year group's entry, and the listed state lists that count as
+/// part of it.
+struct Head<'l, 'a> {
+    entry: &'l Listed<'a>,
+    lists: Vec<&'l Listed<'a>>,
 }
 
 /// One area containing the point.
@@ -230,13 +264,39 @@ pub struct NoMatch<'a> {
 
 impl Service {
     /// The designations and units at a point.
+    ///
+    /// A municipal designation that takes state lists (see [`crate::designation`]) is answered
+    /// with them, even when `layers` named only the municipal layer: the lists are part of it.
     pub fn lookup<'a>(&'a self, request: &'a LookupRequest) -> LookupAnswer<'a> {
-        let hits = self.index().lookup(request.at.point, &request.query);
+        let widened = self.with_state_lists(&request.query);
+        let query = widened.as_ref().unwrap_or(&request.query);
+        let hits = self.index().lookup(request.at.point, query);
         self.answer(
-            &request.query,
+            query,
             &hits,
             Some((request.at, request.query.layers.as_deref())),
         )
+    }
+
+    /// `query` with the state lists of every municipal layer it names, when it names layers and
+    /// leaves out such a list; `None` when it needs none.
+    fn with_state_lists(&self, query: &LookupQuery) -> Option<LookupQuery> {
+        let named = query.layers.as_ref()?;
+        let mut wanted = named.clone();
+        for id in named {
+            if let Some(position) = self.index().position(id.as_str()) {
+                for &list in self.state_lists().lists_of(position) {
+                    let list_id = &self.layers()[list].meta.id;
+                    if !wanted.contains(list_id) {
+                        wanted.push(list_id.clone());
+                    }
+                }
+            }
+        }
+        (wanted.len() > named.len()).then_some(LookupQuery {
+            layers: Some(wanted),
+            at: query.at,
+        })
     }
 
     /// The lookup answer at `point` over every layer but base maps, without its `query`: what
@@ -295,7 +355,9 @@ impl Service {
             ));
         };
         let point = best.hit.entry.point.0;
-        let hits = self.index().lookup(point, query);
+        let widened = self.with_state_lists(query);
+        let wide = widened.as_ref().unwrap_or(query);
+        let hits = self.index().lookup(point, wide);
         Ok(AddressLookup::Matched(Box::new(AddressAnswer {
             address,
             matched: AddressMatch {
@@ -304,7 +366,7 @@ impl Service {
                 confidence: best.confidence,
             },
             lookup: self.answer(
-                query,
+                wide,
                 &hits,
                 Some((Located::lon_lat(point.x, point.y), query.layers.as_deref())),
             ),
@@ -385,11 +447,52 @@ impl Service {
         row
     }
 
+    /// The listed designation layers grouped by the year they came into force (undated ones
+    /// last), each with the listed state lists that count as part of it: such a list is
+    /// answered with its municipal layer (once per such layer), not in a group of its own year.
+    fn by_year<'l, 'a>(
+        &self,
+        listed: &'l [Listed<'a>],
+    ) -> BTreeMap<(bool, u16), Vec<Head<'l, 'a>>> {
+        let joined_to = |entry: &Listed<'_>| -> Vec<usize> {
+            self.state_lists()
+                .lists_of(entry.position)
+                .iter()
+                .filter_map(|&list| listed.iter().position(|e| e.position == list))
+                .collect()
+        };
+        let mut joined = vec![false; listed.len()];
+        let mut heads: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (ix, entry) in listed.iter().enumerate() {
+            if entry.layer.meta.kind.is_designation() {
+                let lists = joined_to(entry);
+                for &list in &lists {
+                    joined[list] = true;
+                }
+                heads.push((ix, lists));
+            }
+        }
+
+        let mut by_year: BTreeMap<(bool, u16), Vec<Head<'l, 'a>>> = BTreeMap::new();
+        for (ix, lists) in heads.into_iter().filter(|(ix, _)| !joined[*ix]) {
+            let entry = &listed[ix];
+            let year = entry.layer.meta.valid_from.map(Date::year);
+            by_year
+                .entry((year.is_none(), year.unwrap_or(0)))
+                .or_default()
+                .push(Head {
+                    entry,
+                    lists: lists.into_iter().map(|list| &listed[list]).collect(),
+                });
+        }
+        by_year
+    }
+
     /// The answer for `hits`, listing the layers `query` selects; with `echo`, the point and the
     /// layers asked for as its `query`.
     fn answer<'a>(
         &'a self,
-        query: &'a LookupQuery,
+        query: &LookupQuery,
         hits: &[Hit<'a>],
         echo: Option<(Located, Option<&'a [LayerId]>)>,
     ) -> LookupAnswer<'a> {
@@ -410,32 +513,59 @@ impl Service {
             })
             .collect();
 
-        // Designations grouped by the year they came into force; undated ones last.
-        let mut by_year: BTreeMap<(bool, u16), Vec<&Listed<'_>>> = BTreeMap::new();
-        for entry in listed.iter().filter(|e| e.layer.meta.kind.is_designation()) {
-            let year = entry.layer.meta.valid_from.map(Date::year);
-            by_year
-                .entry((year.is_none(), year.unwrap_or(0)))
-                .or_default()
-                .push(entry);
-        }
-        let entry = |e: &Listed<'a>, designation: bool| Entry {
+        let by_year = self.by_year(&listed);
+        let entry = |e: &Listed<'a>, designation: bool, part_of: Option<&'a LayerId>| Entry {
             layer: self.reference(e.position),
+            part_of,
             designated: designation.then_some(!e.hits.is_empty()),
             areas: areas(&e.hits),
         };
+        let designated_by = |e: &Listed<'a>, part_of: Option<&'a LayerId>| DesignatedBy {
+            layer: &e.layer.meta.id,
+            kind: e.layer.meta.kind,
+            status: e.layer.meta.status,
+            part_of,
+            areas: e
+                .hits
+                .iter()
+                .map(|hit| NamedArea {
+                    id: &hit.area.id,
+                    name: hit.area.name.as_deref(),
+                })
+                .collect(),
+        };
         let designations = by_year
             .iter()
-            .map(|(&(undated, year), entries)| YearGroup {
-                year: (!undated).then_some(year),
-                layers: entries.iter().map(|e| entry(e, true)).collect(),
+            .map(|(&(undated, year), heads)| {
+                let members: Vec<(&Listed<'a>, Option<&'a LayerId>)> = heads
+                    .iter()
+                    .flat_map(|head| {
+                        let id = &head.entry.layer.meta.id;
+                        std::iter::once((head.entry, None))
+                            .chain(head.lists.iter().map(move |&list| (list, Some(id))))
+                    })
+                    .collect();
+                let by: Vec<DesignatedBy<'a>> = members
+                    .iter()
+                    .filter(|(e, _)| !e.hits.is_empty())
+                    .map(|&(e, part_of)| designated_by(e, part_of))
+                    .collect();
+                YearGroup {
+                    year: (!undated).then_some(year),
+                    layers: members
+                        .iter()
+                        .map(|&(e, part_of)| entry(e, true, part_of))
+                        .collect(),
+                    designated: !by.is_empty(),
+                    designated_by: by,
+                }
             })
             .collect();
         let plain = |kind: LayerKind| -> Vec<Entry<'a>> {
             listed
                 .iter()
                 .filter(|e| e.layer.meta.kind == kind)
-                .map(|e| entry(e, false))
+                .map(|e| entry(e, false, None))
                 .collect()
         };
         let base_map_named = query.layers.is_some()
@@ -476,19 +606,22 @@ fn areas<'a>(hits: &[Hit<'a>]) -> Vec<AreaHit<'a>> {
 
 /// One sentence per designation layer and per unit layer, e.g.
 /// `2011 (reconstructed, in force 2011-01-01 – 2017-06-22): Husum/Tingbjerg.` The status is
-/// always named, so a reconstructed layer can never pass for an official one.
+/// always named, so a reconstructed layer can never pass for an official one. A municipal
+/// layer with state lists counting as part of it gets one sentence for the whole, naming each
+/// list and its status: `2025 (synthetic, in force since 2025-07-01): designated — Estate 3
+/// (state list: Prevention areas 2024, synthetic).`
 fn summary(
     query: &LookupQuery,
-    by_year: &BTreeMap<(bool, u16), Vec<&Listed<'_>>>,
+    by_year: &BTreeMap<(bool, u16), Vec<Head<'_, '_>>>,
     listed: &[Listed<'_>],
 ) -> String {
     let mut sentences: Vec<String> = Vec::new();
-    for (&(undated, year), entries) in by_year {
-        for entry in entries {
-            let meta = &entry.layer.meta;
+    for (&(undated, year), heads) in by_year {
+        for head in heads {
+            let meta = &head.entry.layer.meta;
             let label = if undated {
                 meta.title.en.clone()
-            } else if entries.len() > 1 {
+            } else if heads.len() > 1 {
                 format!("{year} {}", meta.title.en)
             } else {
                 year.to_string()
@@ -499,11 +632,12 @@ fn summary(
                 (None, Some(to)) => format!(", in force until {to}"),
                 (None, None) => String::new(),
             };
-            sentences.push(format!(
-                "{label} ({}{period}): {}.",
-                meta.status,
-                names(&entry.hits, "not designated")
-            ));
+            let answer = if head.lists.is_empty() {
+                names(&head.entry.hits, "not designated")
+            } else {
+                whole_answer(head)
+            };
+            sentences.push(format!("{label} ({}{period}): {answer}.", meta.status));
         }
     }
     if by_year.is_empty() {
@@ -526,6 +660,41 @@ fn summary(
         ));
     }
     sentences.join(" ")
+}
+
+/// The answer for a municipal layer and its state lists: `designated — <areas>; <estates>
+/// (state list: <title>, <status>)`, or `not designated (nor on the state list <title>,
+/// <status>)`.
+fn whole_answer(head: &Head<'_, '_>) -> String {
+    let list_label = |list: &Listed<'_>| {
+        format!(
+            "state list: {}, {}",
+            list.layer.meta.title.en, list.layer.meta.status
+        )
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if !head.entry.hits.is_empty() {
+        parts.push(names(&head.entry.hits, ""));
+    }
+    for list in head.lists.iter().filter(|list| !list.hits.is_empty()) {
+        parts.push(format!("{} ({})", names(&list.hits, ""), list_label(list)));
+    }
+    if parts.is_empty() {
+        let lists = head
+            .lists
+            .iter()
+            .map(|list| {
+                format!(
+                    "the state list {}, {}",
+                    list.layer.meta.title.en, list.layer.meta.status
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", nor on ");
+        format!("not designated (nor on {lists})")
+    } else {
+        format!("designated — {}", parts.join("; "))
+    }
 }
 
 /// The names of the hit areas (`(on the boundary)` where so), or `none` when there are none.

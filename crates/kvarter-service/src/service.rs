@@ -17,6 +17,7 @@ use crate::addresses::Addresses;
 use crate::catalogue::{LayerInfo, LayerList};
 use crate::comparisons::Comparisons;
 use crate::config::ServiceConfig;
+use crate::designation::{StateListJoins, whole};
 use crate::error::{ServiceError, quoted, shortened};
 use crate::tile_cache::TileService;
 
@@ -30,6 +31,11 @@ struct Data {
     projected: Vec<OnceLock<Option<Arc<Projected>>>>,
     tiles: TileService,
     comparisons: Comparisons,
+    /// Which state lists count as part of which municipal designation (the 2025 rule).
+    state_lists: StateListJoins,
+    /// Per layer, the designation as a whole (the layer and its state lists, projected), for
+    /// layers that take state lists; made on first demand.
+    wholes: Vec<OnceLock<Option<Arc<Whole>>>>,
     indicators: Option<Joins>,
     /// The manifest the data was loaded through, when it came from a [`DataSource`].
     manifest: Option<Manifest>,
@@ -55,6 +61,26 @@ impl std::fmt::Debug for Service {
             .field("layers", &self.data.layers.len())
             .field("indicators", &self.data.indicators.is_some())
             .field("addresses", &self.addresses.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A municipal designation as a whole (see [`crate::designation::whole`]) and its areas in
+/// EPSG:25832.
+pub struct Whole {
+    /// The municipal layer's areas and its state lists' estates, as one layer.
+    pub layer: Layer,
+    /// Its areas in EPSG:25832.
+    pub projected: Arc<Projected>,
+    /// The positions of the layers that made it: the municipal layer, then its state lists.
+    pub made_of: Vec<usize>,
+}
+
+impl std::fmt::Debug for Whole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Whole")
+            .field("id", &self.layer.meta.id)
+            .field("made_of", &self.made_of)
             .finish_non_exhaustive()
     }
 }
@@ -94,8 +120,27 @@ impl Service {
         config: ServiceConfig,
     ) -> Self {
         let index = Index::new(dataset);
-        let layers = index.layers().iter().map(LayerInfo::new).collect();
+        let state_lists = StateListJoins::new(index.layers());
+        let ids = |positions: &[usize]| -> Vec<LayerId> {
+            positions
+                .iter()
+                .map(|&p| index.layers()[p].meta.id.clone())
+                .collect()
+        };
+        let layers = index
+            .layers()
+            .iter()
+            .enumerate()
+            .map(|(position, layer)| {
+                LayerInfo::new(
+                    layer,
+                    &ids(state_lists.lists_of(position)),
+                    &ids(state_lists.part_of(position)),
+                )
+            })
+            .collect();
         let projected = index.layers().iter().map(|_| OnceLock::new()).collect();
+        let wholes = index.layers().iter().map(|_| OnceLock::new()).collect();
         let tiles = TileService::new(&index, &config);
         let data = Data {
             index,
@@ -104,6 +149,8 @@ impl Service {
             projected,
             tiles,
             comparisons: Comparisons::default(),
+            state_lists,
+            wholes,
             indicators,
             manifest,
         };
@@ -243,6 +290,46 @@ impl Service {
 
     pub(crate) fn comparisons(&self) -> &Comparisons {
         &self.data.comparisons
+    }
+
+    /// Which state lists count as part of which municipal designation.
+    pub fn state_lists(&self) -> &StateListJoins {
+        &self.data.state_lists
+    }
+
+    /// The designation of the layer at `at` as a whole — its areas and those of the state lists
+    /// that count as part of it — or `None` when no list counts as part of it (then the layer
+    /// is the whole). Made and projected once per data version, on first demand (CPU work:
+    /// call it off async workers); [`ServiceError::NotAreaLayer`] naming `purpose` if it cannot
+    /// be projected.
+    pub fn whole(
+        &self,
+        at: LayerAt<'_>,
+        purpose: &'static str,
+    ) -> Result<Option<Arc<Whole>>, ServiceError> {
+        let lists = self.data.state_lists.lists_of(at.position);
+        if lists.is_empty() {
+            return Ok(None);
+        }
+        let slot = &self.data.wholes[at.position];
+        let made = slot.get_or_init(|| {
+            let list_layers: Vec<&Layer> = lists.iter().map(|&p| &self.layers()[p]).collect();
+            let layer = whole(at.layer, &list_layers);
+            let projected = project(&layer)?;
+            Some(Arc::new(Whole {
+                layer,
+                projected,
+                made_of: std::iter::once(at.position)
+                    .chain(lists.iter().copied())
+                    .collect(),
+            }))
+        });
+        made.clone()
+            .map(Some)
+            .ok_or_else(|| ServiceError::NotAreaLayer {
+                layer: at.layer.meta.id.to_string(),
+                purpose,
+            })
     }
 
     /// The layer with id `id` (any text), or [`ServiceError::UnknownLayer`] naming it and

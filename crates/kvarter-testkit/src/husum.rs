@@ -38,6 +38,20 @@ pub const Y2017: &str = "udsatte-byomraader-2017";
 /// The base map.
 pub const BASE: &str = "vand-test";
 
+/// In [`with_state_lists`]: a synthetic municipal designation of the 2025 kind (in force since
+/// 2025-07-01): Tingbjerg (synthetic), 12.45–12.47 E × 55.71–55.72 N.
+pub const Y2025: &str = "synthetic-udsatte-byomraader-2025";
+/// In [`with_state_lists`]: a synthetic state list in force 2024-12-01 – 2025-12-01, so part of
+/// [`Y2025`]: estate `3`, "Estate 3 (synthetic)", 12.495–12.505 E × 55.702–55.708 N (inside
+/// Bispebjerg NV of 2017).
+pub const STATE_LIST: &str = "synthetic-forebyggelsesomraader-2024";
+/// In [`with_state_lists`]: a synthetic state list that expired (2010-12-01 – 2011-12-01) long
+/// before [`Y2025`] started, so never part of it: estate `1` around [`IN_2011_ONLY`].
+pub const EXPIRED_LIST: &str = "synthetic-ghettoliste-2010";
+/// In [`with_state_lists`]: on the state list [`STATE_LIST`] (and in Bispebjerg NV of 2017),
+/// outside every municipal area of 2025.
+pub const ON_STATE_LIST: (f64, f64) = IN_2017_ONLY;
+
 fn day(text: &str) -> Date {
     text.parse().unwrap()
 }
@@ -112,6 +126,77 @@ pub fn dataset() -> Dataset {
             base_map(),
         ],
     }
+}
+
+/// [`dataset`] plus the synthetic layers of the 2025 policy (every one labelled synthetic): the
+/// municipal designation [`Y2025`], the state list [`STATE_LIST`] that counts as part of it,
+/// and the expired list [`EXPIRED_LIST`] that does not.
+pub fn with_state_lists() -> Dataset {
+    let mut data = dataset();
+    data.version = "test-state-lists-1".into();
+    let synthetic =
+        |id: &str, da: &str, en: &str, kind: LayerKind, from: &str, to: Option<&str>| {
+            let mut meta = meta(id, da, en, kind, Status::Synthetic);
+            meta.authority = "none (synthetic)".into();
+            meta.source.publisher = "Kvarter tests".into();
+            meta.source.vintage = "generated".into();
+            meta.licence = "CC0 (generated)".into();
+            meta.valid_from = Some(day(from));
+            meta.valid_to = to.map(day);
+            meta
+        };
+    data.layers.push(Layer {
+        meta: synthetic(
+            Y2025,
+            "Udsatte byområder 2025 (syntetisk)",
+            "Vulnerable urban areas 2025 (synthetic)",
+            LayerKind::MunicipalDesignation,
+            "2025-07-01",
+            None,
+        ),
+        areas: vec![area(
+            "tingbjerg",
+            "Tingbjerg (synthetic)",
+            None,
+            rectangle(12.45, 55.71, 12.47, 55.72),
+            json!({}),
+        )],
+    });
+    data.layers.push(Layer {
+        meta: synthetic(
+            STATE_LIST,
+            "Statens lister, forebyggelsesområder 2024 (syntetisk)",
+            "State lists, prevention areas 2024 (synthetic)",
+            LayerKind::StateDesignation,
+            "2024-12-01",
+            Some("2025-12-01"),
+        ),
+        areas: vec![area(
+            "3",
+            "Estate 3 (synthetic)",
+            None,
+            rectangle(12.495, 55.702, 12.505, 55.708),
+            json!({}),
+        )],
+    });
+    data.layers.push(Layer {
+        meta: synthetic(
+            EXPIRED_LIST,
+            "Ghettolisten 2010 (syntetisk)",
+            "Ghetto list 2010 (synthetic)",
+            LayerKind::StateDesignation,
+            "2010-12-01",
+            Some("2011-12-01"),
+        ),
+        areas: vec![area(
+            "1",
+            "Old estate 1 (synthetic)",
+            None,
+            rectangle(12.45, 55.705, 12.46, 55.709),
+            json!({}),
+        )],
+    });
+    data
 }
 
 fn units() -> Layer {

@@ -109,6 +109,11 @@ fn layer_schemas() -> Value {
                 "valid_from": {"type": ["string", "null"], "format": "date"},
                 "valid_to": {"type": ["string", "null"], "format": "date"},
                 "method": {"type": ["string", "null"]}, "confidence": {"type": ["string", "null"]},
+                "made_of": {"type": "array", "items": schema("ComparedLayer"),
+                            "description": "Only when the side is a municipal designation of the 2025 kind compared as a \
+                                whole: the municipal layer and every state list that counts as part of it (each with its own \
+                                status). The side's areas are then the municipal areas plus the lists' estates, with ids \
+                                <list id>/<area id>; its status is the weakest of theirs."},
             },
         },
         "Change": {"type": "string", "enum": ["kept", "added", "removed"]},

@@ -126,7 +126,7 @@ fn layer_schemas() -> Value {
             "description": "Everything about a layer except its areas: the LayerReference members, the full source, the notes and the counts.",
             "allOf": [schema("LayerReference"), {
                 "type": "object",
-                "required": ["validity_note", "source", "method", "feature_count", "bounds"],
+                "required": ["validity_note", "source", "method", "feature_count", "bounds", "state_lists", "part_of"],
                 "properties": {
                     "validity_note": {"type": ["string", "null"]},
                     "source": {"type": "object", "required": ["publisher", "origin", "files", "vintage"],
@@ -137,6 +137,11 @@ fn layer_schemas() -> Value {
                     "feature_count": {"type": "integer"},
                     "bounds": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
                                "description": "[west, south, east, north] in degrees; null for an empty layer."},
+                    "state_lists": {"type": "array", "items": {"type": "string"},
+                                    "description": "For a municipal designation of the 2025 kind: the state lists that count \
+                                        as part of it (in force on a common day); empty otherwise."},
+                    "part_of": {"type": "array", "items": {"type": "string"},
+                                "description": "For a state list: the municipal designations it counts as part of; empty otherwise."},
                 },
             }],
         },

@@ -66,7 +66,18 @@ pub(super) fn schemas() -> Value {
         "DesignationLayer": {
             "type": "object", "required": ["layer", "designated", "areas"],
             "properties": {"layer": schema("LayerReference"), "designated": {"type": "boolean"},
+                           "part_of": {"type": "string", "description": "Only for a state list that counts as part of a \
+                               municipal designation of the 2025 kind (every state-listed estate is part of the 2025–2035 \
+                               designation): that layer's id. The list is then answered in that layer's year group."},
                            "areas": {"type": "array", "items": schema("LookupArea")}},
+        },
+        "DesignatedBy": {
+            "type": "object", "required": ["layer", "kind", "status", "areas"],
+            "description": "A layer of the year group whose areas hold the point.",
+            "properties": {"layer": {"type": "string"}, "kind": schema("LayerKind"), "status": schema("Status"),
+                           "part_of": {"type": "string", "description": "For a state list: the municipal layer it is part of."},
+                           "areas": {"type": "array", "items": {"type": "object", "required": ["id", "name"],
+                               "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]}}}}},
         },
         "LookupAnswer": {
             "type": "object", "required": ["query", "summary", "designations", "units"],
@@ -84,9 +95,11 @@ pub(super) fn schemas() -> Value {
                 "summary": {"type": "string", "description": "One sentence per layer naming the status of each designation, e.g. \
                     \"2011 (reconstructed, in force 2011-01-01 – 2017-06-22): Husum/Tingbjerg.\""},
                 "designations": {"type": "array", "description": "Designation layers grouped by the year of valid_from, ascending (undated last, year null).",
-                                 "items": {"type": "object", "required": ["year", "layers"],
+                                 "items": {"type": "object", "required": ["year", "layers", "designated", "designated_by"],
                                            "properties": {"year": {"type": ["integer", "null"]},
-                                                          "layers": {"type": "array", "items": schema("DesignationLayer")}}}},
+                                                          "layers": {"type": "array", "items": schema("DesignationLayer")},
+                                                          "designated": {"type": "boolean", "description": "Whether any layer of the group has the point in an area."},
+                                                          "designated_by": {"type": "array", "items": schema("DesignatedBy")}}}},
                 "units": {"type": "array", "items": schema("LayerAreas"),
                           "description": "Every admin-unit layer considered, with empty areas where the point is in none."},
                 "base_map": {"type": "array", "items": schema("LayerAreas"),

@@ -20,6 +20,7 @@ mod layers;
 mod lookup;
 mod search;
 mod squares;
+mod state_lists;
 mod support;
 mod tiles;
 mod web;
