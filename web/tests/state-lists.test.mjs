@@ -2,7 +2,7 @@
 // 2025 kind and a synthetic state list (written by `cargo run -p kvarter-e2e --example
 // synthetic-2025-data`; every layer labelled synthetic), the year picker's 2025 draws the list
 // with the municipal layer, hatched, and the legend lists it beside the 2025 layer with its
-// status, in Danish and in English.
+// status, in Danish and in English; the note that no 2025 map is loaded is gone.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -70,6 +70,8 @@ describe('a 2025 designation with a state list', () => {
       assert.ok(layers[1].includes(`state-${LIST}-fill`), 'the 2025 map draws the list');
       const paint = await page.evaluate((id) => window.kvarter.maps[1].getPaintProperty(id, 'fill-pattern'), `state-${LIST}-fill`);
       assert.equal(paint, 'hatch-state');
+      // "2025" is now the loaded 2025 layer, so the note that no 2025 map is loaded is gone.
+      assert.ok(!(await page.locator('#year-note').isVisible()), '#year-note is hidden with a 2025 layer loaded');
     });
   });
 

@@ -9,8 +9,7 @@
 //! dropped; a Null shape is a feature without a geometry.
 
 use std::ffi::OsStr;
-use std::fs::File;
-use std::io::BufReader;
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use geo::{
@@ -32,10 +31,8 @@ pub(crate) fn read(path: &Path, _options: &ReadOptions) -> Result<RawFile, ReadE
 /// Reads the Shapefile at `path`, naming it `origin` in messages and `format` in the result (a
 /// zipped Shapefile is read from where it was unpacked).
 pub(super) fn read_as(path: &Path, origin: &str, format: Format) -> Result<RawFile, ReadError> {
-    let shp = File::open(path).map_err(|source| io(path, source))?;
     let shx_path = companion(path, "shx")?.ok_or_else(|| missing(path, origin, "shx"))?;
     let dbf_path = companion(path, "dbf")?.ok_or_else(|| missing(path, origin, "dbf"))?;
-    let shx = File::open(&shx_path).map_err(|source| io(&shx_path, source))?;
 
     let encoding = match companion(path, "cpg")? {
         Some(cpg_path) => {
@@ -60,7 +57,10 @@ pub(super) fn read_as(path: &Path, origin: &str, format: Format) -> Result<RawFi
     };
 
     let invalid = |reason: String| ReadError::format(origin, Format::Shapefile, reason);
-    let mut reader = ShapeReader::with_shx(BufReader::new(shp), BufReader::new(shx))
+    let shapes_file = std::fs::read(path).map_err(|source| io(path, source))?;
+    let index_file = std::fs::read(&shx_path).map_err(|source| io(&shx_path, source))?;
+    check_counts(&shapes_file, &index_file).map_err(invalid)?;
+    let mut reader = ShapeReader::with_shx(Cursor::new(&shapes_file), Cursor::new(&index_file))
         .map_err(|e| invalid(format!("cannot read its header or .shx: {e}")))?;
     let shapes = reader
         .iter_shapes()
@@ -102,6 +102,91 @@ pub(super) fn read_as(path: &Path, origin: &str, format: Format) -> Result<RawFi
         crs,
         features,
     })
+}
+
+/// Checks that every record the `.shp` holds — walked from its first record, and at each offset
+/// its `.shx` lists — lies inside the file, and that the part and point counts of each shape fit
+/// in its record. The `shapefile` crate reserves memory for the counts a record states before
+/// it reads the points; a damaged or hostile file stating a billion points would make it ask
+/// for gigabytes (found by fuzzing: `scripts/fuzz shapefile`). After this check a shape's
+/// memory is bounded by its record's size.
+fn check_counts(shp: &[u8], shx: &[u8]) -> Result<(), String> {
+    const HEADER: usize = 100;
+    let be = |bytes: &[u8], at: usize| -> Option<i64> {
+        Some(i64::from(i32::from_be_bytes(
+            bytes.get(at..at + 4)?.try_into().ok()?,
+        )))
+    };
+    let mut offsets = Vec::new();
+    let mut at = HEADER;
+    while at + 8 <= shp.len() {
+        offsets.push(at);
+        let words = be(shp, at + 4).ok_or("a record header is cut off")?;
+        let length =
+            usize::try_from(words.max(0) * 2).map_err(|_| "a record length is not a size")?;
+        at = at.saturating_add(8).saturating_add(length);
+    }
+    for entry in shx.get(HEADER..).unwrap_or_default().chunks_exact(8) {
+        let words = be(entry, 0).ok_or("an .shx entry is cut off")?;
+        let at = usize::try_from(words * 2)
+            .map_err(|_| format!("the .shx gives a negative record offset ({words})"))?;
+        offsets.push(at);
+    }
+    for at in offsets {
+        let words = be(shp, at + 4)
+            .ok_or_else(|| format!("the record at byte {at} lies past the end of the .shp"))?;
+        let length = usize::try_from(words * 2)
+            .map_err(|_| format!("the record at byte {at} has a negative length"))?;
+        let content = shp.get(at + 8..at + 8 + length).ok_or_else(|| {
+            format!("the record at byte {at} runs past the end of the .shp (it is cut off)")
+        })?;
+        check_shape(content).map_err(|reason| format!("the record at byte {at}: {reason}"))?;
+    }
+    Ok(())
+}
+
+/// Checks that a shape record's stated part and point counts fit in its bytes.
+fn check_shape(content: &[u8]) -> Result<(), String> {
+    let le = |at: usize| -> Option<i64> {
+        Some(i64::from(i32::from_le_bytes(
+            content.get(at..at + 4)?.try_into().ok()?,
+        )))
+    };
+    let Some(kind) = le(0) else {
+        return if content.is_empty() {
+            Ok(())
+        } else {
+            Err("its shape type is cut off".into())
+        };
+    };
+    // (offset of the first count, bytes before the arrays, bytes per part, whether it has parts)
+    let (counts, fixed, per_part, parts) = match kind {
+        3 | 5 | 13 | 15 | 23 | 25 => (36, 44, 4, true),
+        31 => (36, 44, 8, true), // multipatch: part starts and part types
+        8 | 18 | 28 => (36, 40, 0, false),
+        _ => return Ok(()), // null and point shapes have fixed sizes
+    };
+    let (part_count, point_count) = if parts {
+        (le(counts), le(counts + 4))
+    } else {
+        (Some(0), le(counts))
+    };
+    let (Some(part_count), Some(point_count)) = (part_count, point_count) else {
+        return Err("its counts are cut off".into());
+    };
+    if part_count < 0 || point_count < 0 {
+        return Err(format!(
+            "it states {part_count} parts and {point_count} points"
+        ));
+    }
+    let needed = fixed + per_part * part_count + 16 * point_count;
+    if needed > i64::try_from(content.len()).unwrap_or(i64::MAX) {
+        return Err(format!(
+            "it states {part_count} parts and {point_count} points, which need {needed} bytes, but the record has {}",
+            content.len()
+        ));
+    }
+    Ok(())
 }
 
 /// The file beside `path` with the same stem and the extension `ext` in any case.
