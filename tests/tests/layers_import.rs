@@ -219,6 +219,13 @@ fn gdal_copy(out: &Path, driver: &str, crs: &str, extra: &[&str]) -> Option<()> 
     ogr2ogr(&args)
 }
 
+/// The embedded layer as a Shapefile in EPSG:25832 with a Windows-1252 `.dbf`: `dir/stem.shp`.
+fn gdal_shapefile(dir: &Path, stem: &str) -> Option<PathBuf> {
+    let shp = dir.join(format!("{stem}.shp"));
+    let options = ["-lco", "ENCODING=CP1252"];
+    gdal_copy(&shp, "ESRI Shapefile", "EPSG:25832", &options).map(|()| shp)
+}
+
 fn ok(out: &std::process::Output, what: &str) {
     assert!(
         out.status.success(),
@@ -232,17 +239,9 @@ fn ok(out: &std::process::Output, what: &str) {
 fn gdal_written_shapefile_geopackage_and_flatgeobuf_give_the_embedded_layer() {
     let files = tempfile::tempdir().unwrap();
     let f = files.path();
-    let shp = f.join("udsatte.shp");
-    if gdal_copy(
-        &shp,
-        "ESRI Shapefile",
-        "EPSG:25832",
-        &["-lco", "ENCODING=CP1252"],
-    )
-    .is_none()
-    {
+    let Some(shp) = gdal_shapefile(f, "udsatte") else {
         return;
-    }
+    };
     assert_eq!(
         std::fs::read_to_string(f.join("udsatte.cpg"))
             .unwrap()
@@ -503,17 +502,9 @@ fn checksums(dir: &Path) -> BTreeMap<String, String> {
 fn bad_files_are_refused_by_name_and_change_nothing() {
     let files = tempfile::tempdir().unwrap();
     let f = files.path();
-    let shp = f.join("u.shp");
-    if gdal_copy(
-        &shp,
-        "ESRI Shapefile",
-        "EPSG:25832",
-        &["-lco", "ENCODING=CP1252"],
-    )
-    .is_none()
-    {
+    let Some(shp) = gdal_shapefile(f, "u") else {
         return;
-    }
+    };
     let dir = data_folder();
     let before = checksums(dir.path());
     let refused = |source: &Path, extra: &[&str], expected: &str| {

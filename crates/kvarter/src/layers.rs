@@ -312,13 +312,7 @@ fn print_import(report: &import::ImportReport, report_file: Option<&Path>) {
         report.elapsed.as_secs_f64(),
         report.features_per_second()
     );
-    println!(
-        "read {}, written {}, dropped {}, repaired {}",
-        f.read,
-        f.written,
-        f.dropped.len(),
-        f.repaired.len()
-    );
+    println!("{}", f.counts());
     for note in &f.notes {
         println!("note: {note}");
     }

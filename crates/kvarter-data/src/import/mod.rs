@@ -371,6 +371,19 @@ pub struct ImportReport {
     pub elapsed: Duration,
 }
 
+impl FeatureReport {
+    /// `read 17, written 17, dropped 0, repaired 3`.
+    pub fn counts(&self) -> String {
+        format!(
+            "read {}, written {}, dropped {}, repaired {}",
+            self.read,
+            self.written,
+            self.dropped.len(),
+            self.repaired.len()
+        )
+    }
+}
+
 impl ImportReport {
     /// The per-feature report as text (`--report FILE`).
     pub fn to_text(&self) -> String {
@@ -386,14 +399,7 @@ impl ImportReport {
             self.data_version,
         );
         let f = &self.features;
-        let _ = writeln!(
-            out,
-            "read {}, written {}, dropped {}, repaired {}",
-            f.read,
-            f.written,
-            f.dropped.len(),
-            f.repaired.len()
-        );
+        let _ = writeln!(out, "{}", f.counts());
         for note in &f.notes {
             let _ = writeln!(out, "note: {note}");
         }
