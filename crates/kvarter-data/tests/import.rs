@@ -382,6 +382,10 @@ fn empty_point_duplicate_and_nameless_sources_are_refused_naming_the_feature() {
         "\"navnet\"",
     );
     assert!(message.contains("kode, name, navn"), "{message}");
+    let mut wrong_parent = options("a");
+    wrong_parent.fields.parent = Some("bydel".into());
+    let ok = write(s, "ok.geojson", &two_areas());
+    refused(&dir, &ok, &wrong_parent, "nor does any other feature");
     let garbage: Vec<u8> = (0..(101_u32 << 20))
         .map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()[1])
         .collect();

@@ -203,6 +203,9 @@ pub(crate) fn commit(
     let bytes = fgb::write_layer(layer)?;
     let sha256 = manifest::sha256_hex(&bytes);
     let file = file_name(id, &sha256);
+    // A file of that name already holds these bytes (a re-import of the same layer, a restore):
+    // it stays whatever happens. A new one is removed again if the switch fails.
+    let new_file = !dir.join(&file).exists();
     write_synced(dir, &file, &bytes)?;
     on(Event::Step(Step::FileWritten));
     let bounds = layer.bounds().ok_or_else(|| ImportError::Empty {
@@ -211,7 +214,7 @@ pub(crate) fn commit(
     })?;
     let entry = ManifestLayer {
         meta: layer.meta.clone(),
-        file,
+        file: file.clone(),
         geometry: prepared.geometry,
         feature_count: layer.areas.len(),
         bounds,
@@ -236,7 +239,11 @@ pub(crate) fn commit(
         previous_data_version: manifest::data_version(&old_bytes),
     };
     manifest.history.push(history.clone());
-    let data_version = switch(dir, &manifest, on)?;
+    let data_version = switch(dir, &manifest, on).inspect_err(|_| {
+        if new_file {
+            let _ = fs::remove_file(dir.join(&file));
+        }
+    })?;
     Ok((history, data_version))
 }
 

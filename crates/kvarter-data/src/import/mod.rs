@@ -523,6 +523,7 @@ pub fn prepare(
     }
     let geometry = geometry_kind(&raw, options)?;
     let available = available_fields(&raw.features);
+    check_parent_field(&raw, &options.fields, &available)?;
     let ids = Ids::new(&raw.features, &options.fields, &mut report);
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut areas = Vec::with_capacity(raw.features.len());
@@ -677,6 +678,26 @@ fn choose_crs(
                 "the {format} declares no CRS; give --crs (EPSG:25832 for the city's own files, EPSG:4326 for lon/lat)"
             ))),
         },
+    }
+}
+
+/// A parent may be missing on some features, but not on all: that is a misspelt field.
+fn check_parent_field(raw: &RawFile, fields: &Fields, available: &str) -> Result<(), ImportError> {
+    match &fields.parent {
+        Some(field)
+            if !raw
+                .features
+                .iter()
+                .any(|f| f.properties.contains_key(field)) =>
+        {
+            Err(ImportError::MissingField {
+                origin: raw.origin.clone(),
+                feature: "#0 (nor does any other feature)".into(),
+                field: field.clone(),
+                available: available.to_owned(),
+            })
+        }
+        _ => Ok(()),
     }
 }
 
