@@ -98,7 +98,7 @@ impl Server {
         }
     }
 
-    /// Sends the server SIGHUP (it re-reads its address index).
+    /// Sends the server SIGHUP (with `--data`, it reloads the data folder).
     ///
     /// # Panics
     /// When `kill` cannot be run or fails.
@@ -131,6 +131,18 @@ impl Server {
             .header(header.0, header.1)
             .send()
             .expect("the server answers")
+    }
+
+    /// `POST path` with an optional bearer token and no body.
+    ///
+    /// # Panics
+    /// When the request fails at the transport level.
+    pub fn post(&self, path: &str, token: Option<&str>) -> reqwest::blocking::Response {
+        let mut request = self.client.post(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().expect("the server answers")
     }
 
     /// `GET path`, asserting the status, and parsing the body as JSON.

@@ -43,6 +43,47 @@ pub struct ServerConfig {
     /// The most data rows (header not counted) one `POST /api/lookup/batch` may hold; more is
     /// answered `413`. Default 10 000.
     pub batch_max_rows: usize,
+    /// The bearer token of the admin routes (`/admin/reload`, `/admin/status`); the binary also
+    /// takes it from `KVARTER_ADMIN_TOKEN`. Without one the admin routes answer 404 and the
+    /// service is read-only. At least 16 characters.
+    pub admin_token: Option<AdminToken>,
+}
+
+/// The admin token: compared in constant time, never printed (its `Debug` says `<redacted>`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// The token `text`.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// Whether `given` is the token. Both are hashed first and the digests compared byte by
+    /// byte without stopping early, so the time taken says nothing about how much of a guess
+    /// was right.
+    pub fn matches(&self, given: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let (a, b) = (
+            Sha256::digest(self.0.as_bytes()),
+            Sha256::digest(given.as_bytes()),
+        );
+        a.iter()
+            .zip(b.iter())
+            .fold(0_u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+    }
+
+    fn len(&self) -> usize {
+        self.0.chars().count()
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Default for ServerConfig {
@@ -57,6 +98,7 @@ impl Default for ServerConfig {
             tiles: kvarter_tiles::TileConfig::default(),
             batch_max_bytes: 5 * 1024 * 1024,
             batch_max_rows: 10_000,
+            admin_token: None,
         }
     }
 }
@@ -76,6 +118,10 @@ pub enum ConfigError {
     /// `max_features` is 0, which would refuse every features request; use a positive number.
     #[error("max_features must be at least 1")]
     NoFeaturesAllowed,
+    /// The admin token is shorter than 16 characters: too easy to guess for a route that
+    /// changes the data.
+    #[error("admin_token (KVARTER_ADMIN_TOKEN) must be at least 16 characters")]
+    ShortAdminToken,
     /// `tile_cache_control` is not a valid header value (no control characters, no line
     /// breaks).
     #[error("tile_cache_control: {0:?} is not a valid Cache-Control header value")]
@@ -133,6 +179,13 @@ impl ServerConfig {
         }
         if self.batch_max_rows == 0 {
             return Err(ConfigError::NoBatchAllowed("batch_max_rows"));
+        }
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|token| token.len() < 16)
+        {
+            return Err(ConfigError::ShortAdminToken);
         }
         self.tiles.validate()?;
         Ok(())

@@ -8,8 +8,6 @@
 //! and is logged at debug level; an internal failure becomes a generic
 //! `500 {"error":"internal","detail":"internal error"}` and its real cause is logged at error level.
 
-use std::fmt::Write as _;
-
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -46,7 +44,7 @@ pub enum ApiError {
     },
     /// The route exists but not for this method; use GET (POST for `/api/lookup/batch`).
     #[error(
-        "method {method} is not allowed on {path:?}; this API answers GET and HEAD, and POST only on /api/lookup/batch"
+        "method {method} is not allowed on {path:?}; this API answers GET and HEAD, and POST only on /api/lookup/batch and /admin/reload"
     )]
     MethodNotAllowed {
         /// The method used.
@@ -67,6 +65,18 @@ pub enum ApiError {
     Timeout {
         /// The configured timeout.
         secs: u64,
+    },
+    /// An admin route without the right bearer token.
+    #[error("{reason}")]
+    Unauthorized {
+        /// What was wrong: no token, or a wrong one.
+        reason: &'static str,
+    },
+    /// The request cannot be done by this server as it runs (reloading the embedded dataset).
+    #[error("{reason}")]
+    Conflict {
+        /// Why.
+        reason: String,
     },
     /// The service refused or failed — a bad parameter (the service's, or one the server could
     /// not read: see [`ApiError::bad_parameter`]), an unknown layer or feature, too many
@@ -99,6 +109,8 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Service(error) => match error {
@@ -128,6 +140,8 @@ impl ApiError {
             Self::UnknownFont { .. } => "unknown_font",
             Self::NoRoute { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Conflict { .. } => "conflict",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::Timeout { .. } => "timeout",
             Self::Service(error) => match error {
@@ -181,8 +195,14 @@ impl IntoResponse for ApiError {
             detail,
         };
         let mut response = (status, Json(body)).into_response();
+        if let Self::Unauthorized { .. } = &self {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"kvarter-admin\""),
+            );
+        }
         if let Self::MethodNotAllowed { path, .. } = &self {
-            let allowed = if path == crate::BATCH_ROUTE {
+            let allowed = if path == crate::BATCH_ROUTE || path == crate::admin::RELOAD_ROUTE {
                 "POST"
             } else {
                 "GET, HEAD, OPTIONS"
@@ -195,16 +215,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The error and all its causes, `: `-separated, for the log.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let _ = write!(text, ": {cause}");
-        source = cause.source();
-    }
-    text
-}
+pub(crate) use kvarter_service::error::chain;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should fail loudly")]

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod about;
+pub mod admin;
 pub mod areas;
 pub mod batch;
 pub mod compare;
@@ -45,7 +46,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use kvarter_data::store::DataSource;
 
 pub use config::{ConfigError, ServerConfig};
 pub use error::ApiError;
@@ -151,6 +151,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(TILE_ROUTE, get(tiles::tile))
         .route(COMPARE_TILEJSON_ROUTE, get(compare::tilejson))
         .route(COMPARE_TILE_ROUTE, get(compare::tile))
+        .route(admin::RELOAD_ROUTE, post(admin::reload))
+        .route(admin::STATUS_ROUTE, get(admin::status))
+        .route(admin::READY_ROUTE, get(admin::ready))
+        .route(admin::METRICS_ROUTE, get(admin::metrics))
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed);
     middleware::around(routes, &state.config).with_state(state)
@@ -163,12 +167,13 @@ pub fn run(bind: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<
     run_with(bind, state, None)
 }
 
-/// [`run`], and on SIGHUP (Unix) the address index is read again from `source` (after
-/// `kvarter addresses import`) and swapped in with the rest of the service unchanged.
+/// [`run`], and, when the state has a reloader, the data is read again and swapped in on
+/// SIGHUP (Unix) and, with `watch` (the data folder's manifest), when that file changes; a
+/// reload that fails keeps the old data serving.
 pub fn run_with(
     bind: std::net::SocketAddr,
     state: Arc<AppState>,
-    source: Option<Arc<dyn DataSource>>,
+    watch: Option<std::path::PathBuf>,
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -177,49 +182,69 @@ pub fn run_with(
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| {
             std::io::Error::new(error.kind(), format!("cannot listen on {bind}: {error}"))
         })?;
-        if let Some(source) = source {
-            tokio::spawn(reload_on_hangup(state.clone(), source));
+        if state.reloader.is_some() {
+            tokio::spawn(reload_on_hangup(state.clone()));
+            if let Some(manifest) = watch {
+                tokio::spawn(reload_on_change(state.clone(), manifest));
+            }
         }
         serve(listener, state).await
     })
 }
 
-/// Waits for SIGHUP, forever: each one re-reads the address index and swaps it in, or logs
-/// why it could not and keeps the old one.
-async fn reload_on_hangup(state: Arc<AppState>, source: Arc<dyn DataSource>) {
+/// Runs one reload off the async workers and logs it.
+async fn reload(state: &Arc<AppState>, trigger: kvarter_service::reload::Trigger) {
+    let Some(reloader) = state.reloader.clone() else {
+        return;
+    };
+    let worker = state.clone();
+    match tokio::task::spawn_blocking(move || reloader.reload(&worker.live, trigger)).await {
+        Ok(attempt) => admin::log_attempt(&attempt),
+        Err(error) => tracing::error!(%error, "the reload task failed; the old data keeps serving"),
+    }
+}
+
+/// Waits for SIGHUP, forever: each one reloads the data (see [`kvarter_service::reload`]).
+async fn reload_on_hangup(state: Arc<AppState>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut hangups = match signal(SignalKind::hangup()) {
             Ok(hangups) => hangups,
             Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGHUP; the address index will not be reloaded");
+                tracing::error!(%error, "cannot listen for SIGHUP; the data will not be reloaded on it");
                 return;
             }
         };
         while hangups.recv().await.is_some() {
-            let (current, source) = (state.service(), source.clone());
-            match tokio::task::spawn_blocking(move || current.reload_addresses(&*source)).await {
-                Ok(Ok(service)) => {
-                    let entries = service
-                        .addresses()
-                        .map_or(0, |a| a.gazetteer.entries().len());
-                    state.live.replace(service);
-                    tracing::info!(entries, "SIGHUP: address index reloaded");
-                }
-                Ok(Err(error)) => {
-                    let reason = error::chain(&error);
-                    tracing::error!(%reason, "SIGHUP: cannot reload the address index; the old one keeps serving");
-                }
-                Err(error) => {
-                    tracing::error!(%error, "SIGHUP: reloading the address index failed; the old one keeps serving");
-                }
-            }
+            reload(&state, kvarter_service::reload::Trigger::Signal).await;
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = (state, source);
+        let _ = state;
+    }
+}
+
+/// `serve --watch`: looks at the manifest once a second and reloads when its size or
+/// modification time changed. Polling rather than inotify: an import renames a new manifest
+/// over the old one, which file watchers report differently per platform and per editor, while
+/// one `stat` a second is cheap and sees every rename.
+async fn reload_on_change(state: Arc<AppState>, manifest: std::path::PathBuf) {
+    let seen = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let mut last = seen(&manifest);
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        ticks.tick().await;
+        let now = seen(&manifest);
+        if now != last {
+            last = now;
+            reload(&state, kvarter_service::reload::Trigger::Watch).await;
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::HeaderValue;
+use kvarter_service::reload::Reloader;
 use kvarter_service::{Live, Service};
 
 use crate::config::ServerConfig;
@@ -20,6 +21,9 @@ pub struct AppState {
     cache_control: HeaderValue,
     /// The base URL of tile URLs in `TileJSON`, when configured (without a trailing `/`).
     public_url: Option<String>,
+    /// Reads the data again on SIGHUP, `POST /admin/reload` and (with `--watch`) a changed
+    /// manifest; `None` for the embedded dataset, which cannot change.
+    pub reloader: Option<Arc<Reloader>>,
 }
 
 impl AppState {
@@ -36,7 +40,15 @@ impl AppState {
             config,
             cache_control,
             public_url,
+            reloader: None,
         }
+    }
+
+    /// Reloads with `reloader`.
+    #[must_use]
+    pub fn with_reloader(mut self, reloader: Reloader) -> Self {
+        self.reloader = Some(Arc::new(reloader));
+        self
     }
 
     /// The service now.

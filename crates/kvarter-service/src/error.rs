@@ -139,6 +139,18 @@ pub fn quoted(value: &str) -> String {
     format!("{:?}", shortened(value))
 }
 
+/// An error and every cause under it, joined by `: ` (for logs and status answers).
+pub fn chain(error: &dyn std::error::Error) -> String {
+    use std::fmt::Write as _;
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,7 @@ pub mod compare;
 pub mod features;
 pub mod indicators;
 pub mod lookup;
+pub mod reload;
 pub mod reverse;
 pub mod search;
 pub mod tiles;

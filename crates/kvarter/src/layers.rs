@@ -338,7 +338,9 @@ fn print_import(report: &import::ImportReport, report_file: Option<&Path>) {
         }
         None => {}
     }
-    println!("a running `kvarter serve --data DIR` picks it up when restarted");
+    println!(
+        "a running `kvarter serve --data DIR` serves it after SIGHUP or POST /admin/reload, at once with --watch"
+    );
 }
 
 fn print_history(history: &[HistoryEntry]) {

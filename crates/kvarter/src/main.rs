@@ -45,8 +45,12 @@ enum Command {
     ///
     /// Config file keys: `data`, `bind`, `log_format`, and a `[server]` table with
     /// `cors_allowed_origins`, `request_timeout_secs`, `max_features`, `tile_cache_mb`,
-    /// `tile_cache_control`, `public_url`, `batch_max_bytes`, `batch_max_rows` and a
-    /// `[server.tiles]` table (`extent`, `buffer`, `simplify`, `maxzoom`).
+    /// `tile_cache_control`, `public_url`, `batch_max_bytes`, `batch_max_rows`, `admin_token` and
+    /// a `[server.tiles]` table (`extent`, `buffer`, `simplify`, `maxzoom`).
+    ///
+    /// With `--data DIR` the folder is read again, and swapped in without downtime, on SIGHUP, on
+    /// `POST /admin/reload` (with the admin token) and, with `--watch`, when its manifest
+    /// changes; a reload that fails keeps the old data serving.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "KVARTER_BIND")]
@@ -62,6 +66,15 @@ enum Command {
         /// renders). Default 256.
         #[arg(long, env = "KVARTER_TILE_CACHE_MB")]
         tile_cache_mb: Option<u64>,
+        /// With --data: reload when the data folder's manifest changes (an import, a remove),
+        /// as SIGHUP and POST /admin/reload do.
+        #[arg(long)]
+        watch: bool,
+        /// The bearer token of /admin/reload and /admin/status (at least 16 characters; prefer
+        /// the environment variable to the command line). Without one the admin routes answer
+        /// 404.
+        #[arg(long, env = "KVARTER_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
     },
     /// Print every area containing a point, or an address's best match and the areas at it, as
     /// JSON; or answer a CSV of addresses (`--batch`) with their designations, as CSV.
@@ -181,6 +194,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             log_format,
             warm,
             tile_cache_mb,
+            watch,
+            admin_token,
         } => {
             init_logging(log_format.or(file_config.log_format).unwrap_or_default());
             let bind = bind
@@ -190,7 +205,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(mb) = tile_cache_mb {
                 server_config.tile_cache_mb = mb;
             }
-            serve(source(data.as_deref()), bind, server_config, warm)
+            if let Some(token) = admin_token {
+                server_config.admin_token = Some(kvarter_server::config::AdminToken::new(token));
+            }
+            anyhow::ensure!(
+                !watch || data.is_some(),
+                "--watch needs --data DIR: the embedded dataset cannot change"
+            );
+            let watch = watch
+                .then(|| {
+                    data.as_deref()
+                        .map(|dir| dir.join(kvarter_data::manifest::FILE_NAME))
+                })
+                .flatten();
+            serve(data.as_deref(), bind, server_config, warm, watch)
         }
         Command::Tiles {
             command: TilesCommand::Export(args),
@@ -399,11 +427,13 @@ fn service(data: Option<&Path>) -> anyhow::Result<Service> {
 }
 
 fn serve(
-    source: Arc<dyn DataSource>,
+    data: Option<&Path>,
     bind: SocketAddr,
     config: kvarter_server::ServerConfig,
     warm: Option<kvarter_tiles::ZoomRange>,
+    watch: Option<PathBuf>,
 ) -> anyhow::Result<()> {
+    let source = source(data);
     config
         .validate()
         .context("the [server] settings of the config file are invalid")?;
@@ -440,9 +470,18 @@ fn serve(
             "tile cache warmed"
         );
     }
-    let state = Arc::new(kvarter_server::AppState::new(service, config));
-    // SIGHUP re-reads the gazetteer and an imported register (`addresses import`).
-    kvarter_server::run_with(bind, state, Some(source)).context("the server stopped with an error")
+    let service_config = config.service();
+    let mut state = kvarter_server::AppState::new(service, config);
+    if data.is_some() {
+        // SIGHUP, POST /admin/reload and --watch read the folder again (layers, indicators,
+        // the gazetteer and an imported address register) and swap it in.
+        state = state.with_reloader(kvarter_service::reload::Reloader::new(
+            source,
+            service_config,
+        ));
+    }
+    kvarter_server::run_with(bind, Arc::new(state), watch)
+        .context("the server stopped with an error")
 }
 
 fn init_logging(format: LogFormat) {
