@@ -174,3 +174,216 @@ fn sighup_and_watch_reload_after_an_import() {
     import(watched.path(), "testlag-c");
     wait_for_layer(&server, "testlag-c");
 }
+
+/// The metadata of the city's 2017 layer imported as a test "2025" layer.
+fn metadata_2025(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "kind": "municipal_designation",
+        "authority": "Københavns Kommune",
+        "policy": "test: the 2017 areas standing in for the 2025-2035 policy",
+        "valid_from": "2025-07-01",
+        "title_da": "Udsatte byområder 2025 (testimport af 2017-laget)",
+        "title_en": "Vulnerable urban areas 2025 (test import of the 2017 layer)",
+        "source_publisher": "Københavns Kommune",
+        "source_url": "https://wfs-kbhkort.kk.dk/k101/ows",
+        "vintage": "WFS snapshot 2023-07-18, imported by a test",
+        "licence": "CC BY 4.0",
+        "id_field": "ogc_fid",
+        "name_field": "delomraade",
+        "parent_field": "byomraade"
+    })
+}
+
+fn wfs_geojson() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../shared/geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson",
+    ))
+    .unwrap()
+}
+
+fn upload(
+    server: &Server,
+    token: Option<&str>,
+    metadata: &serde_json::Value,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::blocking::Response {
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("metadata", metadata.to_string())
+        .part(
+            "file",
+            reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    let mut request = reqwest::blocking::Client::new()
+        .post(format!("{}/admin/layers", server.base))
+        .multipart(form);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().unwrap()
+}
+
+#[test]
+fn a_layer_uploaded_to_post_admin_layers_is_served_at_once_and_can_be_removed() {
+    let dir = data_folder();
+    let folder = dir.path().to_str().unwrap();
+    let server = Server::start(&["--data", folder, "--admin-token", TOKEN]);
+    let id = "udsatte-byomraader-2025-test";
+
+    // The token only in the Authorization header: not in the query string, not without.
+    assert_eq!(
+        upload(
+            &server,
+            None,
+            &metadata_2025(id),
+            "a.geojson",
+            wfs_geojson()
+        )
+        .status(),
+        401
+    );
+    let query = reqwest::blocking::Client::new()
+        .post(format!(
+            "{}/admin/reload?token={TOKEN}&access_token={TOKEN}",
+            server.base
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(query.status(), 401);
+
+    let answer = upload(
+        &server,
+        Some(TOKEN),
+        &metadata_2025(id),
+        "udsatte.geojson",
+        wfs_geojson(),
+    );
+    assert_eq!(answer.status(), 201);
+    let report: serde_json::Value = answer.json().unwrap();
+    assert_eq!(report["action"], "import");
+    assert_eq!(report["features"]["written"], 17);
+    assert_eq!(report["reload"]["outcome"], "reloaded");
+    assert_eq!(report["reload"]["to"], report["data_version"]);
+
+    // Served at once: a point in Tingbjerg is designated in 2025 by the new layer.
+    let lookup = server.json("/api/lookup?lon=12.4745&lat=55.7185", 200);
+    let year_2025 = lookup["designations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["year"] == 2025)
+        .expect("a 2025 group");
+    assert_eq!(year_2025["layers"][0]["layer"]["id"], id);
+    assert_eq!(year_2025["layers"][0]["layer"]["status"], "imported");
+    assert_eq!(year_2025["designated"], true);
+    let metrics = server.get("/metrics").text().unwrap();
+    assert!(
+        metrics.contains("kvarter_reloads_total{outcome=\"reloaded\"} 1"),
+        "{metrics}"
+    );
+
+    let history: serde_json::Value = reqwest::blocking::Client::new()
+        .get(format!("{}/admin/layers/history", server.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(history[0]["layer"], id);
+    let delete = |layer: &str| {
+        reqwest::blocking::Client::new()
+            .delete(format!("{}/admin/layers/{layer}", server.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(delete("nope").status(), 404);
+    assert_eq!(delete(id).status(), 200);
+    assert!(!layer_ids(&server).contains(&id.to_owned()));
+}
+
+#[test]
+fn bad_uploads_are_refused_and_change_nothing() {
+    let dir = data_folder();
+    let server = Server::start(&[
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--admin-token",
+        TOKEN,
+    ]);
+    let id = "udsatte-byomraader-2025-test";
+    let first = upload(
+        &server,
+        Some(TOKEN),
+        &metadata_2025(id),
+        "udsatte.geojson",
+        wfs_geojson(),
+    );
+    assert_eq!(first.status(), 201);
+    // Refused, the folder unchanged: the same id again, garbage, a bare .shp, bad metadata.
+    let manifest = std::fs::read(dir.path().join("layers.json")).unwrap();
+    let again = upload(
+        &server,
+        Some(TOKEN),
+        &metadata_2025(id),
+        "udsatte.geojson",
+        wfs_geojson(),
+    );
+    assert_eq!(again.status(), 409);
+    let garbage = upload(
+        &server,
+        Some(TOKEN),
+        &metadata_2025("other"),
+        "x.gpkg",
+        vec![7; 5000],
+    );
+    assert_eq!(garbage.status(), 422);
+    let refused: serde_json::Value = garbage.json().unwrap();
+    assert_eq!(refused["error"], "import_refused", "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("GeoPackage"),
+        "{refused}"
+    );
+    let shp = upload(
+        &server,
+        Some(TOKEN),
+        &metadata_2025("other"),
+        "x.shp",
+        vec![0; 100],
+    );
+    assert_eq!(shp.status(), 400);
+    let mut typo = metadata_2025("other");
+    typo["licens"] = "CC0".into();
+    assert_eq!(
+        upload(&server, Some(TOKEN), &typo, "a.geojson", wfs_geojson()).status(),
+        400
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("layers.json")).unwrap(),
+        manifest
+    );
+}
+
+#[test]
+fn an_upload_over_the_limit_is_answered_413() {
+    let dir = data_folder();
+    let config = dir.path().join("kvarter.toml");
+    std::fs::write(&config, "[server]\nadmin_upload_max_bytes = 10000\n").unwrap();
+    let server = Server::start(&[
+        "--data",
+        dir.path().to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--admin-token",
+        TOKEN,
+    ]);
+    let answer = upload(
+        &server,
+        Some(TOKEN),
+        &metadata_2025("big"),
+        "big.geojson",
+        wfs_geojson(),
+    );
+    assert_eq!(answer.status(), 413);
+}

@@ -1,6 +1,7 @@
-//! The operator's routes: `POST /admin/reload` (read the data folder again and swap it in),
-//! `GET /admin/status` (data version, the last reload and its outcome, layers, memory, tile
-//! cache), behind a bearer token (`admin_token`, `KVARTER_ADMIN_TOKEN`); and the unguarded
+//! The operator's routes: `POST /admin/layers` (import a layer, as `kvarter layers import`
+//! does, then reload), `DELETE /admin/layers/{id}`, `GET /admin/layers/history`, `POST
+//! /admin/reload` (read the data folder again and swap it in), `GET /admin/status` (data
+//! version, the last reload and its outcome, layers, memory, tile cache), behind a bearer token (`admin_token`, `KVARTER_ADMIN_TOKEN`); and the unguarded
 //! `GET /ready` and `GET /metrics` (Prometheus text) for load balancers and monitoring.
 //!
 //! Without a configured token the admin routes answer 404, as if they did not exist, and the
@@ -11,10 +12,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use kvarter_service::reload::{Outcome, Trigger};
+use kvarter_data::import::{self, Format, ImportRequest, Source};
+use kvarter_service::reload::{Outcome, Reloader, Trigger};
 use serde_json::json;
 
 use crate::error::{ApiError, shortened};
@@ -192,4 +194,222 @@ fn rss_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
+}
+
+/// `POST`: import a layer (multipart `file` + `metadata`, or JSON with `wfs_url`).
+pub const LAYERS_ROUTE: &str = "/admin/layers";
+/// `DELETE`: remove a layer (its file is kept).
+pub const LAYER_ROUTE: &str = "/admin/layers/{id}";
+/// `GET`: the data folder's history.
+pub const HISTORY_ROUTE: &str = "/admin/layers/history";
+
+/// The data folder and reloader the layer routes change, or 409 for the embedded dataset.
+fn folder(state: &AppState) -> Result<(std::path::PathBuf, Arc<Reloader>), ApiError> {
+    match (&state.data_dir, &state.reloader) {
+        (Some(dir), Some(reloader)) => Ok((dir.clone(), reloader.clone())),
+        _ => Err(ApiError::Conflict {
+            reason: "this server serves the dataset embedded in its binary, which cannot change; start it with --data DIR to import layers".into(),
+        }),
+    }
+}
+
+/// `POST /admin/layers`: the same import as `kvarter layers import`, then a reload; answers 201
+/// with the import report and the reload. The body is `multipart/form-data` with a `metadata`
+/// part (JSON: the import's options in `snake_case`) and a `file` part (named with its extension:
+/// `.geojson`, `.json`, `.fgb`, `.zip` for a Shapefile, `.gpkg`, `.csv`), or JSON with the
+/// options and a `wfs_url`.
+pub async fn import_layer(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: Uri,
+    request: Request,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers, &uri)?;
+    let (dir, reloader) = folder(&state)?;
+    let max_bytes = state.config.admin_upload_max_bytes;
+    let upload =
+        tempfile::tempdir().map_err(|e| ApiError::internal("making an upload folder", e))?;
+    let (metadata, source, file) = if is_multipart(&headers) {
+        let multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| ApiError::bad_parameter("body", e.body_text()))?;
+        read_multipart(multipart, upload.path(), max_bytes).await?
+    } else {
+        let bytes = axum::body::to_bytes(request.into_body(), max_bytes)
+            .await
+            .map_err(|_| ApiError::BodyTooLarge { max_bytes })?;
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_parameter("body", format!("not JSON ({e}); send multipart/form-data with file and metadata, or JSON with wfs_url"))
+        })?;
+        let url = json
+            .as_object_mut()
+            .and_then(|o| o.remove("wfs_url"))
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .ok_or_else(|| {
+                ApiError::bad_parameter(
+                    "wfs_url",
+                    "a JSON body needs wfs_url (or send the file as multipart/form-data)",
+                )
+            })?;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ApiError::bad_parameter(
+                "wfs_url",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        (json, Source::Wfs(url.clone()), url)
+    };
+    let request: ImportRequest = serde_json::from_value(metadata)
+        .map_err(|e| ApiError::bad_parameter("metadata", e.to_string()))?;
+    let options = request.options(&file)?;
+    let live = state.clone();
+    let (report, attempt) = tokio::task::spawn_blocking(move || {
+        let report = import::import(&dir, &source, &options, &mut |_| {})?;
+        let attempt = reloader.reload(&live.live, Trigger::Admin);
+        drop(upload);
+        Ok::<_, ApiError>((report, attempt))
+    })
+    .await
+    .map_err(|error| ApiError::internal("importing a layer", error))??;
+    tracing::info!(
+        action = report.entry.action.as_str(),
+        layer = %report.entry.layer,
+        file = %report.entry.entry.file,
+        data_version = %report.data_version,
+        "admin: layer imported"
+    );
+    log_attempt(&attempt);
+    let f = &report.features;
+    let body = json!({
+        "action": report.entry.action.as_str(),
+        "layer": report.entry.layer,
+        "file": report.entry.entry.file,
+        "sha256": report.entry.entry.sha256,
+        "source": file,
+        "format": report.format.name(),
+        "source_sha256": report.source_sha256,
+        "source_bytes": report.source_bytes,
+        "features": {
+            "read": f.read,
+            "written": f.written,
+            "dropped": f.dropped.iter().map(|(id, reason)| json!({"id": id, "reason": reason})).collect::<Vec<_>>(),
+            "repaired": f.repaired.iter().map(|(id, repairs)| json!({"id": id, "repairs": repairs})).collect::<Vec<_>>(),
+            "notes": f.notes,
+        },
+        "replaced": report.entry.replaced.as_ref().map(|r| json!({"file": r.file, "sha256": r.sha256})),
+        "previous_data_version": report.entry.previous_data_version,
+        "data_version": report.data_version,
+        "seconds": report.elapsed.as_secs_f64(),
+        "reload": attempt,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The `metadata` JSON and the `file` part, written to `folder` as `upload.<extension>`; the
+/// source, and the file name as uploaded.
+async fn read_multipart(
+    mut multipart: Multipart,
+    folder: &std::path::Path,
+    max_bytes: usize,
+) -> Result<(serde_json::Value, Source, String), ApiError> {
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::BodyTooLarge { max_bytes }
+        } else {
+            ApiError::bad_parameter("body", e.body_text())
+        }
+    };
+    let (mut metadata, mut file) = (None, None);
+    while let Some(mut field) = multipart.next_field().await.map_err(too_large)? {
+        match field.name() {
+            Some("metadata") => {
+                let text = field.text().await.map_err(too_large)?;
+                metadata =
+                    Some(serde_json::from_str(&text).map_err(|e| {
+                        ApiError::bad_parameter("metadata", format!("not JSON: {e}"))
+                    })?);
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let path = std::path::Path::new(&name);
+                let format = Format::from_extension(path).ok_or_else(|| {
+                    ApiError::bad_parameter("file", format!("{name:?}: name the file with its extension: .geojson, .json, .fgb, .zip (a Shapefile), .gpkg or .csv"))
+                })?;
+                if format == Format::Shapefile {
+                    return Err(ApiError::bad_parameter(
+                        "file",
+                        "upload a Shapefile as one .zip holding its .shp, .shx, .dbf and .prj",
+                    ));
+                }
+                let extension = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or_default();
+                let target = folder.join(format!("upload.{}", extension.to_ascii_lowercase()));
+                let mut out = tokio::fs::File::create(&target)
+                    .await
+                    .map_err(|e| ApiError::internal("writing an upload", e))?;
+                while let Some(chunk) = field.chunk().await.map_err(too_large)? {
+                    tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
+                        .await
+                        .map_err(|e| ApiError::internal("writing an upload", e))?;
+                }
+                file = Some((Source::File(target), name));
+            }
+            other => {
+                return Err(ApiError::bad_parameter(
+                    "body",
+                    format!("unknown part {other:?}: send file and metadata"),
+                ));
+            }
+        }
+    }
+    let metadata = metadata
+        .ok_or_else(|| ApiError::bad_parameter("metadata", "the metadata part is missing"))?;
+    let (source, name) =
+        file.ok_or_else(|| ApiError::bad_parameter("file", "the file part is missing"))?;
+    Ok((metadata, source, name))
+}
+
+/// `DELETE /admin/layers/{id}`: removes the layer (its file is kept), then reloads.
+pub async fn remove_layer(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers, &uri)?;
+    let (dir, reloader) = folder(&state)?;
+    let live = state.clone();
+    let (entry, attempt) = tokio::task::spawn_blocking(move || {
+        let entry = import::remove(&dir, &id, &mut |_| {})?;
+        let attempt = reloader.reload(&live.live, Trigger::Admin);
+        Ok::<_, ApiError>((entry, attempt))
+    })
+    .await
+    .map_err(|error| ApiError::internal("removing a layer", error))??;
+    tracing::info!(layer = %entry.layer, file = %entry.entry.file, "admin: layer removed");
+    log_attempt(&attempt);
+    Ok(Json(json!({"removed": entry, "reload": attempt})).into_response())
+}
+
+/// `GET /admin/layers/history`: what was imported, replaced, removed and restored.
+pub async fn history(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers, &uri)?;
+    let (dir, _) = folder(&state)?;
+    let history = tokio::task::spawn_blocking(move || import::history(&dir))
+        .await
+        .map_err(|error| ApiError::internal("reading the history", error))??;
+    Ok(Json(history).into_response())
 }

@@ -47,6 +47,12 @@ pub struct ServerConfig {
     /// takes it from `KVARTER_ADMIN_TOKEN`. Without one the admin routes answer 404 and the
     /// service is read-only. At least 16 characters.
     pub admin_token: Option<AdminToken>,
+    /// The largest upload `POST /admin/layers` accepts, in bytes; larger is answered `413`.
+    /// Default 512 MiB.
+    pub admin_upload_max_bytes: usize,
+    /// How long an admin request (an upload and its import) may take, in seconds, instead of
+    /// `request_timeout_secs`. Default 600.
+    pub admin_timeout_secs: u64,
 }
 
 /// The admin token: compared in constant time, never printed (its `Debug` says `<redacted>`).
@@ -99,6 +105,8 @@ impl Default for ServerConfig {
             batch_max_bytes: 5 * 1024 * 1024,
             batch_max_rows: 10_000,
             admin_token: None,
+            admin_upload_max_bytes: 512 * 1024 * 1024,
+            admin_timeout_secs: 600,
         }
     }
 }

@@ -78,6 +78,10 @@ pub enum ApiError {
         /// Why.
         reason: String,
     },
+    /// An import, remove or restore through the admin routes was refused or failed; the folder
+    /// is unchanged.
+    #[error(transparent)]
+    Import(#[from] kvarter_data::import::ImportError),
     /// The service refused or failed — a bad parameter (the service's, or one the server could
     /// not read: see [`ApiError::bad_parameter`]), an unknown layer or feature, too many
     /// features, a bad batch, a coordinate that cannot be converted — or something failed inside
@@ -110,6 +114,7 @@ impl ApiError {
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Import(error) => import_status(error),
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -141,6 +146,12 @@ impl ApiError {
             Self::NoRoute { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unauthorized { .. } => "unauthorized",
+            Self::Import(error) => match import_status(error) {
+                StatusCode::NOT_FOUND => "unknown_layer",
+                StatusCode::CONFLICT => "conflict",
+                StatusCode::INTERNAL_SERVER_ERROR => "internal",
+                _ => "import_refused",
+            },
             Self::Conflict { .. } => "conflict",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::Timeout { .. } => "timeout",
@@ -162,7 +173,24 @@ impl ApiError {
 
     /// Whether the failure is the server's, not the client's.
     fn is_internal(&self) -> bool {
-        matches!(self, Self::Service(error) if error.is_internal())
+        match self {
+            Self::Service(error) => error.is_internal(),
+            Self::Import(error) => import_status(error) == StatusCode::INTERNAL_SERVER_ERROR,
+            _ => false,
+        }
+    }
+}
+
+/// The status of a refused or failed import: the source's or the request's fault is 422, a
+/// clash with the folder's layers 409, an unknown layer 404, a folder that cannot be read or
+/// written 500.
+fn import_status(error: &kvarter_data::import::ImportError) -> StatusCode {
+    use kvarter_data::import::ImportError as E;
+    match error {
+        E::Exists { .. } | E::InUse { .. } | E::Folder { .. } => StatusCode::CONFLICT,
+        E::Unknown { .. } => StatusCode::NOT_FOUND,
+        E::Load(_) | E::Fgb(_) | E::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

@@ -151,13 +151,28 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(TILE_ROUTE, get(tiles::tile))
         .route(COMPARE_TILEJSON_ROUTE, get(compare::tilejson))
         .route(COMPARE_TILE_ROUTE, get(compare::tile))
-        .route(admin::RELOAD_ROUTE, post(admin::reload))
-        .route(admin::STATUS_ROUTE, get(admin::status))
         .route(admin::READY_ROUTE, get(admin::ready))
         .route(admin::METRICS_ROUTE, get(admin::metrics))
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed);
-    middleware::around(routes, &state.config).with_state(state)
+    // The admin routes take uploads and imports that outlast the API's request timeout: they
+    // get their own (admin_timeout_secs) and upload limit (admin_upload_max_bytes).
+    let admin = Router::new()
+        .route(admin::RELOAD_ROUTE, post(admin::reload))
+        .route(admin::STATUS_ROUTE, get(admin::status))
+        .route(
+            admin::LAYERS_ROUTE,
+            post(admin::import_layer)
+                .layer(DefaultBodyLimit::max(state.config.admin_upload_max_bytes)),
+        )
+        .route(
+            admin::LAYER_ROUTE,
+            axum::routing::delete(admin::remove_layer),
+        )
+        .route(admin::HISTORY_ROUTE, get(admin::history));
+    let admin = middleware::with_timeout(admin, state.config.admin_timeout_secs);
+    let api = middleware::around(routes, &state.config);
+    api.merge(admin).with_state(state)
 }
 
 /// Runs the service on `bind` until Ctrl-C or SIGTERM: starts the async runtime, binds the

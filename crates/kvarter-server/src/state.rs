@@ -24,6 +24,9 @@ pub struct AppState {
     /// Reads the data again on SIGHUP, `POST /admin/reload` and (with `--watch`) a changed
     /// manifest; `None` for the embedded dataset, which cannot change.
     pub reloader: Option<Arc<Reloader>>,
+    /// The data folder the admin routes import into and remove from; `None` for the embedded
+    /// dataset.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -41,7 +44,16 @@ impl AppState {
             cache_control,
             public_url,
             reloader: None,
+            data_dir: None,
         }
+    }
+
+    /// Serves the data folder `dir`: reloads from it (with `reloader`) and lets the admin routes
+    /// change its layers.
+    #[must_use]
+    pub fn with_data_dir(mut self, dir: std::path::PathBuf, reloader: Reloader) -> Self {
+        self.data_dir = Some(dir);
+        self.with_reloader(reloader)
     }
 
     /// Reloads with `reloader`.

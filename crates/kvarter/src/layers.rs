@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use kvarter_core::{Date, LayerId, LayerKind, LayerMeta, Source as Provenance, Status, Title};
+use kvarter_core::{Date, LayerId, LayerKind, Status};
 use kvarter_crs::Crs;
-use kvarter_data::import::{self, Event, Fields, ImportOptions, ReadOptions, Source};
+use kvarter_data::import::{self, Event, ImportOptions, ImportRequest, Source};
 use kvarter_data::manifest::{HistoryEntry, Manifest};
 use kvarter_data::store::DataSource;
 
@@ -169,8 +169,8 @@ fn parse_crs(text: &str) -> Result<Crs, String> {
 }
 
 impl ImportArgs {
-    /// The import's options: the metadata as given, the source's file name in its provenance.
-    fn options(&self, source: &Source) -> ImportOptions {
+    /// The import's options, through the request the admin API takes too.
+    fn options(&self, source: &Source) -> anyhow::Result<ImportOptions> {
         let file = match source {
             Source::File(path) => path.file_name().map_or_else(
                 || path.display().to_string(),
@@ -178,45 +178,33 @@ impl ImportArgs {
             ),
             Source::Wfs(url) => url.clone(),
         };
-        ImportOptions {
-            meta: LayerMeta {
-                id: self.id.clone(),
-                title: Title {
-                    da: self.title_da.clone(),
-                    en: self.title_en.clone(),
-                },
-                kind: self.kind.into(),
-                authority: self.authority.clone(),
-                policy: self.policy.clone(),
-                valid_from: self.valid_from,
-                valid_to: self.valid_to,
-                validity_note: self.validity_note.clone(),
-                status: match self.status {
-                    StatusArg::Official => Status::Official,
-                    StatusArg::Imported => Status::Imported,
-                },
-                source: Provenance {
-                    publisher: self.source_publisher.clone(),
-                    origin: self.source_url.clone(),
-                    files: vec![file],
-                    vintage: self.vintage.clone(),
-                },
-                licence: self.licence.clone(),
-                method: None,
-                confidence: None,
+        let request = ImportRequest {
+            id: self.id.clone(),
+            kind: self.kind.into(),
+            authority: self.authority.clone(),
+            policy: self.policy.clone(),
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            validity_note: self.validity_note.clone(),
+            title_da: self.title_da.clone(),
+            title_en: self.title_en.clone(),
+            status: match self.status {
+                StatusArg::Official => Status::Official,
+                StatusArg::Imported => Status::Imported,
             },
-            fields: Fields {
-                id: self.id_field.clone(),
-                name: self.name_field.clone(),
-                parent: self.parent_field.clone(),
-            },
-            crs: self.crs,
-            read: ReadOptions {
-                table: self.table.clone(),
-                wkt_column: self.wkt_column.clone(),
-            },
+            source_publisher: self.source_publisher.clone(),
+            source_url: self.source_url.clone(),
+            vintage: self.vintage.clone(),
+            licence: self.licence.clone(),
+            name_field: self.name_field.clone(),
+            id_field: self.id_field.clone(),
+            parent_field: self.parent_field.clone(),
+            crs: self.crs.map(|crs| format!("EPSG:{}", crs.epsg())),
+            table: self.table.clone(),
+            wkt_column: self.wkt_column.clone(),
             replace: self.replace,
-        }
+        };
+        Ok(request.options(&file)?)
     }
 }
 
@@ -244,7 +232,7 @@ pub fn run(
         LayersCommand::Import(args) => {
             let dir = folder()?;
             let source = Source::parse(&args.source);
-            let report = import::import(dir, &source, &args.options(&source), &mut on)
+            let report = import::import(dir, &source, &args.options(&source)?, &mut on)
                 .with_context(|| format!("cannot import {}", source.describe()))?;
             progress.finish();
             if let Some(path) = &args.report {

@@ -472,13 +472,12 @@ fn serve(
     }
     let service_config = config.service();
     let mut state = kvarter_server::AppState::new(service, config);
-    if data.is_some() {
+    if let Some(dir) = data {
         // SIGHUP, POST /admin/reload and --watch read the folder again (layers, indicators,
-        // the gazetteer and an imported address register) and swap it in.
-        state = state.with_reloader(kvarter_service::reload::Reloader::new(
-            source,
-            service_config,
-        ));
+        // the gazetteer and an imported address register) and swap it in; the admin routes
+        // import into it.
+        let reloader = kvarter_service::reload::Reloader::new(source, service_config);
+        state = state.with_data_dir(dir.to_owned(), reloader);
     }
     kvarter_server::run_with(bind, Arc::new(state), watch)
         .context("the server stopped with an error")

@@ -27,6 +27,7 @@ pub mod folder;
 mod formats;
 mod gpkg;
 pub mod read;
+mod request;
 mod shp;
 mod shp_zip;
 #[cfg(feature = "wfs")]
@@ -55,6 +56,7 @@ use crate::source::SourceFeature;
 
 pub use folder::{HistoryEntry, history, init, remove, restore};
 pub use read::{Declared, Format, RawFile, ReadError, ReadOptions};
+pub use request::ImportRequest;
 
 /// Lon/lat bounds every imported coordinate must fall in: Denmark with its waters, Bornholm
 /// and Christiansø included (west, south, east, north).
