@@ -46,6 +46,22 @@ pub fn run(args: &[&str]) -> Output {
         .expect("kvarter runs")
 }
 
+/// A data folder made by `kvarter layers init` (the embedded dataset), deleted when dropped.
+///
+/// # Panics
+/// When the command fails.
+pub fn data_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let folder = dir.path().to_str().expect("a UTF-8 path");
+    let out = run(&["--data", folder, "layers", "init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
 /// A running `kvarter serve`, stopped when dropped.
 pub struct Server {
     child: Child,

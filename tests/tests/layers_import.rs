@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use geo::InteriorPoint;
 use kvarter_core::Layer;
 use kvarter_data::manifest::sha256_hex;
-use kvarter_e2e::{Server, binary, run};
+use kvarter_e2e::{Server, binary, data_folder, run};
 
 const EMBEDDED_2017: &str = "udsatte-byomraader-2017";
 const IMPORTED: &str = "udsatte-byomraader-2017-import";
@@ -43,18 +43,6 @@ fn embedded_2017() -> Layer {
         .into_iter()
         .find(|l| l.meta.id.as_str() == EMBEDDED_2017)
         .unwrap()
-}
-
-/// A data folder made by `kvarter layers init`.
-fn data_folder() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(&["--data", dir.path().to_str().unwrap(), "layers", "init"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir
 }
 
 /// `kvarter --data DIR layers import SOURCE` with the metadata of a test copy of the 2017 layer

@@ -8,20 +8,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kvarter_e2e::{Server, run};
+use kvarter_e2e::{Server, data_folder, run};
 
 const TOKEN: &str = "test-token-0123456789";
-
-fn data_folder() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(&["--data", dir.path().to_str().unwrap(), "layers", "init"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir
-}
 
 /// Imports the city's 2017 GeoJSON as the state list `id` (a test copy, status imported).
 fn import(dir: &Path, id: &str) {
