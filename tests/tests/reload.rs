@@ -1,7 +1,8 @@
-//! Reloading a data folder while serving (`kvarter serve --data DIR`): `POST /admin/reload`
-//! behind the admin token, SIGHUP and `--watch`, each after a real `kvarter layers import`; a
-//! reload of a damaged folder keeps the old data serving and says why in `/admin/status` and
-//! `/metrics`.
+//! Changing a served data folder (`kvarter serve --data DIR`): `POST /admin/reload` behind the
+//! admin token, SIGHUP and `--watch`, each after a real `kvarter layers import`; a reload of a
+//! damaged folder keeps the old data serving and says why in `/admin/status` and `/metrics`; and
+//! layers imported over HTTP (`POST /admin/layers`), listed and removed, with bad uploads
+//! refused and the folder unchanged.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +13,7 @@ use kvarter_e2e::{Server, data_folder, run};
 
 const TOKEN: &str = "test-token-0123456789";
 
-/// Imports the city's 2017 GeoJSON as the state list `id` (a test copy, status imported).
+/// Imports the city's 2017 GeoJSON as the admin-unit layer `id` (a test copy, status imported).
 fn import(dir: &Path, id: &str) {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson");
