@@ -68,6 +68,8 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     client: reqwest::blocking::Client,
+    /// Every line the server has written to stderr so far (its log).
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -88,9 +90,14 @@ impl Server {
         reap_when_the_tests_end(child.id());
         let stderr = child.stderr.take().expect("stderr is piped");
         let (tx, rx) = mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = log.clone();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut lines) = lines.lock() {
+                    lines.push(line.clone());
+                }
                 if !sent && let Some(at) = line.find("http://127.0.0.1:") {
                     let url: String = line[at..]
                         .chars()
@@ -111,7 +118,16 @@ impl Server {
             child,
             base,
             client,
+            log,
         }
+    }
+
+    /// The server's log lines so far.
+    ///
+    /// # Panics
+    /// When the reader thread panicked while holding the log.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().expect("the log").clone()
     }
 
     /// Sends the server SIGHUP (with `--data`, it reloads the data folder).

@@ -281,6 +281,15 @@ fn a_layer_uploaded_to_post_admin_layers_is_served_at_once_and_can_be_removed() 
         .json()
         .unwrap();
     assert_eq!(history[0]["layer"], id);
+    // The log names who acted by the token's id, and never holds a token, right or wrong.
+    std::thread::sleep(Duration::from_millis(200));
+    let log = server.log().join("\n");
+    assert!(log.contains("admin: layer imported"), "{log}");
+    assert!(log.contains("who="), "{log}");
+    assert!(
+        !log.contains(TOKEN) && !log.contains("0123456789"),
+        "a token is in the log:\n{log}"
+    );
     let delete = |layer: &str| {
         reqwest::blocking::Client::new()
             .delete(format!("{}/admin/layers/{layer}", server.base))

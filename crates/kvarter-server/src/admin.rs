@@ -32,8 +32,9 @@ pub const READY_ROUTE: &str = "/ready";
 /// `GET`: Prometheus metrics.
 pub const METRICS_ROUTE: &str = "/metrics";
 
-/// Lets the request through when it carries the admin token; see the [module docs](self).
-fn authorize(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(), ApiError> {
+/// Lets the request through when it carries the admin token, answering the token's id for the
+/// log ([`AdminToken::id`](crate::config::AdminToken::id)); see the [module docs](self).
+fn authorize(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<String, ApiError> {
     let Some(token) = &state.config.admin_token else {
         return Err(ApiError::NoRoute {
             path: shortened(uri.path()),
@@ -44,16 +45,19 @@ fn authorize(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(), Api
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
     match given {
-        Some(given) if token.matches(given.trim()) => Ok(()),
+        Some(given) if token.matches(given.trim()) => Ok(token.id()),
         Some(_) => {
             tracing::warn!(path = uri.path(), "admin request with a wrong token");
             Err(ApiError::Unauthorized {
                 reason: "the admin token is wrong",
             })
         }
-        None => Err(ApiError::Unauthorized {
-            reason: "the admin routes need the admin token: Authorization: Bearer <token>",
-        }),
+        None => {
+            tracing::warn!(path = uri.path(), "admin request without a token");
+            Err(ApiError::Unauthorized {
+                reason: "the admin routes need the admin token: Authorization: Bearer <token>",
+            })
+        }
     }
 }
 
@@ -64,7 +68,8 @@ pub async fn reload(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &uri)?;
+    let who = authorize(&state, &headers, &uri)?;
+    tracing::info!(%who, "admin: reload asked for");
     let Some(reloader) = state.reloader.clone() else {
         return Err(ApiError::Conflict {
             reason: "this server serves the dataset embedded in its binary, which cannot change; start it with --data DIR to reload".into(),
@@ -224,7 +229,7 @@ pub async fn import_layer(
     uri: Uri,
     request: Request,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &uri)?;
+    let who = authorize(&state, &headers, &uri)?;
     let (dir, reloader) = folder(&state)?;
     let max_bytes = state.config.admin_upload_max_bytes;
     let upload =
@@ -270,8 +275,10 @@ pub async fn import_layer(
         Ok::<_, ApiError>((report, attempt))
     })
     .await
-    .map_err(|error| ApiError::internal("importing a layer", error))??;
+    .map_err(|error| ApiError::internal("importing a layer", error))?
+    .inspect_err(|error| tracing::warn!(%who, error = %error, "admin: import refused"))?;
     tracing::info!(
+        %who,
         action = report.entry.action.as_str(),
         layer = %report.entry.layer,
         file = %report.entry.entry.file,
@@ -385,7 +392,7 @@ pub async fn remove_layer(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &uri)?;
+    let who = authorize(&state, &headers, &uri)?;
     let (dir, reloader) = folder(&state)?;
     let live = state.clone();
     let (entry, attempt) = tokio::task::spawn_blocking(move || {
@@ -394,8 +401,9 @@ pub async fn remove_layer(
         Ok::<_, ApiError>((entry, attempt))
     })
     .await
-    .map_err(|error| ApiError::internal("removing a layer", error))??;
-    tracing::info!(layer = %entry.layer, file = %entry.entry.file, "admin: layer removed");
+    .map_err(|error| ApiError::internal("removing a layer", error))?
+    .inspect_err(|error| tracing::warn!(%who, error = %error, "admin: remove refused"))?;
+    tracing::info!(%who, layer = %entry.layer, file = %entry.entry.file, "admin: layer removed");
     log_attempt(&attempt);
     Ok(Json(json!({"removed": entry, "reload": attempt})).into_response())
 }
