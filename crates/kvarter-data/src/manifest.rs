@@ -192,10 +192,15 @@ pub fn is_indicator_file_name(name: &str, ext: &str) -> bool {
 
 /// SHA-256 of bytes, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes as lower-case hex (a digest computed in pieces, say).
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    Sha256::digest(bytes)
+    bytes
         .iter()
-        .fold(String::with_capacity(64), |mut hex, b| {
+        .fold(String::with_capacity(2 * bytes.len()), |mut hex, b| {
             let _ = write!(hex, "{b:02x}");
             hex
         })

@@ -158,9 +158,8 @@ impl Reloader {
             .load()
             .map_err(|e| format!("cannot load {origin}: {}", error::chain(&e)))?;
         if snapshot.dataset.version == current.data_version() {
-            return current
-                .reload_addresses(&*self.source)
-                .map_err(|e| error::chain(&e));
+            // The snapshot read the addresses already: no second read.
+            return Ok(current.with_addresses(snapshot.addresses));
         }
         Service::from_snapshot(snapshot, &origin, self.config.clone()).map_err(|e| error::chain(&e))
     }

@@ -245,7 +245,13 @@ impl Service {
                 origin: source.describe(),
                 source: error.into(),
             })?;
-        Ok(self.with_gazetteer((!entries.is_empty()).then(|| Gazetteer::new(entries))))
+        Ok(self.with_addresses(entries))
+    }
+
+    /// A service with this one's data and an address index of `entries` (none when empty).
+    #[must_use]
+    pub fn with_addresses(&self, entries: Vec<kvarter_geocode::Entry>) -> Self {
+        self.with_gazetteer((!entries.is_empty()).then(|| Gazetteer::new(entries)))
     }
 
     /// The data version (changes whenever any layer's data does).

@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 use super::read::{Declared, Format, RawFile, ReadError, ReadOptions};
 use super::{Event, ImportError, Source};
 use crate::fgb::Collector;
-use crate::manifest::sha256_hex;
+use crate::manifest::{hex, sha256_hex};
 use crate::source::{self, SourceError, SourceFeature};
 
 /// A source's checksum and size.
@@ -52,11 +52,7 @@ impl Digest {
             hasher.update(&buffer[..n]);
             bytes += n as u64;
         }
-        let sha256 = hasher.finalize().iter().fold(String::new(), |mut hex, b| {
-            use std::fmt::Write as _;
-            let _ = write!(hex, "{b:02x}");
-            hex
-        });
+        let sha256 = hex(&hasher.finalize());
         Ok(Self { sha256, bytes })
     }
 }

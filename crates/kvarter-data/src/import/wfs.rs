@@ -104,11 +104,7 @@ pub fn read(
         let short = (returned as u64) < request.count;
         let all = matched.is_some_and(|m| features.len() as u64 >= m);
         if returned == 0 || short || all {
-            let sha256 = hasher.finalize().iter().fold(String::new(), |mut hex, b| {
-                use std::fmt::Write as _;
-                let _ = write!(hex, "{b:02x}");
-                hex
-            });
+            let sha256 = crate::manifest::hex(&hasher.finalize());
             let raw = RawFile {
                 origin: url.to_owned(),
                 format: Format::Wfs,
