@@ -73,11 +73,31 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `kvarter serve --bind 127.0.0.1:0 EXTRA…` and waits until it listens.
+    /// Starts `kvarter serve --bind 127.0.0.1:0 EXTRA…` and waits until its data is loaded
+    /// (`/ready` answers 200).
     ///
     /// # Panics
-    /// When the server does not start within [`START_SECONDS`].
+    /// When the server is not ready within [`START_SECONDS`].
     pub fn start(extra: &[&str]) -> Self {
+        let server = Self::listening(extra);
+        let deadline = std::time::Instant::now() + Duration::from_secs(START_SECONDS);
+        while server.get("/ready").status().as_u16() != 200 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "kvarter serve was not ready within {START_SECONDS} s; its log:\n{}",
+                server.log().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// Starts `kvarter serve --bind 127.0.0.1:0 EXTRA…` and waits until it listens, loaded or
+    /// not.
+    ///
+    /// # Panics
+    /// When the server does not listen within [`START_SECONDS`].
+    pub fn listening(extra: &[&str]) -> Self {
         let mut child = Command::new(binary())
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra)

@@ -133,7 +133,8 @@ fn an_import_is_served_after_post_admin_reload_and_a_damaged_folder_keeps_the_ol
         .unwrap();
     assert_eq!(status["data_version"], attempt["to"]);
     assert_eq!(status["reload"]["last"]["outcome"], "failed");
-    assert_eq!(status["reload"]["reloaded"], 1);
+    // The first load (the server listens before it reads the folder) and the import's reload.
+    assert_eq!(status["reload"]["reloaded"], 2);
     let metrics = server.get("/metrics").text().unwrap();
     assert!(
         metrics.contains("kvarter_reloads_total{outcome=\"failed\"} 1"),
@@ -240,7 +241,7 @@ fn a_layer_uploaded_to_post_admin_layers_is_served_at_once_and_can_be_removed() 
         ))
         .send()
         .unwrap();
-    assert_eq!(query.status(), 401);
+    assert_eq!(query.status(), 403);
 
     let answer = upload(
         &server,
@@ -267,9 +268,10 @@ fn a_layer_uploaded_to_post_admin_layers_is_served_at_once_and_can_be_removed() 
     assert_eq!(year_2025["layers"][0]["layer"]["id"], id);
     assert_eq!(year_2025["layers"][0]["layer"]["status"], "imported");
     assert_eq!(year_2025["designated"], true);
+    // The first load and the upload's reload.
     let metrics = server.get("/metrics").text().unwrap();
     assert!(
-        metrics.contains("kvarter_reloads_total{outcome=\"reloaded\"} 1"),
+        metrics.contains("kvarter_reloads_total{outcome=\"reloaded\"} 2"),
         "{metrics}"
     );
 
@@ -385,4 +387,84 @@ fn an_upload_over_the_limit_is_answered_413() {
         wfs_geojson(),
     );
     assert_eq!(answer.status(), 413);
+}
+
+#[test]
+fn a_server_whose_folder_does_not_load_listens_unready_and_becomes_ready_once_fixed() {
+    let dir = data_folder();
+    let manifest = dir.path().join("layers.json");
+    let good = std::fs::read(&manifest).unwrap();
+    std::fs::write(&manifest, b"{ damaged").unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let server = Server::listening(&["--data", folder, "--admin-token", TOKEN, "--watch"]);
+    let start = Instant::now();
+    let reason = loop {
+        let answer = server.get("/ready");
+        assert_eq!(answer.status().as_u16(), 503);
+        let reason = answer.json::<serde_json::Value>().unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if reason.contains("did not load") {
+            break reason;
+        }
+        assert!(start.elapsed() < Duration::from_mins(1), "{reason}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(reason.contains("layers.json"), "{reason}");
+    assert_eq!(server.get("/api/layers").status().as_u16(), 503);
+    assert_eq!(server.json("/health", 200)["ready"], false);
+    // The operator puts the manifest back; --watch sees it and the server becomes ready.
+    std::fs::write(&manifest, good).unwrap();
+    while server.get("/ready").status().as_u16() != 200 {
+        assert!(
+            start.elapsed() < Duration::from_mins(2),
+            "never ready; log:\n{}",
+            server.log().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!layer_ids(&server).is_empty());
+    assert!(
+        server
+            .log()
+            .iter()
+            .any(|line| line.contains("did not load") || line.contains("cannot reload"))
+    );
+}
+
+/// What the container in docker-compose.yml does: `layers init` into the empty volume (the
+/// folder from KVARTER_DATA), serve it, and `kvarter healthcheck` as its health check — which
+/// fails while nothing answers and passes once `/ready` does.
+#[test]
+fn the_container_start_up_inits_the_volume_and_the_health_check_follows_ready() {
+    let volume = tempfile::tempdir().unwrap();
+    let init = std::process::Command::new(kvarter_e2e::binary())
+        .args(["layers", "init"])
+        .env("KVARTER_DATA", volume.path())
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert!(volume.path().join("layers.json").is_file());
+
+    let nobody = run(&["healthcheck", "--url", "http://127.0.0.1:9/ready"]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("cannot reach"));
+
+    let folder = volume.path().to_str().unwrap();
+    let server = Server::start(&["--data", folder, "--admin-token", TOKEN, "--watch"]);
+    let ready = run(&["healthcheck", "--url", &format!("{}/ready", server.base)]);
+    assert!(
+        ready.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ready.stdout).contains("\"ready\":true"));
+    let missing = run(&["healthcheck", "--url", &format!("{}/nowhere", server.base)]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("answered 404"));
 }

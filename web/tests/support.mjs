@@ -38,7 +38,8 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /**
  * Starts `kvarter serve --bind 127.0.0.1:0` (the OS picks a free port), reads the address it
- * logs ("kvarter listening on http://ADDR") and waits until `/health` answers 200.
+ * logs ("kvarter listening on http://ADDR") and waits until `/ready` answers 200 (its data is
+ * loaded; a server on a data folder listens before it reads the folder).
  * Returns `{ base, stop(), log() }`: `base` is `http://127.0.0.1:PORT`, `log()` the server's
  * recent log lines, `stop()` ends it (SIGTERM, then SIGKILL after 10 s).
  */
@@ -87,11 +88,11 @@ export async function startServer(args = []) {
     if (exited) throw new Error(`${binary} serve stopped (${exited}) before it answered; its log:\n${log()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${binary} serve did not answer /health within ${START_MS / 1000} s; its log:\n${log()}`);
+      throw new Error(`${binary} serve was not ready (/ready) within ${START_MS / 1000} s; its log:\n${log()}`);
     }
     if (announced) {
       try {
-        const response = await fetch(`${announced}/health`);
+        const response = await fetch(`${announced}/ready`);
         healthy = response.ok;
       } catch {
         // Not accepting yet.

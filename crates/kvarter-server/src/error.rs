@@ -72,6 +72,27 @@ pub enum ApiError {
         /// What was wrong: no token, or a wrong one.
         reason: &'static str,
     },
+    /// An admin request that carried a token somewhere but in the `Authorization` header (the
+    /// query string, a cookie), where logs, browser histories and proxies keep it: refused even
+    /// with the right token, so a leaked token is noticed.
+    #[error("{reason}")]
+    Forbidden {
+        /// Where the token was.
+        reason: String,
+    },
+    /// This address gave wrong admin tokens too often: its attempts are refused unchecked for
+    /// a while.
+    #[error("too many wrong admin tokens from this address; try again in {retry_after_secs} s")]
+    TooManyAttempts {
+        /// How long to wait.
+        retry_after_secs: u64,
+    },
+    /// The data is still loading, or its first load failed (see `/ready`, `/admin/status`).
+    #[error("{reason}")]
+    NotReady {
+        /// What the service is waiting for, or why its data did not load.
+        reason: String,
+    },
     /// The request cannot be done by this server as it runs (reloading the embedded dataset).
     #[error("{reason}")]
     Conflict {
@@ -114,10 +135,12 @@ impl ApiError {
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Import(error) => import_status(error),
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout { .. } | Self::NotReady { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Service(error) => match error {
                 ServiceError::Invalid { .. } => StatusCode::BAD_REQUEST,
                 ServiceError::UnknownLayer { .. } | ServiceError::UnknownFeature { .. } => {
@@ -146,6 +169,9 @@ impl ApiError {
             Self::NoRoute { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unauthorized { .. } => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::NotReady { .. } => "not_ready",
             Self::Import(error) => match import_status(error) {
                 StatusCode::NOT_FOUND => "unknown_layer",
                 StatusCode::CONFLICT => "conflict",
@@ -194,6 +220,9 @@ fn import_status(error: &kvarter_data::import::ImportError) -> StatusCode {
     }
 }
 
+/// The `Retry-After` of a 503 while the data loads.
+const NOT_READY_RETRY_SECS: u64 = 5;
+
 /// The JSON body of every error response.
 #[derive(Debug, Serialize)]
 struct ErrorBody {
@@ -228,6 +257,16 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"kvarter-admin\""),
             );
+        }
+        let retry_after = match &self {
+            Self::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            Self::NotReady { .. } => Some(NOT_READY_RETRY_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if let Self::MethodNotAllowed { path, .. } = &self {
             let allowed = if path == crate::BATCH_ROUTE || path == crate::admin::RELOAD_ROUTE {
@@ -353,6 +392,30 @@ mod tests {
                 "25832",
             ),
             (ApiError::Timeout { secs: 30 }, 503, "timeout", "30 s"),
+            (
+                ApiError::Forbidden {
+                    reason: "the token is in the query string".into(),
+                },
+                403,
+                "forbidden",
+                "query string",
+            ),
+            (
+                ApiError::TooManyAttempts {
+                    retry_after_secs: 8,
+                },
+                429,
+                "too_many_attempts",
+                "8 s",
+            ),
+            (
+                ApiError::NotReady {
+                    reason: "loading the data folder /srv/kvarter".into(),
+                },
+                503,
+                "not_ready",
+                "loading",
+            ),
             (
                 ApiError::BodyTooLarge { max_bytes: 100 },
                 413,

@@ -1,4 +1,4 @@
-//! The layer catalogue: `/health`, `/api/layers` and `/api/layers/{id}` — what each layer is,
+//! The layer catalogue: `/api/layers` and `/api/layers/{id}` — what each layer is,
 //! where it comes from, its status (official, reconstructed, …), feature count and bounds (see
 //! [`kvarter_service::catalogue`]).
 
@@ -8,26 +8,10 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
-
-/// `GET /health`: the service is up, with its data version and layer count.
-pub async fn health(
-    State(state): State<Arc<AppState>>,
-    query: RawQuery,
-) -> Result<Json<Value>, ApiError> {
-    Params::new(query, &[])?;
-    let service = state.service();
-    Ok(Json(json!({
-        "status": "ok",
-        "data_version": service.data_version(),
-        "layers": service.layers().len(),
-        "tile_cache": service.tiles().cache_stats(),
-    })))
-}
 
 /// `GET /api/layers`: the summaries of all layers, in manifest order.
 pub async fn list(

@@ -22,15 +22,18 @@
 pub mod about;
 pub mod admin;
 pub mod areas;
+pub mod auth;
 pub mod batch;
 pub mod compare;
 pub mod config;
 pub mod error;
 pub mod fallback;
 pub mod features;
+pub mod health;
 pub mod indicators;
 pub mod layers;
 pub mod lookup;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod params;
@@ -51,18 +54,20 @@ pub use config::{ConfigError, ServerConfig};
 pub use error::ApiError;
 pub use state::AppState;
 
-/// Every route the router answers (all `GET`, and so `HEAD`, but [`BATCH_ROUTE`], which is
-/// `POST`), in the `OpenAPI` document's path syntax. The tile and glyph routes end in a suffix
+/// Every public route the router answers (all `GET`, and so `HEAD`, but [`BATCH_ROUTE`], which
+/// is `POST`), in the `OpenAPI` document's path syntax; the admin routes are [`ADMIN_ROUTES`]. The tile and glyph routes end in a suffix
 /// after a parameter, which axum's router cannot match, so [`app`] routes them as
 /// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`] and
 /// [`GLYPHS_ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 23] = [
+pub const ROUTES: [&str; 25] = [
     "/",
     "/embed",
     "/about",
     "/assets/{file}",
     "/fonts/{fontstack}/{range}.pbf",
     "/health",
+    health::READY_ROUTE,
+    metrics::METRICS_ROUTE,
     "/api/layers",
     "/api/layers/{id}",
     "/api/layers/{id}/features",
@@ -80,6 +85,15 @@ pub const ROUTES: [&str; 23] = [
     "/tiles/{layers}/{z}/{x}/{y}.mvt",
     "/tiles/compare/{from}/{to}.json",
     "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt",
+];
+
+/// The admin routes, behind the admin token ([`auth`]), with their methods.
+pub const ADMIN_ROUTES: [(&str, &str); 5] = [
+    ("GET", admin::STATUS_ROUTE),
+    ("POST", admin::RELOAD_ROUTE),
+    ("POST", admin::LAYERS_ROUTE),
+    ("DELETE", admin::LAYER_ROUTE),
+    ("GET", admin::HISTORY_ROUTE),
 ];
 
 /// The one `POST` route: a CSV of addresses in, the same CSV with their designations out.
@@ -106,6 +120,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         assets,
         _glyphs,
         health,
+        ready,
+        metrics,
         layers,
         layer,
         features,
@@ -130,7 +146,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(about, get(about::page))
         .route(assets, get(web::asset))
         .route(GLYPHS_ROUTE, get(web::glyphs))
-        .route(health, get(layers::health))
+        .route(health, get(health::health))
         .route(layers, get(layers::list))
         .route(layer, get(layers::one))
         .route(features, get(features::collection))
@@ -151,8 +167,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(TILE_ROUTE, get(tiles::tile))
         .route(COMPARE_TILEJSON_ROUTE, get(compare::tilejson))
         .route(COMPARE_TILE_ROUTE, get(compare::tile))
-        .route(admin::READY_ROUTE, get(admin::ready))
-        .route(admin::METRICS_ROUTE, get(admin::metrics))
+        .route(ready, get(health::ready))
+        .route(metrics, get(metrics::metrics))
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed);
     // The admin routes take uploads and imports that outlast the API's request timeout: they
@@ -171,24 +187,49 @@ pub fn app(state: Arc<AppState>) -> Router {
         )
         .route(admin::HISTORY_ROUTE, get(admin::history));
     let admin = middleware::with_timeout(admin, state.config.admin_timeout_secs);
-    let api = middleware::around(routes, &state.config);
-    api.merge(admin).with_state(state)
+    let api = middleware::around(
+        routes.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::gate,
+        )),
+        &state.config,
+    );
+    api.merge(admin)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count,
+        ))
+        .with_state(state)
+}
+
+/// What [`run_with`] does besides serving.
+#[derive(Debug, Clone, Default)]
+pub struct Startup {
+    /// Reload when this file (the data folder's manifest) changes (`serve --watch`).
+    pub watch: Option<std::path::PathBuf>,
+    /// Render these zoom levels of every layer into the tile cache after the first load, before
+    /// the server reports ready (`serve --warm`).
+    pub warm: Option<kvarter_tiles::ZoomRange>,
 }
 
 /// Runs the service on `bind` until Ctrl-C or SIGTERM: starts the async runtime, binds the
 /// address and calls [`serve`]. This is what `kvarter serve` calls, so the binary needs no
 /// runtime of its own.
 pub fn run(bind: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<()> {
-    run_with(bind, state, None)
+    run_with(bind, state, Startup::default())
 }
 
-/// [`run`], and, when the state has a reloader, the data is read again and swapped in on
-/// SIGHUP (Unix) and, with `watch` (the data folder's manifest), when that file changes; a
-/// reload that fails keeps the old data serving.
+/// [`run`], and, when the state has a reloader:
+///
+/// * when the data is not loaded yet ([`AppState::loading`]), loads it once the server listens
+///   (then warms the tile cache as `startup.warm` says); until then `/ready` and the public
+///   routes answer 503 ([`health`]), and a first load that fails is retried by the next reload;
+/// * reads the data again and swaps it in on SIGHUP (Unix) and, with `startup.watch` (the data
+///   folder's manifest), when that file changes; a reload that fails keeps the old data serving.
 pub fn run_with(
     bind: std::net::SocketAddr,
     state: Arc<AppState>,
-    watch: Option<std::path::PathBuf>,
+    startup: Startup,
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -198,13 +239,41 @@ pub fn run_with(
             std::io::Error::new(error.kind(), format!("cannot listen on {bind}: {error}"))
         })?;
         if state.reloader.is_some() {
+            if !state.is_ready() {
+                tokio::spawn(first_load(state.clone(), startup.warm));
+            }
             tokio::spawn(reload_on_hangup(state.clone()));
-            if let Some(manifest) = watch {
+            if let Some(manifest) = startup.watch {
                 tokio::spawn(reload_on_change(state.clone(), manifest));
             }
         }
         serve(listener, state).await
     })
+}
+
+/// Loads the data of a server that listens before its data is read, then warms the tile cache.
+async fn first_load(state: Arc<AppState>, warm: Option<kvarter_tiles::ZoomRange>) {
+    reload(&state, kvarter_service::reload::Trigger::Start).await;
+    let (Some(zooms), true) = (warm, state.is_ready()) else {
+        return;
+    };
+    let service = state.service();
+    let warmed = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        (service.warm(zooms), started.elapsed().as_secs_f64())
+    })
+    .await;
+    match warmed {
+        Ok((Ok(summary), seconds)) => tracing::info!(
+            zooms = %zooms,
+            tiles = summary.tiles,
+            non_empty = summary.non_empty,
+            seconds,
+            "tile cache warmed"
+        ),
+        Ok((Err(error), _)) => tracing::error!(%error, "cannot warm the tile cache"),
+        Err(error) => tracing::error!(%error, "the warming task failed"),
+    }
 }
 
 /// Runs one reload off the async workers and logs it.
@@ -264,16 +333,25 @@ async fn reload_on_change(state: Arc<AppState>, manifest: std::path::PathBuf) {
 }
 
 /// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then finishes the requests in flight.
+/// Handlers see the client's address ([`axum::extract::ConnectInfo`]; the admin routes slow down
+/// wrong tokens by it).
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
     if let Ok(address) = listener.local_addr() {
+        let service = state.service();
+        let data_version = if state.is_ready() {
+            service.data_version()
+        } else {
+            "(loading)"
+        };
         tracing::info!(
             %address,
-            data_version = state.service().data_version(),
-            layers = state.service().layers().len(),
+            data_version,
+            layers = service.layers().len(),
             "kvarter listening on http://{address}"
         );
     }
-    axum::serve(listener, app(state))
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

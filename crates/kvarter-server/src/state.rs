@@ -1,13 +1,17 @@
 //! What every handler shares: the live service (swapped whole on reload; see
-//! [`kvarter_service::Live`]) and the server's settings.
+//! [`kvarter_service::Live`]), whether it is loaded yet, the server's settings and its metrics.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::http::HeaderValue;
-use kvarter_service::reload::Reloader;
+use kvarter_core::Dataset;
+use kvarter_service::reload::{Outcome, Reloader};
 use kvarter_service::{Live, Service};
 
+use crate::auth::Failures;
 use crate::config::ServerConfig;
+use crate::metrics::HttpMetrics;
 
 /// Built once at start-up and shared behind an `Arc`. A handler takes the current service once
 /// ([`AppState::service`]) and answers from it, so one answer comes from one data version.
@@ -27,6 +31,13 @@ pub struct AppState {
     /// The data folder the admin routes import into and remove from; `None` for the embedded
     /// dataset.
     pub data_dir: Option<std::path::PathBuf>,
+    /// Whether the live service holds the data (not the empty stand-in of [`AppState::loading`]).
+    /// Once true, it stays true: a failed reload keeps the old data serving.
+    loaded: AtomicBool,
+    /// Requests counted and timed, for `/metrics`.
+    pub metrics: HttpMetrics,
+    /// Wrong admin tokens per address ([`crate::auth`]).
+    pub(crate) auth_failures: Failures,
 }
 
 impl AppState {
@@ -45,7 +56,23 @@ impl AppState {
             public_url,
             reloader: None,
             data_dir: None,
+            loaded: AtomicBool::new(true),
+            metrics: HttpMetrics::default(),
+            auth_failures: Failures::default(),
         }
+    }
+
+    /// A server whose data is still to be loaded, by its reloader ([`AppState::with_data_dir`]):
+    /// it serves an empty stand-in, which [`crate::health::gate`] keeps from every client
+    /// (503) until the first reload succeeds.
+    pub fn loading(config: ServerConfig) -> Self {
+        let empty = Dataset {
+            version: String::new(),
+            layers: Vec::new(),
+        };
+        let state = Self::new(Service::new(empty, config.service()), config);
+        state.loaded.store(false, Ordering::Release);
+        state
     }
 
     /// Serves the data folder `dir`: reloads from it (with `reloader`) and lets the admin routes
@@ -61,6 +88,33 @@ impl AppState {
     pub fn with_reloader(mut self, reloader: Reloader) -> Self {
         self.reloader = Some(Arc::new(reloader));
         self
+    }
+
+    /// Whether the data is loaded (see [`AppState::not_ready_reason`]).
+    pub fn is_ready(&self) -> bool {
+        self.not_ready_reason().is_none()
+    }
+
+    /// Why the data is not served yet — the first load is running, or failed and why — or
+    /// `None` once it is.
+    pub fn not_ready_reason(&self) -> Option<String> {
+        if self.loaded.load(Ordering::Acquire) {
+            return None;
+        }
+        let Some(reloader) = &self.reloader else {
+            return Some("no data to load".into());
+        };
+        let status = reloader.status();
+        if status.reloaded + status.unchanged > 0 {
+            self.loaded.store(true, Ordering::Release);
+            return None;
+        }
+        Some(match status.last.map(|attempt| attempt.outcome) {
+            Some(Outcome::Failed { reason }) => format!(
+                "the data did not load: {reason}; fix it and reload (SIGHUP, POST /admin/reload)"
+            ),
+            _ => format!("loading {}", reloader.describe()),
+        })
     }
 
     /// The service now.

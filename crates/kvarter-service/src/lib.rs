@@ -9,7 +9,7 @@
 //!
 //! * **parts** that know nothing of `Service`: [`catalogue`] (what each layer is),
 //!   [`addresses`] (the address index and match confidence), [`tile_cache`], [`comparisons`]
-//!   (kept comparisons, their encodings and maps), [`designation`] (which state lists count as
+//!   (kept comparisons, their encodings and maps), [`counters`] (the work done, for metrics), [`designation`] (which state lists count as
 //!   part of which municipal designation, and the designation as a whole), [`choropleth`] (indicator values on features
 //!   and tiles), [`batch`] (the batch CSV), [`encoding`] (bytes and their gzip/brotli forms,
 //!   made once), [`error`];
@@ -49,6 +49,7 @@ pub mod catalogue;
 pub mod choropleth;
 pub mod comparisons;
 mod config;
+pub mod counters;
 pub mod designation;
 pub mod encoding;
 pub mod error;

@@ -268,6 +268,7 @@ impl Service {
     /// A municipal designation that takes state lists (see [`crate::designation`]) is answered
     /// with them, even when `layers` named only the municipal layer: the lists are part of it.
     pub fn lookup<'a>(&'a self, request: &'a LookupRequest) -> LookupAnswer<'a> {
+        self.counters().lookups(1);
         let widened = self.with_state_lists(&request.query);
         let query = widened.as_ref().unwrap_or(&request.query);
         let hits = self.index().lookup(request.at.point, query);
@@ -355,6 +356,7 @@ impl Service {
             ));
         };
         let point = best.hit.entry.point.0;
+        self.counters().lookups(1);
         let widened = self.with_state_lists(query);
         let wide = widened.as_ref().unwrap_or(query);
         let hits = self.index().lookup(point, wide);
@@ -426,6 +428,7 @@ impl Service {
             return empty();
         };
         let point = best.hit.entry.point;
+        self.counters().lookups(1);
         let hits = self.index().lookup(point.0, query);
         let mut row = vec![
             best.hit.entry.text.clone(),

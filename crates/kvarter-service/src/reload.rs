@@ -22,6 +22,8 @@ use crate::{ServiceConfig, error};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
+    /// The first load of a server that listens before it reads its data.
+    Start,
     /// SIGHUP.
     Signal,
     /// `POST /admin/reload`.
@@ -161,7 +163,9 @@ impl Reloader {
             // The snapshot read the addresses already: no second read.
             return Ok(current.with_addresses(snapshot.addresses));
         }
-        Service::from_snapshot(snapshot, &origin, self.config.clone()).map_err(|e| error::chain(&e))
+        Service::from_snapshot(snapshot, &origin, self.config.clone())
+            .map(|service| service.counting_into(current.counters().clone()))
+            .map_err(|e| error::chain(&e))
     }
 
     /// The reloads so far.

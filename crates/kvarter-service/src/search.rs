@@ -41,6 +41,7 @@ impl Service {
         text: &'a str,
         options: &SearchOptions,
     ) -> Result<SearchAnswer<'a>, ServiceError> {
+        self.counters().search();
         let Some(addresses) = self.addresses() else {
             return Ok(SearchAnswer {
                 query: text,

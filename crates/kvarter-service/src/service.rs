@@ -17,6 +17,7 @@ use crate::addresses::Addresses;
 use crate::catalogue::{LayerInfo, LayerList};
 use crate::comparisons::Comparisons;
 use crate::config::ServiceConfig;
+use crate::counters::Counters;
 use crate::designation::{StateListJoins, whole};
 use crate::error::{ServiceError, quoted, shortened};
 use crate::tile_cache::TileService;
@@ -52,6 +53,8 @@ struct Data {
 pub struct Service {
     data: Arc<Data>,
     addresses: Option<Arc<Addresses>>,
+    /// The process's work counters, handed on to the service that replaces this one.
+    counters: Arc<Counters>,
 }
 
 impl std::fmt::Debug for Service {
@@ -157,6 +160,7 @@ impl Service {
         Self {
             data: Arc::new(data),
             addresses: gazetteer.map(|g| Arc::new(Addresses::new(g))),
+            counters: Arc::default(),
         }
     }
 
@@ -227,7 +231,20 @@ impl Service {
         Self {
             data: self.data.clone(),
             addresses: gazetteer.map(|g| Arc::new(Addresses::new(g))),
+            counters: self.counters.clone(),
         }
+    }
+
+    /// This service, counting its work into `counters` (those of the service it replaces).
+    #[must_use]
+    pub fn counting_into(mut self, counters: Arc<Counters>) -> Self {
+        self.counters = counters;
+        self
+    }
+
+    /// The work done so far (by this service and those it replaced; see [`crate::counters`]).
+    pub fn counters(&self) -> &Arc<Counters> {
+        &self.counters
     }
 
     /// The same data with its address index read again from `source` (after

@@ -111,16 +111,32 @@ impl Service {
     }
 
     /// The tile of `tileset` if it is in the cache (never renders: cheap).
+    /// Counts a hit when it is; a miss is counted by the [`Service::tile`] that follows.
     pub fn cached_tile(&self, tileset: &Tileset, tile: TileCoord) -> Option<Arc<Rendered>> {
-        self.tiles().cached(tileset.name(), tile)
+        let cached = self.tiles().cached(tileset.name(), tile);
+        if cached.is_some() {
+            self.counters().tile_hit();
+        }
+        cached
     }
 
     /// The tile of `tileset`, from the cache or rendered (and then cached). Renders, and a
     /// comparison's first tile computes the comparison: call it off async workers. An empty
     /// [`Rendered`] is a tile without features.
     pub fn tile(&self, tileset: &Tileset, tile: TileCoord) -> Arc<Rendered> {
-        self.tiles()
-            .get_or_render(tileset.name(), tile, || self.render(tileset, tile))
+        let mut rendered = false;
+        let answer = self.tiles().get_or_render(tileset.name(), tile, || {
+            rendered = true;
+            let bytes = self.render(tileset, tile);
+            self.counters().tile_rendered(bytes.len());
+            bytes
+        });
+        if rendered || !self.tiles().has_cache() {
+            self.counters().tile_miss();
+        } else {
+            self.counters().tile_hit();
+        }
+        answer
     }
 
     fn render(&self, tileset: &Tileset, tile: TileCoord) -> Vec<u8> {
@@ -167,6 +183,20 @@ impl Service {
                 Ok(compared.tilejson(url))
             }
         }
+    }
+
+    /// Gets the service ready for its first requests: joins the indicators onto every layer
+    /// but the base maps (map context, joined on first use), then [`Service::warm_tiles`].
+    /// Blocking, on all cores.
+    pub fn warm(&self, zooms: ZoomRange) -> Result<WarmSummary, ServiceError> {
+        if let Some(joins) = self.indicators() {
+            joins
+                .prepare_where(|layer| layer.meta.kind.in_default_lookup())
+                .map_err(|error| {
+                    ServiceError::internal("joining the indicators onto the layers", error)
+                })?;
+        }
+        Ok(self.warm_tiles(zooms))
     }
 
     /// Renders every layer's tiles at zoom levels `zooms` within the layer's bounds into the

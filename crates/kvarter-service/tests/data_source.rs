@@ -130,6 +130,32 @@ fn a_service_built_in_memory_has_no_source_to_reload_addresses_from() {
     assert!(error.is_internal());
 }
 
+#[test]
+fn the_work_counters_survive_a_reload_to_a_new_data_version() {
+    use kvarter_service::reload::{Outcome, Reloader, Trigger};
+    let dir = data_folder();
+    let source = std::sync::Arc::new(DataDir::new(dir.path()));
+    let live = Live::new(Service::load(&*source, ServiceConfig::default()).unwrap());
+    let (lon, lat) = IN_2011_ONLY;
+    let request = kvarter_service::lookup::LookupRequest {
+        at: kvarter_service::lookup::Located::lon_lat(lon, lat),
+        query: kvarter_index::LookupQuery::default(),
+    };
+    let _ = live.current().lookup(&request);
+    assert_eq!(live.current().counters().now().lookups, 1);
+
+    kvarter_data::import::remove(dir.path(), Y2011, &mut |_| {}).unwrap();
+    let reloader = Reloader::new(source, ServiceConfig::default());
+    let attempt = reloader.reload(&live, Trigger::Admin);
+    assert!(
+        matches!(attempt.outcome, Outcome::Reloaded { .. }),
+        "{attempt:?}"
+    );
+    assert_eq!(live.current().layers().len(), 2);
+    let _ = live.current().lookup(&request);
+    assert_eq!(live.current().counters().now().lookups, 2);
+}
+
 /// An error and its causes, as a log line shows them.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

@@ -59,7 +59,8 @@ enum Command {
         #[arg(long, env = "KVARTER_LOG_FORMAT", value_enum)]
         log_format: Option<LogFormat>,
         /// Pre-render every layer's tiles at these zoom levels (e.g. 0-14) into the tile cache
-        /// before listening.
+        /// before the server is ready (before it listens on the embedded dataset; after the
+        /// first load of a data folder, before /ready answers 200).
         #[arg(long, env = "KVARTER_WARM")]
         warm: Option<kvarter_tiles::ZoomRange>,
         /// Size of the in-memory tile cache in MiB; 0 turns the cache off (every tile request
@@ -70,9 +71,9 @@ enum Command {
         /// as SIGHUP and POST /admin/reload do.
         #[arg(long)]
         watch: bool,
-        /// The bearer token of /admin/reload and /admin/status (at least 16 characters; prefer
-        /// the environment variable to the command line). Without one the admin routes answer
-        /// 404.
+        /// The bearer token of the admin routes (/admin/…: status, reload, layer import and
+        /// remove, history) and the /admin page (at least 16 characters; prefer the environment
+        /// variable to the command line). Without one the admin routes answer 404.
         #[arg(long, env = "KVARTER_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
     },
@@ -114,6 +115,13 @@ enum Command {
         /// Only these layers (comma-separated ids).
         #[arg(long, value_delimiter = ',')]
         layers: Option<Vec<LayerId>>,
+    },
+    /// Ask a running server whether it is ready (GET /ready): exits 0 when it answers 200, 1
+    /// otherwise, printing its answer. For container health checks, where no curl is at hand.
+    Healthcheck {
+        /// The readiness URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080/ready")]
+        url: String,
     },
     /// The layers: list them (the default), or import, remove and restore layers of a data
     /// folder, show its history, or make one from the embedded dataset.
@@ -256,6 +264,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addresses::run(&args, &data_dir)
         }
         Command::Compare(args) => compare::run(&service(data.as_deref())?, &args),
+        Command::Healthcheck { url } => healthcheck(&url),
         Command::Layers { command } => layers::run(
             command.unwrap_or(layers::LayersCommand::List),
             data.as_deref(),
@@ -269,6 +278,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     recipe,
                 },
         } => data_build(&sources, &out, recipe),
+    }
+}
+
+/// `kvarter healthcheck`: GET `url` with a 5 s timeout; an error unless it answers 200.
+fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(5))
+        .build();
+    match agent.get(url).call() {
+        Ok(answer) => {
+            println!("{}", answer.into_string().unwrap_or_default());
+            Ok(())
+        }
+        Err(ureq::Error::Status(status, answer)) => {
+            let body = answer.into_string().unwrap_or_default();
+            anyhow::bail!("{url} answered {status}: {body}")
+        }
+        Err(error) => anyhow::bail!("cannot reach {url}: {error}"),
     }
 }
 
@@ -437,7 +464,42 @@ fn serve(
     config
         .validate()
         .context("the [server] settings of the config file are invalid")?;
-    let service = Service::load(&*source, config.service())?;
+    let service_config = config.service();
+    let startup = kvarter_server::Startup { watch, warm };
+    // A data folder is read once the server listens, so /ready can say it is loading (and why
+    // not, should the first load fail); SIGHUP, POST /admin/reload and --watch read it again
+    // and swap it in, and the admin routes import into it.
+    let state = if let Some(dir) = data {
+        anyhow::ensure!(
+            dir.is_dir(),
+            "the data folder {} does not exist (make one with `kvarter --data {} layers init`)",
+            dir.display(),
+            dir.display()
+        );
+        let reloader = kvarter_service::reload::Reloader::new(source, service_config);
+        kvarter_server::AppState::loading(config).with_data_dir(dir.to_owned(), reloader)
+    } else {
+        let service = Service::load(&*source, service_config)?;
+        log_addresses(&service);
+        if let Some(zooms) = startup.warm {
+            let started = std::time::Instant::now();
+            let warmed = service.warm(zooms)?;
+            tracing::info!(
+                zooms = %zooms,
+                tiles = warmed.tiles,
+                non_empty = warmed.non_empty,
+                seconds = started.elapsed().as_secs_f64(),
+                "tile cache warmed"
+            );
+        }
+        kvarter_server::AppState::new(service, config)
+    };
+    kvarter_server::run_with(bind, Arc::new(state), startup)
+        .context("the server stopped with an error")
+}
+
+/// Says whether address search is on.
+fn log_addresses(service: &Service) {
     if let Some(addresses) = service.addresses() {
         tracing::info!(
             entries = addresses.gazetteer.entries().len(),
@@ -448,39 +510,6 @@ fn serve(
             "the data has no gazetteer: address search and lookup by address find nothing"
         );
     }
-    if let Some(zooms) = warm {
-        if let Some(joins) = service.indicators() {
-            let started = std::time::Instant::now();
-            // Base maps are map context: their indicators are joined on first request.
-            joins
-                .prepare_where(|layer| layer.meta.kind.in_default_lookup())
-                .context("cannot join the indicators onto the layers")?;
-            tracing::info!(
-                seconds = started.elapsed().as_secs_f64(),
-                "indicators joined onto every designation and admin layer"
-            );
-        }
-        let started = std::time::Instant::now();
-        let warmed = service.warm_tiles(zooms);
-        tracing::info!(
-            zooms = %zooms,
-            tiles = warmed.tiles,
-            non_empty = warmed.non_empty,
-            seconds = started.elapsed().as_secs_f64(),
-            "tile cache warmed"
-        );
-    }
-    let service_config = config.service();
-    let mut state = kvarter_server::AppState::new(service, config);
-    if let Some(dir) = data {
-        // SIGHUP, POST /admin/reload and --watch read the folder again (layers, indicators,
-        // the gazetteer and an imported address register) and swap it in; the admin routes
-        // import into it.
-        let reloader = kvarter_service::reload::Reloader::new(source, service_config);
-        state = state.with_data_dir(dir.to_owned(), reloader);
-    }
-    kvarter_server::run_with(bind, Arc::new(state), watch)
-        .context("the server stopped with an error")
 }
 
 fn init_logging(format: LogFormat) {

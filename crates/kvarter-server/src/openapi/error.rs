@@ -16,6 +16,9 @@ pub(super) fn responses() -> Value {
         "Timeout": json_response("The request took longer than the configured timeout (timeout).", "Error"),
         "NotAreaLayer": json_response("The layer holds lines (streets), not areas; comparisons and indicator joins need area layers (not_an_area_layer).", "Error"),
         "Internal": json_response("Internal failure; details are in the server log (internal).", "Error"),
+        "NotReady": json_response("The data is still loading, or its first load failed (not_ready; Retry-After: 5; see /ready).", "Error"),
+        "Conflict": json_response("This server serves the dataset embedded in its binary, which cannot change, or the data folder is busy or clashes with the request (conflict).", "Error"),
+        "TooLarge": json_response("The upload is larger than admin_upload_max_bytes (body_too_large).", "Error"),
     })
 }
 
@@ -31,7 +34,8 @@ pub(super) fn schemas() -> Value {
                                    "method_not_allowed", "too_many_features", "body_too_large",
                                    "too_many_rows", "bad_csv",
                                    "unconvertible_coordinate", "not_an_area_layer", "timeout",
-                                   "internal"]},
+                                   "not_ready", "unauthorized", "forbidden", "too_many_attempts",
+                                   "conflict", "import_refused", "internal"]},
                 "detail": {"type": "string", "description": "A sentence naming the parameter, value and problem."},
             },
         },

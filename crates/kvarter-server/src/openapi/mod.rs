@@ -13,6 +13,7 @@ mod error;
 mod indicators;
 mod layers;
 mod lookup;
+mod operator;
 mod service;
 mod tiles;
 mod web;
@@ -52,7 +53,14 @@ pub fn document() -> Value {
             "license": {"name": "MIT OR Apache-2.0 (software); each layer states its data licence"},
         },
         "paths": {},
-        "components": {"responses": error::responses(), "schemas": {}},
+        "components": {
+            "responses": error::responses(),
+            "schemas": {},
+            "securitySchemes": {"adminToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "The admin token (admin_token, KVARTER_ADMIN_TOKEN), in the Authorization header only.",
+            }},
+        },
     });
     for paths in [
         service::paths(),
@@ -64,6 +72,7 @@ pub fn document() -> Value {
         compare::paths(),
         addresses::paths(),
         web::paths(),
+        operator::paths(),
     ] {
         extend(&mut document["paths"], paths);
     }

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use kvarter_server::{BATCH_ROUTE, ROUTES, ServerConfig};
+use kvarter_server::{ADMIN_ROUTES, BATCH_ROUTE, ROUTES, ServerConfig};
 
 use crate::squares;
 use crate::support::{Answer, assert_refused, get, get_from, request, send_to, state, state_with};
@@ -129,9 +129,18 @@ async fn the_openapi_document_describes_every_route_and_nothing_else() {
             "{route} has no {method}"
         );
     }
+    for (method, route) in ADMIN_ROUTES {
+        let operation = &paths[route][method.to_ascii_lowercase()];
+        assert!(operation.is_object(), "{method} {route} is not documented");
+        assert_eq!(
+            operation["security"][0]["adminToken"],
+            serde_json::json!([])
+        );
+        assert!(operation["responses"].get("401").is_some(), "{route}");
+    }
     for path in paths.keys() {
         assert!(
-            ROUTES.contains(&path.as_str()),
+            ROUTES.contains(&path.as_str()) || ADMIN_ROUTES.iter().any(|(_, r)| r == path),
             "{path} is documented but not routed"
         );
     }

@@ -10,7 +10,7 @@ async fn health_reports_ok_with_the_data_version_and_layer_count() {
     let body = get_json("/health", StatusCode::OK).await;
     assert_eq!(
         body,
-        json!({"status": "ok", "data_version": "test-1", "layers": 4,
+        json!({"status": "ok", "ready": true, "data_version": "test-1", "layers": 4,
                "tile_cache": {"tiles": 0, "bytes": 0, "capacity_bytes": 256 * 1024 * 1024}})
     );
 }

@@ -9,6 +9,7 @@
     reason = "tests fail loudly, and compare coordinates they wrote themselves"
 )]
 
+mod admin;
 mod areas;
 mod batch;
 mod compare;
