@@ -9,48 +9,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kvarter_e2e::{Server, data_folder, run};
+use kvarter_e2e::{Server, data_folder, import_test_layer, udsatte_2017_geojson};
 
 const TOKEN: &str = "test-token-0123456789";
 
 /// Imports the city's 2017 GeoJSON as the admin-unit layer `id` (a test copy, status imported).
 fn import(dir: &Path, id: &str) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson");
-    let out = run(&[
-        "--data",
-        dir.to_str().unwrap(),
-        "layers",
-        "import",
-        source.to_str().unwrap(),
-        "--id",
-        id,
-        "--kind",
-        "admin_unit",
-        "--authority",
-        "Københavns Kommune",
-        "--title-da",
-        "Testlag",
-        "--title-en",
-        "Test layer",
-        "--source-publisher",
-        "test",
-        "--source-url",
-        "test",
-        "--vintage",
-        "test",
-        "--licence",
-        "CC BY 4.0",
-        "--id-field",
-        "ogc_fid",
-        "--name-field",
-        "delomraade",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_test_layer(dir, &udsatte_2017_geojson(), id, &["--kind", "admin_unit"]);
 }
 
 fn layer_ids(server: &Server) -> Vec<String> {
@@ -186,10 +151,7 @@ fn metadata_2025(id: &str) -> serde_json::Value {
 }
 
 fn wfs_geojson() -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../shared/geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson",
-    ))
-    .unwrap()
+    std::fs::read(udsatte_2017_geojson()).unwrap()
 }
 
 fn upload(
