@@ -32,12 +32,14 @@
 //! clients have stopped and the old versions have been dropped. [`Report::memory_check`]
 //! compares the last with *the level*, the higher of the first two: by then two versions have
 //! been built and dropped and the clients' load has run, so the allocator holds what a server
-//! that has reloaded holds. It allows [`MEMORY_MARGIN`] more, about two versions of the default
-//! data (a version is 25–30 MiB): what the allocator keeps of the version before and the holes
-//! between versions. Measured on 2 cores with the release binary, the end reading was 28 MiB
-//! over the level after 20 reloads and 20 MiB over after 80 (35 at the peak while reloading), so it levels off rather
-//! than growing with the reloads; a server that kept one version per reload would be hundreds
-//! of MiB over after 20. Before reloads were built on one thread (see `kvarter_service::reload`)
+//! that has reloaded holds. It allows [`MEMORY_MARGIN`] more: what the allocator keeps of the
+//! version before and the holes between versions (a version of the default data is 25–30
+//! MiB). Measured on 2 cores, the end reading was 28 MiB over the level after 20 reloads and 20
+//! MiB over after 80 with the release binary, 15–32 MiB over with the debug one, and the highest
+//! reading at any time, at a peak while reloading, 45 MiB over: it levels off rather than
+//! growing with the reloads. The margin sits above all of that, so a busy CI machine does not
+//! fail it, and far below what a server that kept its old versions would reach: hundreds of
+//! MiB over after 20. Before reloads were built on one thread (see `kvarter_service::reload`),
 //! the debug server went from 125 to 645 MiB over 20 reloads and stayed there.
 
 use std::collections::HashMap;
@@ -59,7 +61,7 @@ pub const LAYER: &str = "udsatte-byomraader-2025-load";
 
 /// How much higher the memory may be once the old versions are dropped than before the reloads;
 /// see the [module docs](self).
-pub const MEMORY_MARGIN: u64 = 48 * 1024 * 1024;
+pub const MEMORY_MARGIN: u64 = 64 * 1024 * 1024;
 
 /// The two datasets' names, by index.
 pub const DATASETS: [&str; 2] = ["A", "B"];
