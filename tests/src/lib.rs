@@ -3,10 +3,11 @@
 //!
 //! The binary must be built first (`scripts/test` runs `cargo build --bins` before the tests).
 
+pub mod load;
 pub mod synthetic;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -60,6 +61,58 @@ pub fn data_folder() -> tempfile::TempDir {
         String::from_utf8_lossy(&out.stderr)
     );
     dir
+}
+
+/// The city's 2017 areas (the WFS snapshot of 2023, 17 features, lon/lat) in `../shared`: the
+/// file the tests import as a test layer.
+pub fn udsatte_2017_geojson() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../shared/geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson",
+    )
+}
+
+/// Imports `source` — the 2017 file or a file with its fields (`ogc_fid`, `delomraade`) — into
+/// the data folder `dir` as the test layer `id` (status imported, metadata saying it is a test),
+/// with `extra` arguments: the `--kind` and whatever else the test needs (`--valid-from`,
+/// `--replace`).
+///
+/// # Panics
+/// When the import fails.
+pub fn import_test_layer(dir: &Path, source: &Path, id: &str, extra: &[&str]) {
+    let mut args = vec![
+        "--data",
+        dir.to_str().expect("a UTF-8 path"),
+        "layers",
+        "import",
+        source.to_str().expect("a UTF-8 path"),
+        "--id",
+        id,
+        "--authority",
+        "Københavns Kommune",
+        "--title-da",
+        "Testlag",
+        "--title-en",
+        "Test layer",
+        "--source-publisher",
+        "test",
+        "--source-url",
+        "test",
+        "--vintage",
+        "test",
+        "--licence",
+        "CC BY 4.0",
+        "--id-field",
+        "ogc_fid",
+        "--name-field",
+        "delomraade",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A running `kvarter serve`, stopped when dropped.
@@ -140,6 +193,20 @@ impl Server {
             client,
             log,
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident memory (`VmRSS` of `/proc/PID/status`), in bytes; `None` where
+    /// there is no `/proc` or the server has exited.
+    pub fn rss_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
     }
 
     /// The server's log lines so far.

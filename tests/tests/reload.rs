@@ -9,48 +9,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kvarter_e2e::{Server, data_folder, run};
+use kvarter_e2e::{Server, data_folder, import_test_layer, udsatte_2017_geojson};
 
 const TOKEN: &str = "test-token-0123456789";
 
 /// Imports the city's 2017 GeoJSON as the admin-unit layer `id` (a test copy, status imported).
 fn import(dir: &Path, id: &str) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson");
-    let out = run(&[
-        "--data",
-        dir.to_str().unwrap(),
-        "layers",
-        "import",
-        source.to_str().unwrap(),
-        "--id",
-        id,
-        "--kind",
-        "admin_unit",
-        "--authority",
-        "Københavns Kommune",
-        "--title-da",
-        "Testlag",
-        "--title-en",
-        "Test layer",
-        "--source-publisher",
-        "test",
-        "--source-url",
-        "test",
-        "--vintage",
-        "test",
-        "--licence",
-        "CC BY 4.0",
-        "--id-field",
-        "ogc_fid",
-        "--name-field",
-        "delomraade",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_test_layer(dir, &udsatte_2017_geojson(), id, &["--kind", "admin_unit"]);
 }
 
 fn layer_ids(server: &Server) -> Vec<String> {
@@ -187,10 +152,7 @@ fn metadata_2025(id: &str) -> serde_json::Value {
 }
 
 fn wfs_geojson() -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../shared/geodata-sources/kk-udsatte-byomraader-2017/f_udsatte_byomraader_snapshot2023_epsg4326.geojson",
-    ))
-    .unwrap()
+    std::fs::read(udsatte_2017_geojson()).unwrap()
 }
 
 fn upload(
@@ -451,20 +413,20 @@ fn the_container_start_up_inits_the_volume_and_the_health_check_follows_ready() 
     );
     assert!(volume.path().join("layers.json").is_file());
 
-    let nobody = run(&["healthcheck", "--url", "http://127.0.0.1:9/ready"]);
+    let nobody = kvarter_e2e::run(&["healthcheck", "--url", "http://127.0.0.1:9/ready"]);
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("cannot reach"));
 
     let folder = volume.path().to_str().unwrap();
     let server = Server::start(&["--data", folder, "--admin-token", TOKEN, "--watch"]);
-    let ready = run(&["healthcheck", "--url", &format!("{}/ready", server.base)]);
+    let ready = kvarter_e2e::run(&["healthcheck", "--url", &format!("{}/ready", server.base)]);
     assert!(
         ready.status.success(),
         "{}",
         String::from_utf8_lossy(&ready.stderr)
     );
     assert!(String::from_utf8_lossy(&ready.stdout).contains("\"ready\":true"));
-    let missing = run(&["healthcheck", "--url", &format!("{}/nowhere", server.base)]);
+    let missing = kvarter_e2e::run(&["healthcheck", "--url", &format!("{}/nowhere", server.base)]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("answered 404"));
 }

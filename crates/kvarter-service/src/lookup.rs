@@ -129,6 +129,11 @@ pub struct LookupRequest {
 /// and copied in as raw JSON.
 #[derive(Debug, Serialize)]
 pub struct LookupAnswer<'a> {
+    /// The data version the answer comes from (one version per answer: see [`crate::Live`]),
+    /// so a client can tell which data it was given across a reload; left out, with `query`,
+    /// where the answer is a part of another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_version: Option<&'a str>,
     /// The request as understood; left out where the answer is a part of another (the `areas`
     /// of a search result).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -576,6 +581,7 @@ impl Service {
                 .iter()
                 .any(|e| e.layer.meta.kind == LayerKind::BaseMap);
         LookupAnswer {
+            data_version: echo.is_some().then(|| self.data_version()),
             query: echo.map(|(at, layers)| Echo {
                 lon: at.point.x,
                 lat: at.point.y,

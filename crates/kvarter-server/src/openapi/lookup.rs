@@ -80,8 +80,9 @@ pub(super) fn schemas() -> Value {
                                "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]}}}}},
         },
         "LookupAnswer": {
-            "type": "object", "required": ["query", "summary", "designations", "units"],
+            "type": "object", "required": ["data_version", "query", "summary", "designations", "units"],
             "properties": {
+                "data_version": {"type": "string", "description": "The data version the whole answer comes from (a reload never mixes two)."},
                 "query": {
                     "type": "object", "required": ["lon", "lat", "input", "at", "layers"],
                     "properties": {
