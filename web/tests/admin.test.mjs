@@ -3,7 +3,8 @@
 // the page shows the status, and an upload of the city's real 2017 layer (the shared WFS
 // GeoJSON) under a new id, in force from 2025-07-01, shows its report; the map's "2025" then is
 // that layer (legend, year label, the map's source layer), a lookup in Tingbjerg is designated
-// in 2025 by it, and /metrics counts the reload. Last, the layer is removed after a confirm.
+// in 2025 by it, and /metrics counts the reload. Then the layer is removed after a confirm, and
+// the page fits a phone.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -260,6 +261,16 @@ describe('the admin page', () => {
       await page.getByRole('button', { name: 'Forget token' }).click();
       assert.ok(await page.locator('#admin').isHidden());
       assert.equal(await page.evaluate(() => sessionStorage.getItem('kvarter-admin-token')), null);
+    });
+  });
+
+  test('on a 375 px wide phone the admin page does not scroll sideways', TEST, async () => {
+    await withPage(browser, { name: 'admin-mobile', viewport: { width: 375, height: 800 } }, async (page) => {
+      await openAdmin(page);
+      await typeToken(page, TOKEN);
+      await page.locator('#layers tbody tr').first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.equal(overflow, 0, 'the page is wider than the phone');
     });
   });
 });
