@@ -1,5 +1,6 @@
-// Builds the map's front end into dist/: one JavaScript bundle (app.js), one stylesheet
-// (app.css) and the two HTML pages (index.html, embed.html), which the Rust binary embeds.
+// Builds the front end into dist/: the map's JavaScript bundle and stylesheet (app.js, app.css)
+// and its two HTML pages (index.html, embed.html), and the admin page (admin.html, with
+// admin.js and admin.css), which the Rust binary embeds.
 //
 //   npm ci && npm run build
 //
@@ -47,7 +48,7 @@ async function main() {
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist);
   await build({
-    entryPoints: { app: join(web, 'src', 'main.js') },
+    entryPoints: { app: join(web, 'src', 'main.js'), admin: join(web, 'src', 'admin.js') },
     outdir: dist,
     bundle: true,
     minify: true,
@@ -57,7 +58,7 @@ async function main() {
     legalComments: 'eof',
     logLevel: 'warning',
   });
-  for (const page of ['index.html', 'embed.html']) {
+  for (const page of ['index.html', 'embed.html', 'admin.html']) {
     copyFileSync(join(web, 'src', page), join(dist, page));
   }
   writeFileSync(join(dist, 'SOURCE-HASH'), `${sourceHash()}\n`);

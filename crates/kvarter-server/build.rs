@@ -14,7 +14,15 @@ use std::path::{Path, PathBuf};
 const BUILD_WEB: &str = "npm --prefix web ci && npm --prefix web run build";
 
 /// The files the server cannot do without.
-const REQUIRED: [&str; 4] = ["index.html", "embed.html", "app.js", "app.css"];
+const REQUIRED: [&str; 7] = [
+    "index.html",
+    "embed.html",
+    "admin.html",
+    "app.js",
+    "app.css",
+    "admin.js",
+    "admin.css",
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());

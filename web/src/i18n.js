@@ -210,3 +210,24 @@ export function yearLabel(choice, year = choice?.year) {
 export function statusWord(status) {
   return WORDS[current].status[status] ?? status;
 }
+
+/** Adds a page's own words (`{ da: {...}, en: {...} }`) to the shared ones. */
+export function addWords(words) {
+  for (const lang of LANGUAGES) Object.assign(WORDS[lang], words[lang]);
+}
+
+/**
+ * Puts the current language's words into the page: the text of every `data-i18n="key"` element
+ * and the attributes named by `data-i18n-attr="attribute:key,…"`.
+ */
+export function translateDocument(root = document) {
+  for (const element of root.querySelectorAll('[data-i18n]')) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const element of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of element.dataset.i18nAttr.split(',')) {
+      const [attribute, key] = pair.split(':');
+      element.setAttribute(attribute, t(key));
+    }
+  }
+}

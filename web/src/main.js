@@ -13,7 +13,7 @@ import './app.css';
 import { getJson, loadCatalogue } from './catalogue.js';
 import { quantileBreaks } from './classes.js';
 import { badge, fill, h } from './dom.js';
-import { LANGUAGES, language, pick, setLanguage, statusWord, t, yearLabel } from './i18n.js';
+import { LANGUAGES, language, pick, setLanguage, statusWord, t, translateDocument, yearLabel } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { showAddress, showArea } from './panel.js';
 import { MODES, YEARS, parse, serialise } from './permalink.js';
@@ -360,15 +360,7 @@ function applyLanguage() {
   document.title = t('appTitle');
   // The switch names the other language, in that language.
   document.querySelector('#lang')?.setAttribute('lang', LANGUAGES.find((lang) => lang !== language()));
-  for (const element of document.querySelectorAll('[data-i18n]')) {
-    element.textContent = t(element.dataset.i18n);
-  }
-  for (const element of document.querySelectorAll('[data-i18n-attr]')) {
-    for (const pair of element.dataset.i18nAttr.split(',')) {
-      const [attribute, key] = pair.split(':');
-      element.setAttribute(attribute, t(key));
-    }
-  }
+  translateDocument();
 }
 
 function buildControls() {

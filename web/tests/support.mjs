@@ -149,9 +149,10 @@ export async function screenshot(page, name) {
  * Runs `body(page, context)` on a new page in a new browser context of `viewport`, then saves
  * `<name>.png` (also when the body failed) and asserts that the page logged no console errors
  * and threw no uncaught errors. A failure's message carries the console errors, the failed
- * requests and the screenshot's path.
+ * requests and the screenshot's path. `allowErrors` lists console errors the test provokes on
+ * purpose (Chromium logs every 4xx answer to a fetch as one), as regular expressions.
  */
-export async function withPage(browser, { name, viewport = DESKTOP }, body) {
+export async function withPage(browser, { name, viewport = DESKTOP, allowErrors = [] }, body) {
   const context = await browser.newContext({
     viewport,
     deviceScaleFactor: 1,
@@ -164,6 +165,7 @@ export async function withPage(browser, { name, viewport = DESKTOP }, body) {
   const failedRequests = [];
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
+    if (allowErrors.some((allowed) => allowed.test(message.text()))) return;
     const { url, lineNumber } = message.location();
     errors.push(`console.error: ${message.text()}${url ? ` (at ${url}:${lineNumber})` : ''}`);
   });

@@ -65,7 +65,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Ne
         HEALTH_ROUTE,
         READY_ROUTE,
         crate::metrics::METRICS_ROUTE,
-        "/admin",
+        crate::web::ADMIN_ROUTE,
     ];
     if !always.contains(&path)
         && !path.starts_with("/assets/")

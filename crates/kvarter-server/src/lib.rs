@@ -169,6 +169,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(COMPARE_TILE_ROUTE, get(compare::tile))
         .route(ready, get(health::ready))
         .route(metrics, get(metrics::metrics))
+        .route(web::ADMIN_ROUTE, get(web::admin))
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed);
     // The admin routes take uploads and imports that outlast the API's request timeout: they

@@ -1,6 +1,7 @@
 //! The map front end and the glyphs its labels are drawn with, embedded in the binary at build
 //! time (see `build.rs`): `GET /` (the map), `GET /embed` (the locked view for other sites'
-//! iframes), `GET /assets/{file}` (the pages' script and stylesheet) and
+//! iframes), `GET /admin` (the operator's page for the admin routes; only when an admin token is
+//! configured), `GET /assets/{file}` (the pages' scripts and stylesheets) and
 //! `GET /fonts/{fontstack}/{range}.pbf` (glyphs in `MapLibre`'s protobuf format).
 //!
 //! The files' names are not content-hashed, so the pages and assets are `Cache-Control:
@@ -16,9 +17,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock};
 
-use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::Response;
 use kvarter_glyphs::{FONTS, Font, empty_range, font_by_name, range_end};
 use kvarter_service::encoding::Rendered;
@@ -26,6 +27,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::error::{ApiError, quoted, shortened};
 use crate::respond::Cached;
+use crate::state::AppState;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/web_files.rs"));
@@ -35,12 +37,20 @@ mod embedded {
 const MAP_PAGE: &str = "index.html";
 /// The embed page in `web/dist/`, served at `/embed`.
 const EMBED_PAGE: &str = "embed.html";
+/// The admin page in `web/dist/`, served at [`ADMIN_ROUTE`].
+const ADMIN_PAGE: &str = "admin.html";
 /// Files of `web/dist/` that are not assets: the pages, and the hash of the sources they were
 /// built from.
-const NOT_ASSETS: [&str; 3] = [MAP_PAGE, EMBED_PAGE, "SOURCE-HASH"];
+const NOT_ASSETS: [&str; 4] = [MAP_PAGE, EMBED_PAGE, ADMIN_PAGE, "SOURCE-HASH"];
+
+/// `GET`: the admin page.
+pub const ADMIN_ROUTE: &str = "/admin";
 
 /// The media type of glyph ranges.
 pub const GLYPHS_CONTENT_TYPE: &str = "application/x-protobuf";
+/// The admin page: never stored, by browsers or proxies (it is only useful with a token, and a
+/// new binary may change what the admin routes take).
+const ADMIN_CACHE_CONTROL: &str = "no-store";
 /// How long clients may keep a glyph range without asking again: glyphs change only with a
 /// new binary, and a day bounds how long an old one is shown.
 const GLYPHS_CACHE_CONTROL: &str = "public, max-age=86400";
@@ -66,6 +76,14 @@ macro_rules! content_security_policy {
 pub const MAP_CSP: &str = content_security_policy!("'self'");
 /// The Content-Security-Policy of the embed page: any site may frame it.
 pub const EMBED_CSP: &str = content_security_policy!("*");
+/// The Content-Security-Policy of the admin page, stricter than the map's: no site may frame it
+/// (clickjacking a form that holds the token), no inline styles, workers or plugins, and its
+/// scripts may only talk to this origin.
+pub const ADMIN_CSP: &str = concat!(
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; ",
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; ",
+    "frame-ancestors 'none'"
+);
 
 /// One file to serve: its bytes (compressed on first demand) and a hash of them for its ETags.
 #[derive(Debug)]
@@ -140,6 +158,16 @@ async fn answer(file: &File, request: &HeaderMap, how: &Headers) -> Result<Respo
 
 /// Answers with a page of `web/dist/` and its Content-Security-Policy.
 async fn page(name: &str, policy: &'static str, request: HeaderMap) -> Result<Response, ApiError> {
+    page_with(name, policy, PAGE_CACHE_CONTROL, request).await
+}
+
+/// Answers with a page of `web/dist/`, its Content-Security-Policy and its `Cache-Control`.
+async fn page_with(
+    name: &str,
+    policy: &'static str,
+    cache_control: &'static str,
+    request: HeaderMap,
+) -> Result<Response, ApiError> {
     let file = DIST.get(name).ok_or_else(|| {
         ApiError::internal(
             "serving a page of the map",
@@ -148,7 +176,7 @@ async fn page(name: &str, policy: &'static str, request: HeaderMap) -> Result<Re
     })?;
     let headers = Headers {
         content_type: "text/html; charset=utf-8",
-        cache_control: PAGE_CACHE_CONTROL,
+        cache_control,
         policy: Some(policy),
     };
     answer(file, &request, &headers).await
@@ -163,6 +191,21 @@ pub async fn map(headers: HeaderMap) -> Result<Response, ApiError> {
 /// view) is read by the page's script, not by the server.
 pub async fn embed(headers: HeaderMap) -> Result<Response, ApiError> {
     page(EMBED_PAGE, EMBED_CSP, headers).await
+}
+
+/// `GET /admin`: the page from which the operator uses the admin routes with the token typed
+/// into it. Without a configured token it does not exist (the JSON 404 of the admin routes).
+pub async fn admin(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if state.config.admin_token.is_none() {
+        return Err(ApiError::NoRoute {
+            path: shortened(uri.path()),
+        });
+    }
+    page_with(ADMIN_PAGE, ADMIN_CSP, ADMIN_CACHE_CONTROL, headers).await
 }
 
 /// The media type of an asset, by its extension.
@@ -367,7 +410,15 @@ mod tests {
 
     #[test]
     fn the_pages_and_assets_are_embedded() {
-        for name in [MAP_PAGE, EMBED_PAGE, "app.js", "app.css"] {
+        for name in [
+            MAP_PAGE,
+            EMBED_PAGE,
+            ADMIN_PAGE,
+            "app.js",
+            "app.css",
+            "admin.js",
+            "admin.css",
+        ] {
             assert!(DIST.get(name).is_some(), "{name}");
         }
         assert_eq!(
@@ -394,6 +445,22 @@ mod tests {
             );
             GlyphRange::parse(range).unwrap();
         }
+    }
+
+    #[test]
+    fn the_admin_policy_lets_nothing_in_but_this_origin_and_no_one_frame_it() {
+        let directives: Vec<&str> = ADMIN_CSP.split("; ").collect();
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(directives.contains(&directive), "{directive}");
+        }
+        assert!(!ADMIN_CSP.contains("unsafe"), "{ADMIN_CSP}");
+        assert!(!ADMIN_CSP.contains("blob:"), "{ADMIN_CSP}");
     }
 
     #[test]

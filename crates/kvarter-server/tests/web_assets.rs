@@ -94,6 +94,9 @@ fn web_dist_holds_the_pages_their_assets_and_the_source_hash() {
         names,
         [
             "dist/SOURCE-HASH",
+            "dist/admin.css",
+            "dist/admin.html",
+            "dist/admin.js",
             "dist/app.css",
             "dist/app.js",
             "dist/embed.html",

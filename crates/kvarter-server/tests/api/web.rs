@@ -1,10 +1,12 @@
 //! The map front end and its glyphs: `/`, `/embed`, `/assets/{file}`, `/fonts/{fontstack}/{range}.pbf`,
-//! and the catalogue page at `/about`.
+//! the catalogue page at `/about`, and the admin page at `/admin`.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use kvarter_server::ServerConfig;
+use kvarter_server::config::AdminToken;
 
-use crate::support::{Answer, assert_refused, get, send_to, state};
+use crate::support::{Answer, assert_refused, get, get_from, send_to, state, state_with};
 
 /// `GET uri` with one extra request header.
 async fn get_with(uri: &str, name: header::HeaderName, value: &str) -> Answer {
@@ -336,4 +338,62 @@ async fn the_catalogue_page_is_at_about_and_links_to_the_map() {
     );
     assert!(html.contains("<h1>Kvarter</h1>"));
     assert!(html.contains("Udsatte byområder 2017"));
+}
+
+const ADMIN_TOKEN: &str = "test-token-0123456789";
+
+#[tokio::test]
+async fn with_an_admin_token_the_admin_page_is_served_unstored_and_unframeable() {
+    let with_token = || {
+        state_with(ServerConfig {
+            admin_token: Some(AdminToken::new(ADMIN_TOKEN)),
+            ..ServerConfig::default()
+        })
+    };
+    // The page itself needs no token: the operator types it into the page.
+    let answer = get_from(with_token(), "/admin").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.content_type(), "text/html; charset=utf-8");
+    assert_eq!(header(&answer, &header::CACHE_CONTROL), "no-store");
+    assert_eq!(header(&answer, &header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    let policy = header(&answer, &header::CONTENT_SECURITY_POLICY);
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(
+            policy.split("; ").any(|d| d == directive),
+            "{directive:?} not in {policy:?}"
+        );
+    }
+    let html = answer.text();
+    assert!(html.contains("/assets/admin.js"), "{html}");
+    assert!(html.contains("/assets/admin.css"), "{html}");
+    assert!(!html.contains(ADMIN_TOKEN));
+    for (asset, media_type) in [
+        ("/assets/admin.js", "text/javascript; charset=utf-8"),
+        ("/assets/admin.css", "text/css; charset=utf-8"),
+    ] {
+        let answer = get_from(with_token(), asset).await;
+        assert_eq!(answer.status, StatusCode::OK, "{asset}");
+        assert_eq!(answer.content_type(), media_type, "{asset}");
+    }
+    // The page is a page, not an asset.
+    let as_asset = get_from(with_token(), "/assets/admin.html").await;
+    assert_eq!(as_asset.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_an_admin_token_the_admin_page_does_not_exist() {
+    let answer = get_from(state(), "/admin").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.text());
+    assert_eq!(answer.content_type(), "application/json");
+    assert_eq!(answer.json()["error"], "not_found");
+    // As the admin routes answer without a token.
+    let status = get_from(state(), "/admin/status").await;
+    assert_eq!(status.status, StatusCode::NOT_FOUND);
+    assert_eq!(status.json()["error"], answer.json()["error"]);
 }
