@@ -127,7 +127,9 @@ export const ADMIN_WORDS = {
     errorBadRequest: 'Forespørgslen blev afvist (400).',
     errorNotFound: 'Findes ikke (404).',
     errorNoAdmin: 'Serveren har ingen admin-adgang (404): start den med --admin-token.',
-    errorTimeout: 'Serveren nåede det ikke i tide (503).',
+    errorTimeout: 'Serveren er ikke klar, eller den nåede det ikke i tide (503).',
+    errorForbidden: 'Afvist (403): tokenet må kun sendes i Authorization-headeren.',
+    errorTooMany: 'For mange forkerte tokens fra denne adresse (429). Vent lidt, og prøv igen.',
     errorServer: (status) => `Serverfejl (${status}).`,
   },
   en: {
@@ -255,7 +257,9 @@ export const ADMIN_WORDS = {
     errorBadRequest: 'The request was refused (400).',
     errorNotFound: 'Not found (404).',
     errorNoAdmin: 'The server has no admin access (404): start it with --admin-token.',
-    errorTimeout: 'The server did not finish in time (503).',
+    errorTimeout: 'The server is not ready, or did not finish in time (503).',
+    errorForbidden: 'Refused (403): the token may only be sent in the Authorization header.',
+    errorTooMany: 'Too many wrong tokens from this address (429). Wait a little and try again.',
     errorServer: (status) => `Server error (${status}).`,
   },
 };

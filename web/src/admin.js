@@ -108,10 +108,12 @@ function refusal(error) {
     0: t('errorNetwork'),
     400: t('errorBadRequest'),
     401: t('wrongToken'),
+    403: t('errorForbidden'),
     404: t('errorNotFound'),
     409: t('errorConflict'),
     413: t('errorTooLarge'),
     422: t('errorRefused'),
+    429: t('errorTooMany'),
     503: t('errorTimeout'),
   }[error.status] ?? t('errorServer')(error.status);
   return { heading, detail: error.status === 0 || error.status === 401 ? '' : error.detail };
