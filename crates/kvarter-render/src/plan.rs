@@ -1,0 +1,302 @@
+//! What an image shows, worked out from a request and the service's data: the designation of
+//! each panel (a year resolved as the web map's year picker resolves it, with the state lists
+//! that count as part of it), the comparison of a changes map, the unit and base-map layers,
+//! and the extent to fit.
+
+use std::sync::Arc;
+
+use geo::BoundingRect;
+use kvarter_core::{Bounds, Date, Layer, LayerKind, Status};
+use kvarter_service::Service;
+use kvarter_service::comparisons::Compared;
+
+use crate::error::RenderError;
+use crate::request::{Designation, Extent, RenderRequest, View};
+use crate::style::{Role, Style};
+
+/// A designation as shown: its layer, the year it was asked for, and its state lists.
+pub(crate) struct Shown<'a> {
+    pub layer: &'a Layer,
+    /// The year asked for; `None` when asked by layer id.
+    pub year: Option<i32>,
+    /// Whether the layer is shown as the one in force on 1 January of `year` (no edition of
+    /// that year).
+    pub in_force: bool,
+    /// The state lists that count as part of it (the 2025 rule, decided by the service).
+    pub lists: Vec<&'a Layer>,
+}
+
+impl Shown<'_> {
+    /// The year, or the layer's title, for titles.
+    pub(crate) fn short(&self, lang: crate::Lang) -> String {
+        self.year.map_or_else(
+            || lang.pick(&self.layer.meta.title).to_owned(),
+            |y| y.to_string(),
+        )
+    }
+
+    /// The year label, as the web map's legend says it.
+    pub(crate) fn label(&self, lang: crate::Lang) -> String {
+        lang.year_label(self.year, self.in_force, lang.pick(&self.layer.meta.title))
+    }
+
+    /// Whether this or one of its lists is a reconstruction.
+    pub(crate) fn reconstructed(&self) -> bool {
+        std::iter::once(self.layer)
+            .chain(self.lists.iter().copied())
+            .any(|layer| layer.meta.status == Status::Reconstructed)
+    }
+}
+
+/// What one panel shows.
+pub(crate) enum Content<'a> {
+    /// One designation.
+    Designation(Shown<'a>),
+    /// The pieces of a comparison between two designations.
+    Changes {
+        compared: Arc<Compared>,
+        from: Shown<'a>,
+        to: Shown<'a>,
+    },
+}
+
+/// Everything an image shows, resolved.
+pub(crate) struct Plan<'a> {
+    pub panels: Vec<Content<'a>>,
+    pub units: Vec<&'a Layer>,
+    /// Base-map layers with their roles, in drawing order.
+    pub base: Vec<(Role, &'a Layer)>,
+    /// The district layer (outlined and labelled), if any.
+    pub districts: Option<&'a Layer>,
+    /// The municipality (outlined), if any.
+    pub municipality: Option<&'a Layer>,
+    /// The lon/lat box to fit, or a centre and zoom.
+    pub extent: Extent,
+    pub data_version: &'a str,
+}
+
+impl<'a> Plan<'a> {
+    pub(crate) fn new(
+        service: &'a Service,
+        request: &RenderRequest,
+        style: &Style,
+    ) -> Result<Plan<'a>, RenderError> {
+        request.check()?;
+        let panels = match &request.view {
+            View::Single(choice) => vec![Content::Designation(shown(service, "year", choice)?)],
+            View::Side { from, to } => vec![
+                Content::Designation(shown(service, "from", from)?),
+                Content::Designation(shown(service, "to", to)?),
+            ],
+            View::Changes { from, to } => {
+                let from = shown(service, "from", from)?;
+                let to = shown(service, "to", to)?;
+                let compared =
+                    service.compare(from.layer.meta.id.as_str(), to.layer.meta.id.as_str())?;
+                vec![Content::Changes { compared, from, to }]
+            }
+        };
+        let layers = service.layers();
+        let units = request
+            .units
+            .iter()
+            .map(|id| {
+                layers
+                    .iter()
+                    .find(|layer| {
+                        layer.meta.kind == LayerKind::AdminUnit && layer.meta.id.as_str() == id
+                    })
+                    .ok_or_else(|| RenderError::UnknownLayer {
+                        field: "units",
+                        kind: "unit",
+                        id: id.clone(),
+                        known: ids(layers, |kind| kind == LayerKind::AdminUnit),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut base: Vec<(Role, &Layer)> = layers
+            .iter()
+            .filter(|layer| layer.meta.kind == LayerKind::BaseMap)
+            .filter_map(|layer| Some((style.role_of(layer.meta.id.as_str())?, layer)))
+            .collect();
+        base.sort_by_key(|(role, _)| style.base_roles.iter().position(|r| r.role == *role));
+        let admin = |wanted: fn(&Layer) -> bool| {
+            layers
+                .iter()
+                .find(|layer| layer.meta.kind == LayerKind::AdminUnit && wanted(layer))
+        };
+        let districts = admin(|layer| layer.meta.id.as_str().starts_with("bydele-"));
+        let municipality = admin(|layer| layer.areas.len() == 1);
+        let extent = match request.extent {
+            Extent::Fit => Extent::Bbox(fit_bounds(&panels).ok_or_else(|| {
+                RenderError::invalid(
+                    "bbox",
+                    "the designations shown hold no areas to fit; give bbox or center and zoom",
+                )
+            })?),
+            other => other,
+        };
+        Ok(Plan {
+            panels,
+            units,
+            base,
+            districts,
+            municipality,
+            extent,
+            data_version: service.data_version(),
+        })
+    }
+
+    /// Every layer drawn, for the sources: designations and their lists, units, base map.
+    pub(crate) fn drawn_layers(&self) -> Vec<&'a Layer> {
+        let mut layers: Vec<&Layer> = Vec::new();
+        let mut add = |layer: &'a Layer| {
+            if !layers.iter().any(|seen| seen.meta.id == layer.meta.id) {
+                layers.push(layer);
+            }
+        };
+        for panel in &self.panels {
+            for shown in panel.shown() {
+                add(shown.layer);
+                shown.lists.iter().for_each(|list| add(list));
+            }
+        }
+        self.units.iter().for_each(|layer| add(layer));
+        self.districts.into_iter().for_each(&mut add);
+        self.municipality.into_iter().for_each(&mut add);
+        self.base.iter().for_each(|(_, layer)| add(layer));
+        layers
+    }
+}
+
+impl<'a> Content<'a> {
+    /// The designations the panel shows.
+    pub(crate) fn shown(&self) -> Vec<&Shown<'a>> {
+        match self {
+            Content::Designation(shown) => vec![shown],
+            Content::Changes { from, to, .. } => vec![from, to],
+        }
+    }
+}
+
+/// The ids of the layers whose kind passes `wanted`.
+fn ids(layers: &[Layer], wanted: impl Fn(LayerKind) -> bool) -> Vec<String> {
+    layers
+        .iter()
+        .filter(|layer| wanted(layer.meta.kind))
+        .map(|layer| layer.meta.id.to_string())
+        .collect()
+}
+
+/// The designation `choice` names, with its state lists; `field` names it in errors.
+fn shown<'a>(
+    service: &'a Service,
+    field: &'static str,
+    choice: &Designation,
+) -> Result<Shown<'a>, RenderError> {
+    let layers = service.layers();
+    let (layer, year, in_force) = match choice {
+        Designation::Layer(id) => {
+            let layer = layers
+                .iter()
+                .find(|layer| layer.meta.kind.is_designation() && layer.meta.id.as_str() == id)
+                .ok_or_else(|| RenderError::UnknownLayer {
+                    field,
+                    kind: "designation",
+                    id: id.clone(),
+                    known: ids(layers, LayerKind::is_designation),
+                })?;
+            (layer, None, false)
+        }
+        Designation::Year(year) => {
+            let (layer, in_force) = of_year(layers, *year).ok_or_else(|| {
+                let mut known: Vec<String> = municipal(layers)
+                    .filter_map(|layer| layer.meta.valid_from)
+                    .map(|from| from.year().to_string())
+                    .collect();
+                known.dedup();
+                RenderError::NoDesignation {
+                    field,
+                    year: *year,
+                    known,
+                }
+            })?;
+            (layer, Some(*year), in_force)
+        }
+    };
+    let position = service.layer(layer.meta.id.as_str())?.position;
+    let lists = service
+        .state_lists()
+        .lists_of(position)
+        .iter()
+        .map(|&p| &layers[p])
+        .collect();
+    Ok(Shown {
+        layer,
+        year,
+        in_force,
+        lists,
+    })
+}
+
+/// The municipal designations, oldest first.
+fn municipal(layers: &[Layer]) -> impl Iterator<Item = &Layer> {
+    let mut found: Vec<&Layer> = layers
+        .iter()
+        .filter(|layer| layer.meta.kind == LayerKind::MunicipalDesignation)
+        .collect();
+    found.sort_by_key(|layer| layer.meta.valid_from);
+    found.into_iter()
+}
+
+/// The designation of `year` as the web map's year picker means it (`designationFor`): the
+/// layer whose policy starts that year, else the one in force on 1 January (then `true`).
+fn of_year(layers: &[Layer], year: i32) -> Option<(&Layer, bool)> {
+    if let Some(edition) = municipal(layers).find(|layer| {
+        layer
+            .meta
+            .valid_from
+            .is_some_and(|d| i32::from(d.year()) == year)
+    }) {
+        return Some((edition, false));
+    }
+    let day = u16::try_from(year).ok().and_then(|y| Date::new(y, 1, 1))?;
+    municipal(layers)
+        .find(|layer| layer.meta.valid_from.is_some() && layer.meta.in_force_on(day))
+        .map(|layer| (layer, true))
+}
+
+/// The box around every designation shown, with a margin of 4 % a side.
+fn fit_bounds(panels: &[Content<'_>]) -> Option<Bounds> {
+    let mut boxes: Vec<Bounds> = Vec::new();
+    for panel in panels {
+        match panel {
+            Content::Designation(shown) => {
+                boxes.extend(shown.layer.bounds());
+                boxes.extend(shown.lists.iter().filter_map(|list| list.bounds()));
+            }
+            Content::Changes { compared, .. } => boxes.extend(
+                compared
+                    .comparison
+                    .pieces
+                    .iter()
+                    .filter_map(|piece| piece.geometry.bounding_rect())
+                    .map(Bounds::from),
+            ),
+        }
+    }
+    let all = boxes.into_iter().reduce(|a, b| Bounds {
+        west: a.west.min(b.west),
+        south: a.south.min(b.south),
+        east: a.east.max(b.east),
+        north: a.north.max(b.north),
+    })?;
+    let dx = (all.east - all.west) * 0.04;
+    let dy = (all.north - all.south) * 0.04;
+    Some(Bounds {
+        west: all.west - dx,
+        south: all.south - dy,
+        east: all.east + dx,
+        north: all.north + dy,
+    })
+}
