@@ -1,6 +1,6 @@
 //! Map images from the Husum test dataset and the embedded default data: pixels of the decoded
-//! PNG, the words of the SVG, the PDF checked by qpdf and pdftotext (when installed), and the
-//! same bytes twice.
+//! PNG, the words of the SVG, the PDF checked by qpdf and pdftotext (installed by
+//! `scripts/setup-pdf-tools`), and the same bytes twice.
 
 #![allow(
     clippy::unwrap_used,
@@ -223,9 +223,11 @@ fn the_pdf_is_valid_and_its_text_is_text() {
         .render(&service, &request, Format::Pdf)
         .unwrap();
     assert!(pdf.starts_with(b"%PDF"));
-    if !(installed("qpdf") && installed("pdftotext")) {
-        eprintln!("qpdf or pdftotext not installed: only the header is checked");
-        return;
+    for tool in ["qpdf", "pdftotext"] {
+        assert!(
+            installed(tool),
+            "{tool} is missing: run scripts/setup-pdf-tools (scripts/test does)"
+        );
     }
     let dir = std::env::temp_dir().join(format!("kvarter-render-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
