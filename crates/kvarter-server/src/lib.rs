@@ -55,7 +55,8 @@ pub use error::ApiError;
 pub use state::AppState;
 
 /// Every public route the router answers (all `GET`, and so `HEAD`, but [`BATCH_ROUTE`], which
-/// is `POST`), in the `OpenAPI` document's path syntax; the admin routes are [`ADMIN_ROUTES`]. The tile and glyph routes end in a suffix
+/// is `POST`), in the `OpenAPI` document's path syntax; the admin routes are [`ADMIN_ROUTES`],
+/// and the admin page `/admin` is a page, not API. The tile and glyph routes end in a suffix
 /// after a parameter, which axum's router cannot match, so [`app`] routes them as
 /// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`] and
 /// [`GLYPHS_ROUTE`] and their handlers check the suffix.
