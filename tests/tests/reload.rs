@@ -432,3 +432,18 @@ fn the_container_start_up_inits_the_volume_and_the_health_check_follows_ready() 
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("answered 404"));
 }
+
+/// `serve --data DIR --warm`: the tile cache is warmed after the first load, and the server is
+/// ready only once it is.
+#[test]
+fn a_warmed_data_folder_is_ready_only_after_the_warming() {
+    let dir = data_folder();
+    let server = Server::start(&["--data", dir.path().to_str().unwrap(), "--warm", "10-12"]);
+    let log = server.log().join("\n");
+    assert!(log.contains("tile cache warmed"), "{log}");
+    let health = server.json("/health", 200);
+    assert!(
+        health["tile_cache"]["tiles"].as_u64().unwrap() > 0,
+        "{health}"
+    );
+}

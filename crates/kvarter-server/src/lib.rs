@@ -254,39 +254,62 @@ pub fn run_with(
 }
 
 /// Loads the data of a server that listens before its data is read, then warms the tile cache.
-async fn first_load(state: Arc<AppState>, warm: Option<kvarter_tiles::ZoomRange>) {
-    reload(&state, kvarter_service::reload::Trigger::Start).await;
-    let (Some(zooms), true) = (warm, state.is_ready()) else {
+/// With `zooms`, the server is not ready until the warming is done; a first load that fails
+/// skips it (a later reload makes the server ready without warming).
+async fn first_load(state: Arc<AppState>, zooms: Option<kvarter_tiles::ZoomRange>) {
+    state.set_warming(zooms.is_some());
+    let loaded = reload(&state, kvarter_service::reload::Trigger::Start).await;
+    let Some(zooms) = zooms else {
         return;
     };
-    let service = state.service();
-    let warmed = tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        (service.warm(zooms), started.elapsed().as_secs_f64())
-    })
-    .await;
-    match warmed {
-        Ok((Ok(summary), seconds)) => tracing::info!(
-            zooms = %zooms,
-            tiles = summary.tiles,
-            non_empty = summary.non_empty,
-            seconds,
-            "tile cache warmed"
-        ),
-        Ok((Err(error), _)) => tracing::error!(%error, "cannot warm the tile cache"),
-        Err(error) => tracing::error!(%error, "the warming task failed"),
+    if loaded {
+        let service = state.service();
+        match tokio::task::spawn_blocking(move || warm(&service, zooms)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "cannot warm the tile cache"),
+            Err(error) => tracing::error!(%error, "the warming task failed"),
+        }
     }
+    state.set_warming(false);
+}
+
+/// Warms `service` for its first requests ([`kvarter_service::Service::warm`]: indicator joins,
+/// then the tiles of `zooms`) and logs what it did. Blocking, on all cores.
+pub fn warm(
+    service: &kvarter_service::Service,
+    zooms: kvarter_tiles::ZoomRange,
+) -> Result<(), kvarter_service::ServiceError> {
+    let started = std::time::Instant::now();
+    let summary = service.warm(zooms)?;
+    tracing::info!(
+        zooms = %zooms,
+        tiles = summary.tiles,
+        non_empty = summary.non_empty,
+        seconds = started.elapsed().as_secs_f64(),
+        "tile cache warmed"
+    );
+    Ok(())
 }
 
 /// Runs one reload off the async workers and logs it.
-async fn reload(state: &Arc<AppState>, trigger: kvarter_service::reload::Trigger) {
+/// Whether it swapped data in.
+async fn reload(state: &Arc<AppState>, trigger: kvarter_service::reload::Trigger) -> bool {
     let Some(reloader) = state.reloader.clone() else {
-        return;
+        return false;
     };
     let worker = state.clone();
     match tokio::task::spawn_blocking(move || reloader.reload(&worker.live, trigger)).await {
-        Ok(attempt) => admin::log_attempt(&attempt),
-        Err(error) => tracing::error!(%error, "the reload task failed; the old data keeps serving"),
+        Ok(attempt) => {
+            admin::log_attempt(&attempt);
+            !matches!(
+                attempt.outcome,
+                kvarter_service::reload::Outcome::Failed { .. }
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "the reload task failed; the old data keeps serving");
+            false
+        }
     }
 }
 

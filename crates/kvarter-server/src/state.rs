@@ -34,6 +34,8 @@ pub struct AppState {
     /// Whether the live service holds the data (not the empty stand-in of [`AppState::loading`]).
     /// Once true, it stays true: a failed reload keeps the old data serving.
     loaded: AtomicBool,
+    /// Set while the first load's tile cache warming (`serve --warm`) runs: not ready yet.
+    warming: AtomicBool,
     /// Requests counted and timed, for `/metrics`.
     pub metrics: HttpMetrics,
     /// Wrong admin tokens per address ([`crate::auth`]).
@@ -57,6 +59,7 @@ impl AppState {
             reloader: None,
             data_dir: None,
             loaded: AtomicBool::new(true),
+            warming: AtomicBool::new(false),
             metrics: HttpMetrics::default(),
             auth_failures: Failures::default(),
         }
@@ -98,6 +101,9 @@ impl AppState {
     /// Why the data is not served yet — the first load is running, or failed and why — or
     /// `None` once it is.
     pub fn not_ready_reason(&self) -> Option<String> {
+        if self.warming.load(Ordering::Acquire) {
+            return Some("warming the tile cache (serve --warm)".into());
+        }
         if self.loaded.load(Ordering::Acquire) {
             return None;
         }
@@ -115,6 +121,11 @@ impl AppState {
             ),
             _ => format!("loading {}", reloader.describe()),
         })
+    }
+
+    /// Marks the tile cache warming of the first load as running (not ready) or done.
+    pub(crate) fn set_warming(&self, warming: bool) {
+        self.warming.store(warming, Ordering::Release);
     }
 
     /// The service now.

@@ -482,15 +482,7 @@ fn serve(
         let service = Service::load(&*source, service_config)?;
         log_addresses(&service);
         if let Some(zooms) = startup.warm {
-            let started = std::time::Instant::now();
-            let warmed = service.warm(zooms)?;
-            tracing::info!(
-                zooms = %zooms,
-                tiles = warmed.tiles,
-                non_empty = warmed.non_empty,
-                seconds = started.elapsed().as_secs_f64(),
-                "tile cache warmed"
-            );
+            kvarter_server::warm(&service, zooms)?;
         }
         kvarter_server::AppState::new(service, config)
     };
