@@ -3,10 +3,11 @@
 //! status, source and licence), scale bar, north arrow, sources, data version and date.
 //!
 //! One scene, three outputs: the map is built once as an SVG document ([`scene`]), which is
-//! the SVG answer; resvg (tiny-skia) rasterises it to PNG and svg2pdf writes it as a vector PDF
-//! with text as text. Text is set in DejaVu Sans from `web/fonts`, carried in the binary and
-//! the only fonts the renderer knows (no system fonts), and the date is part of the request,
-//! so the same request on the same data version gives the same bytes.
+//! the SVG answer; resvg (tiny-skia) rasterises it to PNG and krilla (with krilla-svg) writes it
+//! as a vector PDF with text as text. Text is set in DejaVu Sans from `web/fonts`, carried in the
+//! binary and the only fonts the renderer knows (no system fonts), and nothing is read from a
+//! clock (the footer's date is the day the data last changed), so the same request on the same
+//! data version gives the same bytes.
 //!
 //! The colours, hatches and line styles are one [`Style`] value, the web map's, serialisable
 //! to JSON for the web map to read.
@@ -19,15 +20,16 @@
 //! use kvarter_service::{Service, ServiceConfig};
 //!
 //! let service = Service::new(kvarter_testkit::husum::dataset(), ServiceConfig::default());
-//! let request = RenderRequest::new(
-//!     View::Side { from: Designation::Year(2011), to: Designation::Year(2017) },
-//!     "2025-05-01".parse().unwrap(),
-//! );
+//! let request = RenderRequest::new(View::Side {
+//!     from: Designation::Year(2011),
+//!     to: Designation::Year(2017),
+//! });
 //! let png = Renderer::new().render(&service, &request, Format::Png).unwrap();
 //! assert!(png.starts_with(b"\x89PNG"));
 //! ```
 
 pub mod error;
+pub mod images;
 mod plan;
 mod project;
 pub mod request;
@@ -38,15 +40,17 @@ mod words;
 
 use std::sync::Arc;
 
+use krilla_svg::SurfaceExt as _;
 use kvarter_service::Service;
 
 pub use error::RenderError;
-pub use request::{Designation, Extent, Format, Lang, LegendPlacement, RenderRequest, View};
+pub use images::{ImageKey, Images};
+pub use request::{Designation, Extent, Format, Lang, LegendPlacement, Paper, RenderRequest, View};
 pub use style::Style;
 
 use crate::plan::Plan;
 use crate::project::Frame;
-use crate::scene::Scene;
+use crate::scene::{Drawing, Scene};
 use crate::text::Metrics;
 
 /// One map panel of an image: where it is, and where a place is drawn in it.
@@ -122,7 +126,7 @@ impl Renderer {
 
     /// The image `request` asks for, from `service`'s data, as SVG text.
     pub fn svg(&self, service: &Service, request: &RenderRequest) -> Result<String, RenderError> {
-        Ok(self.scene(service, request)?.0)
+        Ok(self.draw(service, request)?.svg)
     }
 
     /// Where the map panels of the image `request` asks for are, left to right, and what they
@@ -133,18 +137,14 @@ impl Renderer {
         request: &RenderRequest,
     ) -> Result<Vec<MapPanel>, RenderError> {
         Ok(self
-            .scene(service, request)?
-            .1
+            .draw(service, request)?
+            .frames
             .into_iter()
             .map(|frame| MapPanel { frame })
             .collect())
     }
 
-    fn scene(
-        &self,
-        service: &Service,
-        request: &RenderRequest,
-    ) -> Result<(String, Vec<Frame>), RenderError> {
+    fn draw(&self, service: &Service, request: &RenderRequest) -> Result<Drawing, RenderError> {
         let plan = Plan::new(service, request, &self.style)?;
         let scene = Scene {
             style: &self.style,
@@ -160,11 +160,11 @@ impl Renderer {
         request: &RenderRequest,
         format: Format,
     ) -> Result<Vec<u8>, RenderError> {
-        let svg = self.svg(service, request)?;
+        let drawing = self.draw(service, request)?;
         match format {
-            Format::Svg => Ok(svg.into_bytes()),
-            Format::Png => self.png(&svg, request.scale),
-            Format::Pdf => self.pdf(&svg),
+            Format::Svg => Ok(drawing.svg.into_bytes()),
+            Format::Png => self.png(&drawing.svg, request.scale),
+            Format::Pdf => self.pdf(&drawing, request),
         }
     }
 
@@ -207,17 +207,35 @@ impl Renderer {
             .map_err(|error| failed(error.to_string()))
     }
 
-    /// The scene as a one-page vector PDF, 1 CSS pixel to the point, text as text.
-    fn pdf(&self, svg: &str) -> Result<Vec<u8>, RenderError> {
-        let tree = self.tree(svg, "pdf")?;
-        svg2pdf::to_pdf(
-            &tree,
-            svg2pdf::ConversionOptions::default(),
-            svg2pdf::PageOptions::default(),
-        )
-        .map_err(|error| RenderError::Output {
+    /// The scene as a one-page vector PDF, text as text: a page of the request's paper, or of
+    /// the image's size at 1 CSS pixel to the point. No creation date and no random document
+    /// id, so the same scene gives the same bytes.
+    fn pdf(&self, drawing: &Drawing, request: &RenderRequest) -> Result<Vec<u8>, RenderError> {
+        let failed = |reason: String| RenderError::Output {
             format: "pdf",
-            reason: error.to_string(),
-        })
+            reason,
+        };
+        let tree = self.tree(&drawing.svg, "pdf")?;
+        let (width, height) = request
+            .paper
+            .map_or((tree.size().width(), tree.size().height()), Paper::points);
+        let page = krilla::geom::Size::from_wh(width, height)
+            .ok_or_else(|| failed(format!("a {width} × {height} page")))?;
+        let mut document = krilla::Document::new();
+        let mut sheet = document.start_page_with(krilla::page::PageSettings::new(page));
+        let mut surface = sheet.surface();
+        let drawn = surface.draw_svg(&tree, page, krilla_svg::SvgSettings::default());
+        surface.finish();
+        sheet.finish();
+        drawn.ok_or_else(|| failed("the scene could not be drawn".to_owned()))?;
+        document.set_metadata(
+            krilla::metadata::Metadata::new()
+                .title(drawing.title.clone())
+                .creator("Kvarter".to_owned())
+                .language(request.lang.tag().to_owned()),
+        );
+        document
+            .finish()
+            .map_err(|error| failed(format!("{error:?}")))
     }
 }

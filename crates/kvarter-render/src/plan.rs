@@ -73,6 +73,8 @@ pub(crate) struct Plan<'a> {
     /// The lon/lat box to fit, or a centre and zoom.
     pub extent: Extent,
     pub data_version: &'a str,
+    /// The day the data last changed, when its source records it.
+    pub data_changed: Option<Date>,
 }
 
 impl<'a> Plan<'a> {
@@ -144,6 +146,7 @@ impl<'a> Plan<'a> {
             municipality,
             extent,
             data_version: service.data_version(),
+            data_changed: service.data_changed(),
         })
     }
 

@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use kvarter_core::{Bounds, Date};
+use kvarter_core::Bounds;
 
 use crate::error::RenderError;
 
@@ -204,6 +204,16 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    /// The language's tag (BCP 47): `da`, `en`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Da => "da",
+            Lang::En => "en",
+        }
+    }
+}
+
 impl FromStr for Lang {
     type Err = RenderError;
 
@@ -241,6 +251,75 @@ impl FromStr for LegendPlacement {
     }
 }
 
+/// A paper size for a printed map: the image is laid out on the page (1 CSS pixel = 1 point)
+/// and, as a PDF, is one page of exactly that size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    /// A4, 297 × 210 mm.
+    A4Landscape,
+    /// A4, 210 × 297 mm.
+    A4Portrait,
+    /// A3, 420 × 297 mm.
+    A3Landscape,
+    /// A3, 297 × 420 mm.
+    A3Portrait,
+}
+
+/// The short and long side of A4 and A3 in points (1/72 inch): ISO 216 in millimetres × 72 / 25.4.
+const A4: (f32, f32) = (595.276, 841.89);
+const A3: (f32, f32) = (841.89, 1190.551);
+
+impl Paper {
+    /// The page's width and height in points.
+    pub fn points(self) -> (f32, f32) {
+        match self {
+            Paper::A4Landscape => (A4.1, A4.0),
+            Paper::A4Portrait => A4,
+            Paper::A3Landscape => (A3.1, A3.0),
+            Paper::A3Portrait => A3,
+        }
+    }
+
+    /// The page's width and height rounded to whole points: the size the map is laid out at.
+    pub fn size(self) -> (u32, u32) {
+        let (width, height) = self.points();
+        // Both are below 1,200 points, so the rounded values fit in a u32 exactly.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        (width.round() as u32, height.round() as u32)
+    }
+
+    /// The API's token: `a4-landscape`, `a4-portrait`, `a3-landscape`, `a3-portrait`.
+    pub fn token(self) -> &'static str {
+        match self {
+            Paper::A4Landscape => "a4-landscape",
+            Paper::A4Portrait => "a4-portrait",
+            Paper::A3Landscape => "a3-landscape",
+            Paper::A3Portrait => "a3-portrait",
+        }
+    }
+}
+
+impl FromStr for Paper {
+    type Err = RenderError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        [
+            Paper::A4Landscape,
+            Paper::A4Portrait,
+            Paper::A3Landscape,
+            Paper::A3Portrait,
+        ]
+        .into_iter()
+        .find(|paper| paper.token() == text)
+        .ok_or_else(|| {
+            RenderError::invalid(
+                "paper",
+                "use a4-landscape, a4-portrait, a3-landscape or a3-portrait",
+            )
+        })
+    }
+}
+
 /// One map image, as a face asks for it. [`RenderRequest::new`] gives the defaults (1200 × 800,
 /// scale 1, Danish, fitted, legend right); set fields to change them.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,14 +342,14 @@ pub struct RenderRequest {
     pub title: Option<String>,
     /// Where the legend goes.
     pub legend: LegendPlacement,
-    /// The date printed on the image. Passed in, never read from a clock, so the same request
-    /// on the same data gives the same bytes.
-    pub date: Date,
+    /// The paper the image is made for, if any: then `width` and `height` are its size in
+    /// points (set both with [`RenderRequest::on_paper`]) and a PDF is one page of it.
+    pub paper: Option<Paper>,
 }
 
 impl RenderRequest {
-    /// `view` with the defaults, dated `date`.
-    pub fn new(view: View, date: Date) -> RenderRequest {
+    /// `view` with the defaults.
+    pub fn new(view: View) -> RenderRequest {
         RenderRequest {
             view,
             extent: Extent::Fit,
@@ -281,7 +360,19 @@ impl RenderRequest {
             lang: Lang::Da,
             title: None,
             legend: LegendPlacement::Right,
-            date,
+            paper: None,
+        }
+    }
+
+    /// This request laid out on `paper`: its width and height become the page's, in points.
+    #[must_use]
+    pub fn on_paper(self, paper: Paper) -> RenderRequest {
+        let (width, height) = paper.size();
+        RenderRequest {
+            width,
+            height,
+            paper: Some(paper),
+            ..self
         }
     }
 
@@ -299,6 +390,14 @@ impl RenderRequest {
             return Err(RenderError::invalid(
                 "scale",
                 format!("{} is out of range; use 1 to {MAX_SCALE}", self.scale),
+            ));
+        }
+        if let Some(paper) = self.paper
+            && paper.size() != (self.width, self.height)
+        {
+            return Err(RenderError::invalid(
+                "paper",
+                "give a paper size or a width and height, not both",
             ));
         }
         if let Some(title) = &self.title
@@ -354,10 +453,7 @@ mod tests {
     use super::*;
 
     fn request() -> RenderRequest {
-        RenderRequest::new(
-            View::Single(Designation::Year(2011)),
-            "2025-01-01".parse().unwrap(),
-        )
+        RenderRequest::new(View::Single(Designation::Year(2011)))
     }
 
     #[test]
@@ -373,6 +469,16 @@ mod tests {
         };
         assert!(sharp.check().unwrap_err().to_string().starts_with("scale:"));
         assert!(request().check().is_ok());
+    }
+
+    #[test]
+    fn a_paper_size_sets_the_layout_in_points_and_excludes_another_size() {
+        let a4 = request().on_paper("a4-landscape".parse().unwrap());
+        assert_eq!((a4.width, a4.height), (842, 595));
+        assert!(a4.check().is_ok());
+        let both = RenderRequest { width: 1000, ..a4 };
+        assert!(both.check().unwrap_err().to_string().starts_with("paper:"));
+        assert!("letter".parse::<Paper>().is_err());
     }
 
     #[test]

@@ -13,7 +13,9 @@ use geo::{BoundingRect, Geometry, InteriorPoint, LineString, Polygon};
 use kvarter_compare::Change;
 use kvarter_core::{Bounds, Layer, Status};
 use svg::Document;
-use svg::node::element::{ClipPath, Definitions, Group, Path, Pattern, Rectangle as SvgRect, Text};
+use svg::node::element::{
+    ClipPath, Definitions, Group, Path, Pattern, Rectangle as SvgRect, Text, Title,
+};
 
 use crate::plan::{Content, Plan, Shown};
 use crate::project::{Frame, Rect};
@@ -47,6 +49,13 @@ fn num(value: f64) -> String {
     } else {
         format!("{rounded:.1}")
     }
+}
+
+/// A drawn image: the SVG document, its title (also the PDF's) and its map panels' frames.
+pub(crate) struct Drawing {
+    pub svg: String,
+    pub title: String,
+    pub frames: Vec<Frame>,
 }
 
 /// Builds the SVG document of `plan` as `request` asks.
@@ -83,16 +92,12 @@ struct SetEntry<'e> {
 }
 
 impl Scene<'_> {
-    /// The SVG document, and the frame of each map panel.
+    /// The SVG document, its title and the frame of each map panel.
     #[expect(
         clippy::too_many_lines,
         reason = "one part of the image, read top to bottom"
     )]
-    pub(crate) fn document(
-        &self,
-        plan: &Plan<'_>,
-        request: &RenderRequest,
-    ) -> (String, Vec<Frame>) {
+    pub(crate) fn document(&self, plan: &Plan<'_>, request: &RenderRequest) -> Drawing {
         let width = f64::from(request.width);
         let height = f64::from(request.height);
         let lang = request.lang;
@@ -259,10 +264,15 @@ impl Scene<'_> {
             .set("width", num(width))
             .set("height", num(height))
             .set("viewBox", format!("0 0 {} {}", num(width), num(height)))
+            .add(Title::new(title.as_str()))
             .add(defs)
             .add(root)
             .to_string();
-        (document, frames)
+        Drawing {
+            svg: document,
+            title,
+            frames,
+        }
     }
 
     /// The hatch patterns: id and colour.
@@ -998,7 +1008,7 @@ impl Scene<'_> {
     }
 
     /// The footer lines: every source and licence of the layers drawn, the data version and
-    /// the date.
+    /// the day the data last changed (when known).
     fn footer(&self, plan: &Plan<'_>, request: &RenderRequest, width: f64) -> Vec<String> {
         let lang = request.lang;
         let mut sources: Vec<String> = Vec::new();
@@ -1008,14 +1018,16 @@ impl Scene<'_> {
                 sources.push(source);
             }
         }
+        let changed = plan
+            .data_changed
+            .map(|date| format!(" ({} {date})", lang.changed()))
+            .unwrap_or_default();
         let text = format!(
-            "{}: {}. {} {} · {} {}.",
+            "{}: {}. {} {}{changed}.",
             lang.sources(),
             sources.join("; "),
             lang.data_version(),
             plan.data_version,
-            lang.made(),
-            request.date,
         );
         self.metrics.wrap(&text, FOOTER_SIZE, false, width)
     }

@@ -61,8 +61,8 @@ impl Lang {
         self.say("Dataversion", "Data version")
     }
 
-    pub(crate) fn made(self) -> &'static str {
-        self.say("Udskrevet", "Made")
+    pub(crate) fn changed(self) -> &'static str {
+        self.say("ændret", "changed")
     }
 
     pub(crate) fn reconstructed_note(self) -> &'static str {

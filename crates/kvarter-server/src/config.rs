@@ -29,9 +29,12 @@ pub struct ServerConfig {
     /// MiB of memory for rendered tiles (each kept with its gzip and brotli bytes). Default 256;
     /// 0 turns the cache off, so every tile request renders.
     pub tile_cache_mb: u64,
-    /// The `Cache-Control` header of tile and TileJSON responses. Default
+    /// The `Cache-Control` header of tile and TileJSON responses, and of map images. Default
     /// `public, max-age=3600`.
     pub tile_cache_control: String,
+    /// MiB of memory for rendered map images (`/api/static/…`). Default 64; 0 turns the cache
+    /// off, so every image request renders.
+    pub image_cache_mb: u64,
     /// The service's public base URL (e.g. `https://kort.kk.dk/kvarter`), for the tile URLs in
     /// TileJSON. Default: taken from each request's `Host` (and `X-Forwarded-Proto`) header.
     pub public_url: Option<String>,
@@ -111,6 +114,7 @@ impl Default for ServerConfig {
             max_features: 20_000,
             tile_cache_mb: 256,
             tile_cache_control: "public, max-age=3600".to_owned(),
+            image_cache_mb: 64,
             public_url: None,
             tiles: kvarter_tiles::TileConfig::default(),
             batch_max_bytes: 5 * 1024 * 1024,

@@ -103,6 +103,11 @@ pub enum ApiError {
     /// is unchanged.
     #[error(transparent)]
     Import(#[from] kvarter_data::import::ImportError),
+    /// A map image names a designation or unit layer the data does not hold (404), or could
+    /// not be written (500); see [`kvarter_render::RenderError`]. (Its malformed parameters are
+    /// [`ApiError::bad_parameter`]s.)
+    #[error(transparent)]
+    Render(kvarter_render::RenderError),
     /// The service refused or failed — a bad parameter (the service's, or one the server could
     /// not read: see [`ApiError::bad_parameter`]), an unknown layer or feature, too many
     /// features, a bad batch, a coordinate that cannot be converted — or something failed inside
@@ -141,6 +146,9 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout { .. } | Self::NotReady { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Render(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Render(kvarter_render::RenderError::Invalid { .. }) => StatusCode::BAD_REQUEST,
+            Self::Render(_) => StatusCode::NOT_FOUND,
             Self::Service(error) => match error {
                 ServiceError::Invalid { .. } => StatusCode::BAD_REQUEST,
                 ServiceError::UnknownLayer { .. } | ServiceError::UnknownFeature { .. } => {
@@ -181,6 +189,12 @@ impl ApiError {
             Self::Conflict { .. } => "conflict",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::Timeout { .. } => "timeout",
+            Self::Render(error) => match error {
+                kvarter_render::RenderError::Invalid { .. } => "bad_parameter",
+                kvarter_render::RenderError::UnknownLayer { .. } => "unknown_layer",
+                kvarter_render::RenderError::NoDesignation { .. } => "no_designation",
+                _ => "internal",
+            },
             Self::Service(error) => match error {
                 ServiceError::Invalid { .. } => "bad_parameter",
                 ServiceError::UnknownLayer { .. } => "unknown_layer",
@@ -201,6 +215,7 @@ impl ApiError {
     fn is_internal(&self) -> bool {
         match self {
             Self::Service(error) => error.is_internal(),
+            Self::Render(error) => error.is_internal(),
             Self::Import(error) => import_status(error) == StatusCode::INTERNAL_SERVER_ERROR,
             _ => false,
         }

@@ -30,6 +30,7 @@ pub mod error;
 pub mod fallback;
 pub mod features;
 pub mod health;
+pub mod images;
 pub mod indicators;
 pub mod layers;
 pub mod lookup;
@@ -58,9 +59,9 @@ pub use state::AppState;
 /// is `POST`), in the `OpenAPI` document's path syntax; the admin routes are [`ADMIN_ROUTES`],
 /// and the admin page `/admin` is a page, not API. The tile and glyph routes end in a suffix
 /// after a parameter, which axum's router cannot match, so [`app`] routes them as
-/// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`] and
-/// [`GLYPHS_ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 25] = [
+/// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`],
+/// [`GLYPHS_ROUTE`] and [`images::ROUTE`] and their handlers check the suffix.
+pub const ROUTES: [&str; 26] = [
     "/",
     "/embed",
     "/about",
@@ -77,6 +78,7 @@ pub const ROUTES: [&str; 25] = [
     "/api/areas/{layer}/{fid}",
     "/api/indicators",
     "/api/compare",
+    "/api/static/{view}.{format}",
     "/api/lookup",
     BATCH_ROUTE,
     "/api/search",
@@ -131,6 +133,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         area,
         indicators,
         compare,
+        _image,
         lookup,
         batch,
         search,
@@ -156,6 +159,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(area, get(areas::area))
         .route(indicators, get(indicators::catalogue))
         .route(compare, get(compare::compare))
+        .route(images::ROUTE, get(images::image))
         .route(lookup, get(lookup::lookup))
         .route(
             batch,

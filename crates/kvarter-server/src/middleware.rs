@@ -34,10 +34,12 @@ where
         .layer(
             CompressionLayer::new()
                 .quality(CompressionLevel::Fastest)
-                // Tiles negotiate and cache their own compressed bytes.
+                // Tiles negotiate and cache their own compressed bytes; a PDF's streams are
+                // compressed already (as a PNG's, which the default predicate skips).
                 .compress_when(
                     DefaultPredicate::new()
-                        .and(NotForContentType::const_new(crate::tiles::MVT_CONTENT_TYPE)),
+                        .and(NotForContentType::const_new(crate::tiles::MVT_CONTENT_TYPE))
+                        .and(NotForContentType::const_new("application/pdf")),
                 ),
         )
         .layer(cors(config))

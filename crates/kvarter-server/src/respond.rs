@@ -32,6 +32,8 @@ pub struct Cached {
     /// Empty bytes are a `204 No Content` (a tile without features) rather than an empty
     /// `200`.
     pub empty_is_no_content: bool,
+    /// Whether to offer gzip and brotli: not for bytes compressed already (PNG, PDF).
+    pub compress: bool,
 }
 
 impl Cached {
@@ -53,7 +55,11 @@ impl Cached {
     where
         F: FnOnce() -> Result<Arc<Rendered>, ApiError> + Send + 'static,
     {
-        let encoding = negotiate(request);
+        let encoding = if self.compress {
+            negotiate(request)
+        } else {
+            Encoding::Identity
+        };
         let etag = self.etag(encoding);
         let mut headers = HeaderMap::with_capacity(4 + self.headers.len());
         headers.insert(header::ETAG, etag.clone());
@@ -174,6 +180,7 @@ mod tests {
             cache_control: HeaderValue::from_static("no-cache"),
             headers: vec![],
             empty_is_no_content: true,
+            compress: true,
         }
     }
 

@@ -38,6 +38,8 @@ pub struct AppState {
     warming: AtomicBool,
     /// Requests counted and timed, for `/metrics`.
     pub metrics: HttpMetrics,
+    /// The map image renderer and its cache (`/api/static/…`).
+    pub images: Arc<kvarter_render::Images>,
     /// Wrong admin tokens per address ([`crate::auth`]).
     pub(crate) auth_failures: Failures,
 }
@@ -51,6 +53,10 @@ impl AppState {
             .public_url
             .as_ref()
             .map(|url| url.trim_end_matches('/').to_owned());
+        let images = Arc::new(kvarter_render::Images::new(
+            kvarter_render::Renderer::new(),
+            config.image_cache_mb,
+        ));
         Self {
             live: Live::new(service),
             config,
@@ -61,6 +67,7 @@ impl AppState {
             loaded: AtomicBool::new(true),
             warming: AtomicBool::new(false),
             metrics: HttpMetrics::default(),
+            images,
             auth_failures: Failures::default(),
         }
     }

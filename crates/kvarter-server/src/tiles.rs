@@ -79,6 +79,7 @@ pub async fn answer(
         cache_control: state.cache_control().clone(),
         headers: Vec::new(),
         empty_is_no_content: true,
+        compress: true,
     };
     let ready = service.cached_tile(&tileset, tile);
     how.answer(headers, ready, move || Ok(service.tile(&tileset, tile)))

@@ -149,6 +149,7 @@ async fn answer(file: &File, request: &HeaderMap, how: &Headers) -> Result<Respo
         cache_control: HeaderValue::from_static(how.cache_control),
         headers,
         empty_is_no_content: false,
+        compress: true,
     };
     let content = file.content.clone();
     cached

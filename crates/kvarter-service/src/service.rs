@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use kvarter_core::{Dataset, Layer, LayerId};
+use kvarter_core::{Dataset, Date, Layer, LayerId};
 use kvarter_data::manifest::Manifest;
 use kvarter_data::store::{DataSource, Snapshot};
 use kvarter_geocode::Gazetteer;
@@ -274,6 +274,16 @@ impl Service {
     /// The data version (changes whenever any layer's data does).
     pub fn data_version(&self) -> &str {
         &self.data.index.dataset().version
+    }
+
+    /// The day the data last changed, as its data source records it: the date of the last
+    /// import, removal or restore in the folder's history. `None` when no change is recorded
+    /// (a folder as `kvarter data build` made it, or data built in memory). Read from the
+    /// data, never from a clock, so that what shows it (a map image's footer) stays the same
+    /// until the data changes.
+    pub fn data_changed(&self) -> Option<Date> {
+        let entry = self.data.manifest.as_ref()?.history.last()?;
+        entry.at.get(..10)?.parse().ok()
     }
 
     /// The spatial index over the layers.

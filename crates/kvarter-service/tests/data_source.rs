@@ -156,6 +156,28 @@ fn the_work_counters_survive_a_reload_to_a_new_data_version() {
     assert_eq!(live.current().counters().now().lookups, 2);
 }
 
+#[test]
+fn the_data_changed_on_the_day_of_the_folders_last_recorded_change() {
+    let dir = data_folder();
+    let source = DataDir::new(dir.path());
+    let built = Service::load(&source, ServiceConfig::default()).unwrap();
+    assert_eq!(
+        built.data_changed(),
+        None,
+        "a built folder records no change"
+    );
+
+    kvarter_data::import::remove(dir.path(), Y2011, &mut |_| {}).unwrap();
+    let changed = Service::load(&source, ServiceConfig::default()).unwrap();
+    let (_, manifest) = source.load_layers().unwrap();
+    let day = &manifest.history.last().unwrap().at[..10];
+    assert_eq!(changed.data_changed().unwrap().to_string(), day);
+    assert_eq!(
+        Service::new(dataset(), ServiceConfig::default()).data_changed(),
+        None
+    );
+}
+
 /// An error and its causes, as a log line shows them.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

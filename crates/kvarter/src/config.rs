@@ -12,7 +12,8 @@
 //! | max features per response | — | — | `server.max_features` | 20000 |
 //! | tile cache size (MiB, 0 = off) | `--tile-cache-mb` | `KVARTER_TILE_CACHE_MB` | `server.tile_cache_mb` | 256 |
 //! | pre-render tiles at start-up | `--warm 0-14` | `KVARTER_WARM` | — | none |
-//! | `Cache-Control` of tiles and TileJSON | — | — | `server.tile_cache_control` | `public, max-age=3600` |
+//! | `Cache-Control` of tiles, TileJSON and map images | — | — | `server.tile_cache_control` | `public, max-age=3600` |
+//! | map image cache size (MiB, 0 = off) | — | — | `server.image_cache_mb` | 64 |
 //! | base URL in TileJSON | — | — | `server.public_url` | from the `Host` header |
 //! | largest batch lookup body (bytes) → 413 | — | — | `server.batch_max_bytes` | 5242880 (5 MiB) |
 //! | most rows in a batch lookup → 413 | — | — | `server.batch_max_rows` | 10000 |

@@ -8,6 +8,7 @@ mod config;
 mod embedded;
 mod export;
 mod layers;
+mod render;
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -137,6 +138,10 @@ enum Command {
     /// Compare two layers (e.g. the 2011 and 2017 designations): what was kept, added and
     /// removed, with m² in EPSG:25832. Areas are matched by overlap, not by name.
     Compare(compare::CompareArgs),
+    /// A map image for a report (PNG, SVG or PDF by the --out file's extension): one
+    /// designation, two side by side, or the changes between two, with legend, scale bar and
+    /// sources; the image `GET /api/static/{view}.{format}` gives for the same parameters.
+    Render(Box<render::RenderArgs>),
     /// Data folder tools.
     Data {
         #[command(subcommand)]
@@ -264,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addresses::run(&args, &data_dir)
         }
         Command::Compare(args) => compare::run(&service(data.as_deref())?, &args),
+        Command::Render(args) => render::run(&service(data.as_deref())?, &args),
         Command::Healthcheck { url } => healthcheck(&url),
         Command::Layers { command } => layers::run(
             command.unwrap_or(layers::LayersCommand::List),

@@ -10,6 +10,7 @@ mod addresses;
 mod areas;
 mod compare;
 mod error;
+mod images;
 mod indicators;
 mod layers;
 mod lookup;
@@ -70,6 +71,7 @@ pub fn document() -> Value {
         indicators::paths(),
         areas::paths(),
         compare::paths(),
+        images::paths(),
         addresses::paths(),
         web::paths(),
         operator::paths(),

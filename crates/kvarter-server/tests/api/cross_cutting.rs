@@ -185,6 +185,7 @@ fn with_path_parameters(route: &str) -> String {
         .replace("{from}", squares::D2011)
         .replace("{to}", squares::D2017)
         .replace("{z}/{x}/{y}", "0/0/0")
+        .replace("{view}.{format}", "single.svg")
 }
 
 #[tokio::test]
@@ -215,6 +216,14 @@ async fn every_route_in_the_list_is_really_served() {
                 &format!("/api/lookup?lon={}&lat={}", point.x, point.y),
             )
             .replace("/api/search", "/api/search?q=Mj%C3%B8lnerparken")
+            .replace(
+                "/api/static/single.svg",
+                &format!(
+                    "/api/static/side.svg?from={}&to={}",
+                    squares::D2011,
+                    squares::D2017
+                ),
+            )
             .replace(
                 "/api/reverse",
                 &format!("/api/reverse?lon={}&lat={}", point.x, point.y),

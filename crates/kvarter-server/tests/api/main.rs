@@ -16,6 +16,7 @@ mod compare;
 mod cross_cutting;
 mod features;
 mod gazetteer;
+mod images;
 mod indicators;
 mod layers;
 mod lookup;
