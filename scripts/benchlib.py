@@ -1,5 +1,5 @@
-"""Helpers shared by Kvarter's benchmark scripts: bench_lookup.py, bench_tiles.py and bench_compare.py
-(and the area tolerance of check_compare.py).
+"""Helpers shared by Kvarter's benchmark scripts: bench_lookup.py, bench_tiles.py, bench_compare.py
+and bench_render.py (and the area tolerance of check_compare.py).
 
 One copy each of what the scripts used to carry themselves: running a command that must succeed
 (`run`), the machine line of the reports (`machine`), medians of repeated runs (`median_of`),
