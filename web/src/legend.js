@@ -3,7 +3,7 @@
 
 import { badge, fill, h } from './dom.js';
 import { number, pick, statusWord, t, yearLabel } from './i18n.js';
-import { COLOURS } from './style.js';
+import { COLOURS, PATTERNS } from './style.js';
 
 function swatch(kind, colour) {
   return h('span', { class: `swatch ${kind}`, style: `--swatch: ${colour}`, 'aria-hidden': 'true' });
@@ -66,7 +66,7 @@ export function renderLegend(element, { sides, overlay, units, stateLists, choro
       const text = low == null ? `< ${number(high, digits)}` : high == null ? `≥ ${number(low, digits)}` : `${number(low, digits)} – ${number(high, digits)}`;
       return h('li', { class: 'legend-row' }, swatch('solid', colour), text);
     });
-    classes.push(h('li', { class: 'legend-row', 'data-nodata': 'true' }, swatch('hatched', '#8c8c8c'), t('noData')));
+    classes.push(h('li', { class: 'legend-row', 'data-nodata': 'true' }, swatch('hatched', PATTERNS['hatch-nodata']), t('noData')));
     items.push(h('li', { class: 'choropleth-legend', 'data-indicator': indicator.id },
       h('div', { class: 'legend-title' }, `${pick(indicator.title)} (${pick(indicator.unit)}), ${choropleth.period ?? ''}`),
       h('div', { class: 'legend-source' }, `${t('indicatorOn')}: ${pick(layer.title)}`),

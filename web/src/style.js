@@ -2,53 +2,68 @@
 // city blocks, streets, the municipality and its bydele), then the optional choropleth, one
 // designation layer (or, in overlay mode, the change layer between two), state lists and unit
 // outlines. Glyphs come from the service too (/fonts), so nothing is fetched from a third party.
+//
+// Every colour, hatch, width, dash, opacity and zoom level comes from style.json, the one
+// definition the server's map images (crate kvarter-render) are drawn from as well.
 
+import STYLE from './style.json' with { type: 'json' };
 import { t } from './i18n.js';
 
-export const FONT = ['DejaVu Sans'];
-export const FONT_BOLD = ['DejaVu Sans Bold'];
+export { STYLE };
+export const FONT = [STYLE.fonts.regular];
+export const FONT_BOLD = [STYLE.fonts.bold];
+
+const { colours: C, lines: L, fills: F, zooms: Z } = STYLE;
 
 /** Colours, chosen for contrast on the light base map and for colour-blind readers. */
 export const COLOURS = {
-  land: '#f3f1ec',
-  water: '#a9cce3',
-  parks: '#cfe3c1',
-  blocks: '#e6e1d8',
-  street: '#ffffff',
-  streetCasing: '#cbc4b8',
-  district: '#8a8276',
-  municipality: '#4a4540',
-  label: '#3d3832',
-  designation: { official: '#c2410c', reconstructed: '#b45309', imported: '#1d4ed8', synthetic: '#6b7280' },
-  state: '#7c3aed',
-  change: { kept: '#7b3294', added: '#e66101', removed: '#1b7837' },
-  unit: '#1f2937',
-  noData: '#bdbdbd',
-  ramp: ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'],
+  land: C.land,
+  water: C.water,
+  parks: C.parks,
+  blocks: C.blocks,
+  street: C.street,
+  streetCasing: C.street_casing,
+  district: C.district,
+  municipality: C.municipality,
+  label: C.label,
+  designation: C.designation,
+  state: C.state,
+  change: C.change,
+  unit: C.unit,
+  noData: C.no_data,
+  ramp: C.ramp,
 };
 
 /** Hatch patterns drawn on first use ('styleimagemissing'), one per colour. */
 export const PATTERNS = {
-  'hatch-reconstructed': COLOURS.designation.reconstructed,
-  'hatch-state': COLOURS.state,
-  'hatch-removed': COLOURS.change.removed,
-  'hatch-nodata': '#8c8c8c',
+  'hatch-reconstructed': C.designation.reconstructed,
+  'hatch-state': C.state,
+  'hatch-removed': C.change.removed,
+  'hatch-nodata': C.no_data_hatch,
 };
 
-/** Draws a diagonal hatch in `colour` as MapLibre image data (16×16 px at pixel ratio 2). */
+/** A line's `line-dasharray`, when it has one. */
+const dashed = (line) => (line.dash?.length ? { 'line-dasharray': line.dash } : {});
+
+/**
+ * Draws a diagonal hatch in `colour` as MapLibre image data at pixel ratio 2: a tile of two
+ * periods, where pixels with (x + y) mod period < stripe are the stripe (style.json's `hatch`).
+ */
 export function hatchImage(colour) {
-  const size = 16;
+  const ratio = 2;
+  const period = STYLE.hatch.period * ratio;
+  const stripe = STYLE.hatch.stripe * ratio;
+  const size = period * 2;
+  const [on, off] = [STYLE.hatch.stripe_opacity, STYLE.hatch.ground_opacity].map((a) => Math.round(a * 255));
   const data = new Uint8Array(size * size * 4);
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
   for (let y = 0; y < size; y += 1) {
     for (let x = 0; x < size; x += 1) {
-      const d = (x + y) % 8;
-      const on = d < 2;
       const offset = (y * size + x) * 4;
       data[offset] = r;
       data[offset + 1] = g;
       data[offset + 2] = b;
-      data[offset + 3] = on ? 200 : 40;
+      data[offset + 3] = (x + y) % period < stripe ? on : off;
     }
   }
   return { width: size, height: size, data };
@@ -80,16 +95,17 @@ function baseLayers(catalogue) {
   }
   if (base.blocks) {
     layers.push({
-      id: 'base-blocks', type: 'fill', source: 'base', 'source-layer': base.blocks.id, minzoom: 14,
-      paint: { 'fill-color': COLOURS.blocks, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 15, 1] },
+      id: 'base-blocks', type: 'fill', source: 'base', 'source-layer': base.blocks.id, minzoom: Z.blocks_min,
+      paint: { 'fill-color': COLOURS.blocks, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], Z.blocks_min, 0, Z.blocks_min + 1, 1] },
     });
   }
   if (base.streets) {
-    const width = (extra) => ['interpolate', ['exponential', 1.6], ['zoom'], 10, 0.6 + extra, 14, 3 + extra, 17, 12 + extra];
+    const { stops, base: exponent, casing_extra: casing } = STYLE.streets;
+    const width = (extra) => ['interpolate', ['exponential', exponent], ['zoom'], ...stops.flatMap(([zoom, w]) => [zoom, w + extra])];
     layers.push(
-      { id: 'base-streets-casing', type: 'line', source: 'base', 'source-layer': base.streets.id, minzoom: 11,
+      { id: 'base-streets-casing', type: 'line', source: 'base', 'source-layer': base.streets.id, minzoom: Z.street_casing_min,
         layout: { 'line-cap': 'round', 'line-join': 'round' },
-        paint: { 'line-color': COLOURS.streetCasing, 'line-width': width(1.5) } },
+        paint: { 'line-color': COLOURS.streetCasing, 'line-width': width(casing) } },
       { id: 'base-streets', type: 'line', source: 'base', 'source-layer': base.streets.id,
         layout: { 'line-cap': 'round', 'line-join': 'round' },
         paint: { 'line-color': COLOURS.street, 'line-width': width(0) } },
@@ -104,11 +120,11 @@ function baseOutlines(catalogue) {
   const municipality = catalogue.municipality();
   if (districts) {
     layers.push({ id: 'base-districts', type: 'line', source: 'base', 'source-layer': districts.id,
-      paint: { 'line-color': COLOURS.district, 'line-width': 1, 'line-opacity': 0.7 } });
+      paint: { 'line-color': COLOURS.district, 'line-width': L.district.width, 'line-opacity': L.district.opacity, ...dashed(L.district) } });
   }
   if (municipality) {
     layers.push({ id: 'base-municipality', type: 'line', source: 'base', 'source-layer': municipality.id,
-      paint: { 'line-color': COLOURS.municipality, 'line-width': 1.6, 'line-dasharray': [4, 2] } });
+      paint: { 'line-color': COLOURS.municipality, 'line-width': L.municipality.width, 'line-opacity': L.municipality.opacity, ...dashed(L.municipality) } });
   }
   return layers;
 }
@@ -118,15 +134,15 @@ function baseLabels(catalogue) {
   const base = catalogue.baseLayers();
   const districts = catalogue.districts();
   if (base.streets) {
-    layers.push({ id: 'base-street-labels', type: 'symbol', source: 'base', 'source-layer': base.streets.id, minzoom: 14,
+    layers.push({ id: 'base-street-labels', type: 'symbol', source: 'base', 'source-layer': base.streets.id, minzoom: Z.blocks_min,
       layout: { 'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11 },
-      paint: { 'text-color': '#5b554c', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 } });
+      paint: { 'text-color': C.street_label, 'text-halo-color': C.halo, 'text-halo-width': 1.5 } });
   }
   if (districts) {
-    layers.push({ id: 'base-district-labels', type: 'symbol', source: 'base', 'source-layer': `${districts.id}_labels`, maxzoom: 14,
+    layers.push({ id: 'base-district-labels', type: 'symbol', source: 'base', 'source-layer': `${districts.id}_labels`, maxzoom: Z.district_labels_max,
       layout: { 'text-field': ['get', 'name'], 'text-font': FONT_BOLD, 'text-size': ['interpolate', ['linear'], ['zoom'], 10, 11, 13, 15],
         'text-transform': 'uppercase', 'text-letter-spacing': 0.08, 'text-max-width': 8 },
-      paint: { 'text-color': COLOURS.label, 'text-opacity': 0.75, 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 } });
+      paint: { 'text-color': COLOURS.label, 'text-opacity': 0.75, 'text-halo-color': C.halo, 'text-halo-width': 1.5 } });
   }
   return layers;
 }
@@ -136,19 +152,19 @@ function designationLayers(layer) {
   const colour = COLOURS.designation[layer.status] ?? COLOURS.designation.official;
   const reconstructed = layer.status === 'reconstructed';
   const fill = reconstructed
-    ? { 'fill-pattern': 'hatch-reconstructed', 'fill-opacity': 0.9 }
-    : { 'fill-color': colour, 'fill-opacity': 0.35 };
+    ? { 'fill-pattern': 'hatch-reconstructed', 'fill-opacity': F.designation_hatch }
+    : { 'fill-color': colour, 'fill-opacity': F.designation };
   return [
     { id: 'designation-fill', type: 'fill', source: 'designation', 'source-layer': layer.id, paint: fill },
     { id: 'designation-line', type: 'line', source: 'designation', 'source-layer': layer.id,
-      paint: { 'line-color': colour, 'line-width': 2, ...(reconstructed ? { 'line-dasharray': [3, 2] } : {}) } },
+      paint: { 'line-color': colour, 'line-width': L.designation.width, ...(reconstructed ? dashed(L.designation) : {}) } },
   ];
 }
 
 function designationLabels(layer) {
-  return [{ id: 'designation-labels', type: 'symbol', source: 'designation', 'source-layer': `${layer.id}_labels`, minzoom: 12,
+  return [{ id: 'designation-labels', type: 'symbol', source: 'designation', 'source-layer': `${layer.id}_labels`, minzoom: Z.designation_labels_min,
     layout: { 'text-field': ['get', 'name'], 'text-font': FONT_BOLD, 'text-size': 12, 'text-max-width': 10 },
-    paint: { 'text-color': '#7c2d12', 'text-halo-color': '#ffffff', 'text-halo-width': 1.8 } }];
+    paint: { 'text-color': C.designation_label, 'text-halo-color': C.halo, 'text-halo-width': 1.8 } }];
 }
 
 /** The change pieces between two designation layers: kept, added (solid) and removed (hatched). */
@@ -156,11 +172,11 @@ function changeLayers(from, to) {
   const sourceLayer = `compare-${from.id}--${to.id}`;
   return [
     { id: 'change-fill', type: 'fill', source: 'change', 'source-layer': sourceLayer, filter: ['!=', ['get', 'change'], 'removed'],
-      paint: { 'fill-color': ['match', ['get', 'change'], 'kept', COLOURS.change.kept, 'added', COLOURS.change.added, '#999999'], 'fill-opacity': 0.5 } },
+      paint: { 'fill-color': ['match', ['get', 'change'], 'kept', COLOURS.change.kept, 'added', COLOURS.change.added, '#999999'], 'fill-opacity': F.change } },
     { id: 'change-removed', type: 'fill', source: 'change', 'source-layer': sourceLayer, filter: ['==', ['get', 'change'], 'removed'],
       paint: { 'fill-pattern': 'hatch-removed' } },
     { id: 'change-line', type: 'line', source: 'change', 'source-layer': sourceLayer,
-      paint: { 'line-color': ['match', ['get', 'change'], 'kept', COLOURS.change.kept, 'added', COLOURS.change.added, COLOURS.change.removed], 'line-width': 1.2 } },
+      paint: { 'line-color': ['match', ['get', 'change'], 'kept', COLOURS.change.kept, 'added', COLOURS.change.added, COLOURS.change.removed], 'line-width': L.change.width } },
   ];
 }
 
@@ -168,7 +184,7 @@ function stateLayers(lists) {
   return lists.flatMap((layer) => [
     { id: `state-${layer.id}-fill`, type: 'fill', source: 'state', 'source-layer': layer.id, paint: { 'fill-pattern': 'hatch-state' } },
     { id: `state-${layer.id}-line`, type: 'line', source: 'state', 'source-layer': layer.id,
-      paint: { 'line-color': COLOURS.state, 'line-width': 1.5, ...(layer.status === 'official' ? {} : { 'line-dasharray': [2, 2] }) } },
+      paint: { 'line-color': COLOURS.state, 'line-width': L.state.width, ...(layer.status === 'official' ? {} : dashed(L.state)) } },
   ]);
 }
 
@@ -177,8 +193,8 @@ function unitLayers(units) {
     // Transparent fill, so a click inside a unit finds it.
     { id: `unit-${layer.id}-fill`, type: 'fill', source: 'units', 'source-layer': layer.id, paint: { 'fill-color': '#000000', 'fill-opacity': 0 } },
     { id: `unit-${layer.id}-line`, type: 'line', source: 'units', 'source-layer': layer.id,
-      paint: { 'line-color': COLOURS.unit, 'line-width': Math.max(0.6, 1.6 - index * 0.4),
-        ...(layer.status === 'reconstructed' ? { 'line-dasharray': [3, 2] } : {}) } },
+      paint: { 'line-color': COLOURS.unit, 'line-width': Math.max(L.unit_min_width, L.unit.width - index * L.unit_step),
+        ...(layer.status === 'reconstructed' ? dashed(L.unit) : {}) } },
   ]);
 }
 
@@ -186,7 +202,7 @@ function unitLabels(units) {
   return units.map((layer) => ({ id: `unit-${layer.id}-labels`, type: 'symbol', source: 'units', 'source-layer': `${layer.id}_labels`,
     minzoom: layer.feature_count > 50 ? 14 : 12,
     layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11, 'text-max-width': 8 },
-    paint: { 'text-color': COLOURS.unit, 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 } }));
+    paint: { 'text-color': COLOURS.unit, 'text-halo-color': C.halo, 'text-halo-width': 1.5 } }));
 }
 
 /** The choropleth of one indicator on one unit layer, in classes from `breaks`; no value is hatched grey. */
@@ -197,7 +213,7 @@ function choroplethLayers(choropleth) {
   breaks.forEach((limit, index) => steps.push(limit, COLOURS.ramp[index + 1]));
   return [
     { id: 'choropleth-fill', type: 'fill', source: 'choropleth', 'source-layer': layer.id, filter: ['has', indicator.id],
-      paint: { 'fill-color': ['step', value, ...steps], 'fill-opacity': 0.75 } },
+      paint: { 'fill-color': ['step', value, ...steps], 'fill-opacity': F.choropleth } },
     { id: 'choropleth-nodata', type: 'fill', source: 'choropleth', 'source-layer': layer.id, filter: ['!', ['has', indicator.id]],
       paint: { 'fill-pattern': 'hatch-nodata' } },
   ];

@@ -86,6 +86,30 @@ test('the style draws reconstructed designations hatched and dashed, official on
   assert.equal(style(LAYERS[1]).glyphs, 'http://kvarter.test/fonts/{fontstack}/{range}.pbf', 'glyphs from the service itself');
 });
 
+test('the map draws from style.json, the style of the server images, and the badges agree with it', async () => {
+  const { buildStyle, hatchImage, STYLE } = await import('../src/style.js');
+  const { readFileSync } = await import('node:fs');
+  const catalogue = new Catalogue({ data_version: 'v', layers: LAYERS }, { indicators: [], datasets: [] });
+  const layers = buildStyle({ catalogue, origin: 'http://kvarter.test', view: { designation: LAYERS[1] }, units: [LAYERS[2]], stateLists: [], choropleth: null }).layers;
+  const paint = (id) => layers.find((layer) => layer.id === id).paint;
+  assert.equal(paint('designation-fill')['fill-color'], STYLE.colours.designation.official);
+  assert.equal(paint('designation-fill')['fill-opacity'], STYLE.fills.designation);
+  assert.equal(paint('designation-line')['line-width'], STYLE.lines.designation.width);
+  assert.equal(paint('unit-bydele-2023-line')['line-width'], STYLE.lines.unit.width);
+  assert.equal(paint('background')['background-color'], STYLE.colours.land);
+  // The hatch: 16×16 at pixel ratio 2, stripes 2 of every 8 device pixels, alpha 200 on 40.
+  const hatch = hatchImage('#112233');
+  assert.equal(hatch.width, STYLE.hatch.period * 4);
+  assert.deepEqual([...hatch.data.slice(0, 4)], [0x11, 0x22, 0x33, Math.round(STYLE.hatch.stripe_opacity * 255)]);
+  assert.equal(hatch.data[2 * 4 + 3], Math.round(STYLE.hatch.ground_opacity * 255));
+  // base.css cannot import JSON: its badge colours must be style.json's.
+  const css = readFileSync(new URL('../src/base.css', import.meta.url), 'utf8');
+  for (const [status, badge] of Object.entries(STYLE.badges)) {
+    assert.ok(css.includes(`--${status}-bg: ${badge.background}; --${status}-fg: ${badge.text};`), `${status} badge in base.css`);
+    if (badge.dashed_border) assert.ok(css.includes(`border: 1px dashed ${badge.dashed_border}`), `${status} border`);
+  }
+});
+
 test('a state estate list, when the data has one, is offered as a toggle and drawn hatched', async () => {
   const { buildStyle } = await import('../src/style.js');
   const estates = layer('estates-synthetic', 'state_designation', '2024-12-01', null, { status: 'synthetic' });

@@ -1,20 +1,23 @@
 //! The map's style — colours, hatches, line widths and dashes, street widths by zoom, when the
 //! base map's details appear — as one value that serialises to JSON.
 //!
-//! Issue 15 asks for one definition for the web map and the images. The values here are those
-//! of `web/src/style.js` (`COLOURS`, `PATTERNS`, `hatchImage`, the paint properties of each
-//! layer) and the badge colours of `web/src/base.css`; the images are drawn from this value, and
-//! the server can serve [`Style::to_json`] for the web map to read instead of its own copy.
+//! One definition for the web map and the images: `web/src/style.json`, which this crate
+//! embeds and parses ([`Style::kvarter`]) and `web/src/style.js` imports (its colours,
+//! hatches, line widths and dashes, opacities, street widths and zoom levels all come from it).
+//! The status badges' colours are also in `web/src/base.css`, which cannot import JSON; a web
+//! unit test checks that the two agree.
 //!
 //! Units are those of the web map: widths in CSS pixels, zoom levels on 512-pixel tiles
 //! (MapLibre's), dash arrays in multiples of the line's width (as `line-dasharray`).
 
-use serde::Serialize;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
 
 use kvarter_core::Status;
 
 /// The whole style (see the module doc). [`Style::kvarter`] is Kvarter's.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Style {
     /// The font families, as the glyph server and the SVG name them.
     pub fonts: Fonts,
@@ -38,7 +41,7 @@ pub struct Style {
 }
 
 /// Font families.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fonts {
     /// Regular text.
     pub regular: String,
@@ -47,7 +50,7 @@ pub struct Fonts {
 }
 
 /// Colours, as `#rrggbb`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Colours {
     /// The land (the map's background).
     pub land: String,
@@ -90,7 +93,7 @@ pub struct Colours {
 }
 
 /// One colour per [`Status`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusColours {
     /// `official`.
     pub official: String,
@@ -115,7 +118,7 @@ impl StatusColours {
 }
 
 /// One colour per kind of comparison piece.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeColours {
     /// Designated in both.
     pub kept: String,
@@ -128,7 +131,7 @@ pub struct ChangeColours {
 /// The diagonal hatch: in each `period` × `period` square, the pixels with
 /// `(x + y) mod period < stripe` are the stripe. The web map draws it as a 16-pixel image at
 /// pixel ratio 2 (period 8 device pixels = 4 CSS pixels, stripe 2 device pixels).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hatch {
     /// The repeat, in CSS pixels.
     pub period: f64,
@@ -141,7 +144,7 @@ pub struct Hatch {
 }
 
 /// Fill opacities.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fills {
     /// A designation layer that is not hatched.
     pub designation: f64,
@@ -154,19 +157,19 @@ pub struct Fills {
 }
 
 /// A line's width and, where it is dashed, its dashes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     /// Width in CSS pixels.
     pub width: f64,
     /// Dash and gap lengths in multiples of the width; empty for a solid line.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dash: Vec<f64>,
     /// Opacity.
     pub opacity: f64,
 }
 
 /// Line styles.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lines {
     /// A designation layer's outline; `dash` applies to reconstructed layers only.
     pub designation: Line,
@@ -189,7 +192,7 @@ pub struct Lines {
 
 /// Street widths: a line of width `stops[i].1` at zoom `stops[i].0`, interpolated
 /// exponentially with `base` between stops (MapLibre's `["exponential", base]`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Streets {
     /// `(zoom, width)` pairs, by zoom.
     pub stops: Vec<(f64, f64)>,
@@ -223,7 +226,7 @@ impl Streets {
 }
 
 /// Zoom levels (512-pixel tiles) at which details appear (`min`) or disappear (`max`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Zooms {
     /// City blocks appear.
     pub blocks_min: f64,
@@ -236,7 +239,7 @@ pub struct Zooms {
 }
 
 /// The badge colours of one status: background and text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Badge {
     /// Background.
     pub background: String,
@@ -248,7 +251,7 @@ pub struct Badge {
 }
 
 /// The status badges.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Badges {
     /// `official`.
     pub official: Badge,
@@ -273,7 +276,7 @@ impl Badges {
 }
 
 /// What a base-map layer is drawn as, by the start of its id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Water areas.
@@ -287,7 +290,7 @@ pub enum Role {
 }
 
 /// A base-map role and the start of the ids of its layers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaseRole {
     /// The role.
     pub role: Role,
@@ -295,118 +298,22 @@ pub struct BaseRole {
     pub prefix: String,
 }
 
-fn owned(text: &str) -> String {
-    text.to_owned()
-}
+/// Kvarter's style, the one definition the web map (`web/src/style.js` imports it) and the
+/// images are drawn from.
+const KVARTER: &str = include_str!("../../../web/src/style.json");
 
-fn line(width: f64, dash: &[f64], opacity: f64) -> Line {
-    Line {
-        width,
-        dash: dash.to_vec(),
-        opacity,
-    }
-}
-
-fn badge(background: &str, text: &str, dashed_border: Option<&str>) -> Badge {
-    Badge {
-        background: owned(background),
-        text: owned(text),
-        dashed_border: dashed_border.map(owned),
-    }
-}
+static PARSED: LazyLock<Style> = LazyLock::new(|| {
+    serde_json::from_str(KVARTER).unwrap_or_else(|error| {
+        // The file is part of the build and a test parses it, so this cannot happen in a
+        // released binary.
+        panic!("web/src/style.json is not a style: {error}")
+    })
+});
 
 impl Style {
-    /// Kvarter's style: the web map's (`web/src/style.js`) values.
+    /// Kvarter's style: `web/src/style.json`, which the web map reads too.
     pub fn kvarter() -> Style {
-        Style {
-            fonts: Fonts {
-                regular: owned("DejaVu Sans"),
-                bold: owned("DejaVu Sans Bold"),
-            },
-            colours: Colours {
-                land: owned("#f3f1ec"),
-                water: owned("#a9cce3"),
-                parks: owned("#cfe3c1"),
-                blocks: owned("#e6e1d8"),
-                street: owned("#ffffff"),
-                street_casing: owned("#cbc4b8"),
-                district: owned("#8a8276"),
-                municipality: owned("#4a4540"),
-                label: owned("#3d3832"),
-                street_label: owned("#5b554c"),
-                designation_label: owned("#7c2d12"),
-                halo: owned("#ffffff"),
-                designation: StatusColours {
-                    official: owned("#c2410c"),
-                    reconstructed: owned("#b45309"),
-                    imported: owned("#1d4ed8"),
-                    synthetic: owned("#6b7280"),
-                },
-                state: owned("#7c3aed"),
-                change: ChangeColours {
-                    kept: owned("#7b3294"),
-                    added: owned("#e66101"),
-                    removed: owned("#1b7837"),
-                },
-                unit: owned("#1f2937"),
-                no_data: owned("#bdbdbd"),
-                no_data_hatch: owned("#8c8c8c"),
-                ramp: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
-                    .map(owned)
-                    .to_vec(),
-            },
-            hatch: Hatch {
-                period: 4.0,
-                stripe: 1.0,
-                stripe_opacity: 200.0 / 255.0,
-                ground_opacity: 40.0 / 255.0,
-            },
-            fills: Fills {
-                designation: 0.35,
-                designation_hatch: 0.9,
-                change: 0.5,
-                choropleth: 0.75,
-            },
-            lines: Lines {
-                designation: line(2.0, &[3.0, 2.0], 1.0),
-                state: line(1.5, &[2.0, 2.0], 1.0),
-                unit: line(1.6, &[3.0, 2.0], 1.0),
-                unit_step: 0.4,
-                unit_min_width: 0.6,
-                district: line(1.0, &[], 0.7),
-                municipality: line(1.6, &[4.0, 2.0], 1.0),
-                change: line(1.2, &[], 1.0),
-            },
-            streets: Streets {
-                stops: vec![(10.0, 0.6), (14.0, 3.0), (17.0, 12.0)],
-                base: 1.6,
-                casing_extra: 1.5,
-            },
-            zooms: Zooms {
-                blocks_min: 14.0,
-                street_casing_min: 11.0,
-                district_labels_max: 14.0,
-                designation_labels_min: 12.0,
-            },
-            badges: Badges {
-                official: badge("#d7f0dc", "#10522a", None),
-                reconstructed: badge("#ffe2b3", "#6b3d00", Some("#a15c00")),
-                imported: badge("#dde6ff", "#1c3a86", None),
-                synthetic: badge("#eeeeee", "#444444", None),
-            },
-            base_roles: [
-                (Role::Water, "vand-"),
-                (Role::Parks, "parker-"),
-                (Role::Blocks, "karreer-"),
-                (Role::Streets, "vejklasser-"),
-            ]
-            .into_iter()
-            .map(|(role, prefix)| BaseRole {
-                role,
-                prefix: owned(prefix),
-            })
-            .collect(),
-        }
+        PARSED.clone()
     }
 
     /// The style as JSON, for the web map to read.
@@ -444,6 +351,13 @@ mod tests {
             mid > 0.6 && mid < 1.8,
             "exponential, so below the linear middle: {mid}"
         );
+    }
+
+    #[test]
+    fn the_shared_style_file_parses_and_round_trips() {
+        let style: Style = serde_json::from_str(KVARTER).unwrap();
+        let again: Style = serde_json::from_str(&style.to_json()).unwrap();
+        assert_eq!(style, again);
     }
 
     #[test]
