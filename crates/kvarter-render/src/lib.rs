@@ -202,9 +202,7 @@ impl Renderer {
             resvg::tiny_skia::Transform::from_scale(ratio, ratio),
             &mut pixmap.as_mut(),
         );
-        pixmap
-            .encode_png()
-            .map_err(|error| failed(error.to_string()))
+        encode_png(&pixmap).map_err(|error| failed(error.to_string()))
     }
 
     /// The scene as a one-page vector PDF, text as text: a page of the request's paper, or of
@@ -238,4 +236,25 @@ impl Renderer {
             .finish()
             .map_err(|error| failed(format!("{error:?}")))
     }
+}
+
+/// `pixmap` as an 8-bit RGB PNG. The image is drawn on white, so every pixel is opaque and the
+/// alpha channel (and tiny-skia's premultiplication) can be dropped. Encoded with fdeflate's fast
+/// mode (`png`'s `Compression::Fast`) rather than tiny-skia's `encode_png`: a few times faster
+/// for about 10 % more bytes, and as deterministic.
+fn encode_png(pixmap: &resvg::tiny_skia::Pixmap) -> Result<Vec<u8>, png::EncodingError> {
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|pixel| [pixel[0], pixel[1], pixel[2]])
+        .collect();
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgb)?;
+    writer.finish()?;
+    Ok(bytes)
 }

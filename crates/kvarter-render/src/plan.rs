@@ -3,10 +3,12 @@
 //! that count as part of it), the comparison of a changes map, the unit and base-map layers,
 //! and the extent to fit.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use geo::BoundingRect;
 use kvarter_core::{Bounds, Date, Layer, LayerKind, Status};
+use kvarter_indicators::{DatasetInfo, Indicator};
 use kvarter_service::Service;
 use kvarter_service::comparisons::Compared;
 
@@ -60,10 +62,35 @@ pub(crate) enum Content<'a> {
     },
 }
 
+/// An indicator coloured onto a unit layer, in classes.
+pub(crate) struct Choropleth<'a> {
+    /// The unit layer coloured.
+    pub layer: &'a Layer,
+    pub indicator: &'a Indicator,
+    /// The period shown.
+    pub period: String,
+    /// The value of each area that has one, by area id.
+    pub values: HashMap<&'a str, f64>,
+    /// The class limits, ascending: class `i` holds values from `breaks[i - 1]` (inclusive) up
+    /// to `breaks[i]`.
+    pub breaks: Vec<f64>,
+    /// The datasets the values come from.
+    pub datasets: Vec<&'a DatasetInfo>,
+}
+
+impl Choropleth<'_> {
+    /// The class of `value`: the number of limits at or below it (MapLibre's `step`).
+    pub(crate) fn class(&self, value: f64) -> usize {
+        self.breaks.iter().filter(|limit| value >= **limit).count()
+    }
+}
+
 /// Everything an image shows, resolved.
 pub(crate) struct Plan<'a> {
     pub panels: Vec<Content<'a>>,
     pub units: Vec<&'a Layer>,
+    /// The indicator coloured under the designations, if asked for.
+    pub choropleth: Option<Choropleth<'a>>,
     /// Base-map layers with their roles, in drawing order.
     pub base: Vec<(Role, &'a Layer)>,
     /// The district layer (outlined and labelled), if any.
@@ -129,6 +156,7 @@ impl<'a> Plan<'a> {
         };
         let districts = admin(|layer| layer.meta.id.as_str().starts_with("bydele-"));
         let municipality = admin(|layer| layer.areas.len() == 1);
+        let choropleth = choropleth(service, request, units.first().copied().or(districts))?;
         let extent = match request.extent {
             Extent::Fit => Extent::Bbox(fit_bounds(&panels).ok_or_else(|| {
                 RenderError::invalid(
@@ -141,6 +169,7 @@ impl<'a> Plan<'a> {
         Ok(Plan {
             panels,
             units,
+            choropleth,
             base,
             districts,
             municipality,
@@ -165,6 +194,7 @@ impl<'a> Plan<'a> {
             }
         }
         self.units.iter().for_each(|layer| add(layer));
+        self.choropleth.iter().for_each(|c| add(c.layer));
         self.districts.into_iter().for_each(&mut add);
         self.municipality.into_iter().for_each(&mut add);
         self.base.iter().for_each(|(_, layer)| add(layer));
@@ -183,6 +213,91 @@ impl<'a> Content<'a> {
 }
 
 /// The ids of the layers whose kind passes `wanted`.
+/// The choropleth `request` asks for, on `layer` (the first unit layer, else the districts).
+fn choropleth<'a>(
+    service: &'a Service,
+    request: &RenderRequest,
+    layer: Option<&'a Layer>,
+) -> Result<Option<Choropleth<'a>>, RenderError> {
+    let Some(id) = request.indicator.as_deref() else {
+        return Ok(None);
+    };
+    let joins = service
+        .indicators()
+        .ok_or_else(|| RenderError::invalid("indicator", "the data holds no indicators"))?;
+    let layer = layer.ok_or_else(|| {
+        RenderError::invalid(
+            "indicator",
+            "give units= to colour one of them by the indicator",
+        )
+    })?;
+    let catalogue = joins.indicators().catalogue();
+    let indicator = catalogue.indicator(id).ok_or_else(|| {
+        let known: Vec<&str> = catalogue.indicators.iter().map(|i| i.id.as_str()).collect();
+        RenderError::invalid(
+            "indicator",
+            format!("there is no indicator {id:?}; known: {}", known.join(", ")),
+        )
+    })?;
+    let position = joins.layer_index(&layer.meta.id).ok_or_else(|| {
+        RenderError::invalid(
+            "units",
+            format!("{} has no indicator values", layer.meta.id),
+        )
+    })?;
+    let table = joins
+        .table(position, &[id], request.period.as_deref())
+        .map_err(|error| {
+            let field = if request.period.is_some() && error.to_string().contains("period") {
+                "period"
+            } else {
+                "indicator"
+            };
+            RenderError::invalid(field, error.to_string())
+        })?;
+    let period = table.rows.first().map_or_else(
+        || request.period.clone().unwrap_or_default(),
+        |row| row.period.to_owned(),
+    );
+    let values: HashMap<&str, f64> = table
+        .rows
+        .iter()
+        .filter_map(|row| Some((row.area_id, row.joined?.value)))
+        .filter(|(_, value)| value.is_finite())
+        .collect();
+    let mut sorted: Vec<f64> = values.values().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let datasets = indicator
+        .datasets
+        .iter()
+        .filter_map(|id| catalogue.dataset(id))
+        .collect();
+    Ok(Some(Choropleth {
+        layer,
+        indicator,
+        period,
+        values,
+        breaks: quantile_breaks(&sorted),
+        datasets,
+    }))
+}
+
+/// Quintile class limits of `sorted` values, as the web map's `quantileBreaks`
+/// (`web/src/classes.js`): the values at 1/5 … 4/5 of the way, without repeats, above the least.
+fn quantile_breaks(sorted: &[f64]) -> Vec<f64> {
+    if sorted.len() < 2 {
+        return Vec::new();
+    }
+    let mut breaks: Vec<f64> = Vec::new();
+    for i in 1..=4 {
+        let limit = sorted[i * sorted.len() / 5];
+        if limit > sorted[0] && !breaks.contains(&limit) {
+            breaks.push(limit);
+        }
+    }
+    breaks
+}
+
 fn ids(layers: &[Layer], wanted: impl Fn(LayerKind) -> bool) -> Vec<String> {
     layers
         .iter()

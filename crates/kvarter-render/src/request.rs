@@ -330,6 +330,11 @@ pub struct RenderRequest {
     pub extent: Extent,
     /// Unit layers (admin units, e.g. `bydele-2023`) whose outlines are drawn, thickest first.
     pub units: Vec<String>,
+    /// An indicator to colour the first unit layer by (the district layer without units), in
+    /// five quantile classes as the web map does.
+    pub indicator: Option<String>,
+    /// The indicator's period; `None` for its latest.
+    pub period: Option<String>,
     /// Width in CSS pixels (PDF points).
     pub width: u32,
     /// Height in CSS pixels (PDF points).
@@ -354,6 +359,8 @@ impl RenderRequest {
             view,
             extent: Extent::Fit,
             units: Vec::new(),
+            indicator: None,
+            period: None,
             width: 1200,
             height: 800,
             scale: 1,
@@ -398,6 +405,12 @@ impl RenderRequest {
             return Err(RenderError::invalid(
                 "paper",
                 "give a paper size or a width and height, not both",
+            ));
+        }
+        if self.period.is_some() && self.indicator.is_none() {
+            return Err(RenderError::invalid(
+                "period",
+                "only means something with indicator=; name the indicator too",
             ));
         }
         if let Some(title) = &self.title

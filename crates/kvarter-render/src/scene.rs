@@ -17,7 +17,7 @@ use svg::node::element::{
     ClipPath, Definitions, Group, Path, Pattern, Rectangle as SvgRect, Text, Title,
 };
 
-use crate::plan::{Content, Plan, Shown};
+use crate::plan::{Choropleth, Content, Plan, Shown};
 use crate::project::{Frame, Rect};
 use crate::request::{Extent, Lang, LegendPlacement, RenderRequest, View};
 use crate::style::{Line, Role, Style};
@@ -285,6 +285,7 @@ impl Scene<'_> {
             ),
             ("hatch-state".to_owned(), colours.state.clone()),
             ("hatch-removed".to_owned(), colours.change.removed.clone()),
+            ("hatch-nodata".to_owned(), colours.no_data_hatch.clone()),
         ]
     }
 
@@ -372,6 +373,9 @@ impl Scene<'_> {
                     .set("stroke-linecap", "round")
                     .set("stroke-linejoin", "round"),
             );
+        }
+        if let Some(choropleth) = &plan.choropleth {
+            group = group.add(self.choropleth(choropleth, frame, &visible));
         }
         if let Some(layer) = plan.districts {
             group = group.add(outline(
@@ -490,6 +494,44 @@ impl Scene<'_> {
                     );
                 }
             }
+        }
+        group
+    }
+
+    /// The indicator's classes on its unit layer, as the web map colours them: each class one
+    /// path, areas without a value hatched grey.
+    fn choropleth(&self, choropleth: &Choropleth<'_>, frame: &Frame, visible: &Bounds) -> Group {
+        let ramp = &self.style.colours.ramp;
+        let mut classes: Vec<Vec<&Geometry<f64>>> = vec![Vec::new(); ramp.len()];
+        let mut missing: Vec<&Geometry<f64>> = Vec::new();
+        for area in &choropleth.layer.areas {
+            match choropleth.values.get(area.id.as_str()) {
+                Some(value) => {
+                    let class = choropleth.class(*value).min(ramp.len() - 1);
+                    classes[class].push(&area.geometry);
+                }
+                None => missing.push(&area.geometry),
+            }
+        }
+        let mut group = Group::new();
+        for (colour, geometries) in ramp.iter().zip(classes) {
+            if let Some(d) = polygon_path(geometries.into_iter(), frame, visible) {
+                group = group.add(
+                    Path::new()
+                        .set("d", d)
+                        .set("fill", colour.as_str())
+                        .set("fill-opacity", opacity(self.style.fills.choropleth))
+                        .set("fill-rule", "evenodd"),
+                );
+            }
+        }
+        if let Some(d) = polygon_path(missing.into_iter(), frame, visible) {
+            group = group.add(
+                Path::new()
+                    .set("d", d)
+                    .set("fill", "url(#hatch-nodata)")
+                    .set("fill-rule", "evenodd"),
+            );
         }
         group
     }
@@ -758,6 +800,9 @@ impl Scene<'_> {
                 lang,
             ));
         }
+        if let Some(choropleth) = &plan.choropleth {
+            entries.extend(self.choropleth_entries(choropleth, lang));
+        }
         if !plan.base.is_empty() {
             let status = plan
                 .base
@@ -786,6 +831,78 @@ impl Scene<'_> {
                 details: vec![lang.reconstructed_note().to_owned()],
             });
         }
+        entries
+    }
+
+    /// The choropleth's legend: the indicator, its unit, period and datasets (with the weakest
+    /// status among them), then one entry per class and one for areas without a value.
+    fn choropleth_entries(&self, choropleth: &Choropleth<'_>, lang: Lang) -> Vec<Entry> {
+        let indicator = choropleth.indicator;
+        let status = choropleth
+            .datasets
+            .iter()
+            .map(|dataset| dataset.status)
+            .fold(Status::Official, kvarter_compare::weakest);
+        let mut details = vec![format!(
+            "{}: {}",
+            lang.coloured_on(),
+            lang.pick(&choropleth.layer.meta.title)
+        )];
+        details.extend(choropleth.datasets.iter().map(|dataset| {
+            format!(
+                "{} · {} · {} {}",
+                dataset.publisher,
+                dataset.vintage,
+                lang.licence(),
+                dataset.licence
+            )
+        }));
+        let mut entries = vec![Entry {
+            symbol: None,
+            title: format!(
+                "{} ({}), {}",
+                lang.pick(&indicator.title),
+                lang.pick(&indicator.unit),
+                choropleth.period
+            ),
+            badge: (!choropleth.datasets.is_empty()).then_some(status),
+            details,
+        }];
+        let breaks = &choropleth.breaks;
+        let digits = usize::from(breaks.iter().any(|value| value.abs() < 100.0));
+        let number = |value: f64| lang.number(value, digits);
+        for (index, colour) in self
+            .style
+            .colours
+            .ramp
+            .iter()
+            .take(breaks.len() + 1)
+            .enumerate()
+        {
+            let low = index.checked_sub(1).map(|i| breaks[i]);
+            let high = breaks.get(index).copied();
+            let title = match (low, high) {
+                (None, Some(high)) => format!("< {}", number(high)),
+                (Some(low), None) => format!("≥ {}", number(low)),
+                (Some(low), Some(high)) => format!("{} – {}", number(low), number(high)),
+                (None, None) => lang.pick(&indicator.title).to_owned(),
+            };
+            entries.push(Entry {
+                symbol: Some(Symbol::Solid(colour.clone())),
+                title,
+                badge: None,
+                details: Vec::new(),
+            });
+        }
+        entries.push(Entry {
+            symbol: Some(Symbol::Hatched {
+                colour: self.style.colours.no_data_hatch.clone(),
+                dashed: false,
+            }),
+            title: lang.no_data().to_owned(),
+            badge: None,
+            details: Vec::new(),
+        });
         entries
     }
 
@@ -1012,8 +1129,14 @@ impl Scene<'_> {
     fn footer(&self, plan: &Plan<'_>, request: &RenderRequest, width: f64) -> Vec<String> {
         let lang = request.lang;
         let mut sources: Vec<String> = Vec::new();
-        for layer in plan.drawn_layers() {
-            let source = format!("{} ({})", layer.meta.source.publisher, layer.meta.licence);
+        let datasets = plan.choropleth.iter().flat_map(|c| c.datasets.iter());
+        for (publisher, licence) in plan
+            .drawn_layers()
+            .into_iter()
+            .map(|layer| (&layer.meta.source.publisher, &layer.meta.licence))
+            .chain(datasets.map(|dataset| (&dataset.publisher, &dataset.licence)))
+        {
+            let source = format!("{publisher} ({licence})");
             if !sources.contains(&source) {
                 sources.push(source);
             }

@@ -61,6 +61,43 @@ impl Lang {
         self.say("Dataversion", "Data version")
     }
 
+    pub(crate) fn no_data(self) -> &'static str {
+        self.say("Ingen data", "No data")
+    }
+
+    pub(crate) fn coloured_on(self) -> &'static str {
+        self.say("Farvelægges på", "Coloured on")
+    }
+
+    /// `value` with at most `digits` decimals, grouped and with the decimal sign of the
+    /// language (as the web map's `Intl.NumberFormat`).
+    pub(crate) fn number(self, value: f64, digits: usize) -> String {
+        let (group, decimal) = match self {
+            Lang::Da => ('.', ','),
+            Lang::En => (',', '.'),
+        };
+        let text = format!("{:.*}", digits, value.abs());
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let fraction = fraction.trim_end_matches('0');
+        let mut grouped = String::new();
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(digit);
+        }
+        let sign = if value < 0.0 && text.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+            "-"
+        } else {
+            ""
+        };
+        if fraction.is_empty() {
+            format!("{sign}{grouped}")
+        } else {
+            format!("{sign}{grouped}{decimal}{fraction}")
+        }
+    }
+
     pub(crate) fn changed(self) -> &'static str {
         self.say("ændret", "changed")
     }

@@ -318,6 +318,16 @@ fn default_service() -> Service {
     Service::new(dataset, ServiceConfig::default())
 }
 
+/// The committed `geodata/` with its indicators.
+fn default_service_with_indicators() -> Service {
+    let geodata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata");
+    Service::load(
+        &kvarter_data::store::DataDir::new(geodata),
+        ServiceConfig::default(),
+    )
+    .expect("geodata/ loads")
+}
+
 /// Writes `bytes` to `$KVARTER_RENDER_OUT/name` when that variable is set (to look at them).
 fn keep(name: &str, bytes: &[u8]) {
     if let Some(dir) = std::env::var_os("KVARTER_RENDER_OUT") {
@@ -359,6 +369,76 @@ fn on_the_real_data_tingbjerg_is_filled_for_2025_and_hatched_for_2011_and_freder
         "the panel's year label and the legend's entry"
     );
     assert!(svg.contains("byområder 2017"), "the legend names the layer");
+}
+
+#[test]
+fn an_indicator_colours_the_districts_in_classes_with_its_legend_and_sources() {
+    let service = default_service_with_indicators();
+    let renderer = Renderer::new();
+    let request = RenderRequest {
+        units: vec!["bydele-2023".to_owned()],
+        indicator: Some("population".to_owned()),
+        legend: LegendPlacement::Right,
+        ..RenderRequest::new(View::Single(Designation::Year(2017)))
+    };
+    let svg = renderer.svg(&service, &request).unwrap();
+    keep(
+        "render-choropleth.png",
+        &renderer.render(&service, &request, Format::Png).unwrap(),
+    );
+    // The legend: the indicator with its unit and period, five classes and no data.
+    assert!(
+        svg.contains("Befolkning (personer), 2019"),
+        "the indicator, its unit and period"
+    );
+    assert!(svg.contains("Farvelægges på: Bydele"));
+    assert!(svg.contains("Ingen data"));
+    assert_eq!(svg.matches("≥ ").count(), 1, "one open top class");
+    for colour in &renderer.style().colours.ramp {
+        assert!(svg.contains(colour.as_str()), "class colour {colour}");
+    }
+    // Its dataset is among the sources.
+    assert!(svg.contains("Københavns Kommune"));
+
+    // The same request in English; an unknown indicator and a period alone are refused.
+    let english = RenderRequest {
+        lang: Lang::En,
+        ..request.clone()
+    };
+    assert!(
+        renderer
+            .svg(&service, &english)
+            .unwrap()
+            .contains("Coloured on")
+    );
+    let unknown = RenderRequest {
+        indicator: Some("happiness".to_owned()),
+        ..request.clone()
+    };
+    let error = renderer.svg(&service, &unknown).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RenderError::Invalid {
+                field: "indicator",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("population"), "{error}");
+    let period_alone = RenderRequest {
+        indicator: None,
+        period: Some("2019".to_owned()),
+        ..request
+    };
+    assert!(matches!(
+        renderer.svg(&service, &period_alone).unwrap_err(),
+        RenderError::Invalid {
+            field: "period",
+            ..
+        }
+    ));
 }
 
 #[test]

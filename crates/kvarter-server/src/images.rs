@@ -26,9 +26,23 @@ use crate::state::AppState;
 pub const ROUTE: &str = "/api/static/{file}";
 
 /// The query parameters the route accepts.
-pub const PARAMETERS: [&str; 14] = [
-    "year", "from", "to", "bbox", "center", "zoom", "width", "height", "scale", "units", "lang",
-    "title", "legend", "paper",
+pub const PARAMETERS: [&str; 16] = [
+    "year",
+    "from",
+    "to",
+    "bbox",
+    "center",
+    "zoom",
+    "width",
+    "height",
+    "scale",
+    "units",
+    "indicator",
+    "period",
+    "lang",
+    "title",
+    "legend",
+    "paper",
 ];
 
 /// `GET /api/static/{view}.{format}`.
@@ -140,6 +154,8 @@ pub fn request(view: &str, params: &Params) -> Result<RenderRequest, ApiError> {
     if let Some(legend) = params.get("legend") {
         request.legend = legend.parse::<LegendPlacement>()?;
     }
+    request.indicator = params.get("indicator").map(str::to_owned);
+    request.period = params.get("period").map(str::to_owned);
     request.title = params.get("title").map(str::to_owned);
     Ok(request)
 }

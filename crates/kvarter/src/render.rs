@@ -50,6 +50,12 @@ pub struct RenderArgs {
     /// Unit layers whose outlines are drawn, comma-separated (e.g. bydele-2023).
     #[arg(long, value_delimiter = ',')]
     units: Vec<String>,
+    /// An indicator to colour the first unit layer by (the districts without --units).
+    #[arg(long)]
+    indicator: Option<String>,
+    /// The indicator's period (default: its latest).
+    #[arg(long, requires = "indicator")]
+    period: Option<String>,
     /// The language of the words on the image: da or en.
     #[arg(long, default_value = "da")]
     lang: String,
@@ -108,6 +114,8 @@ impl RenderArgs {
         request.height = self.height.unwrap_or(request.height);
         request.scale = self.scale;
         request.units.clone_from(&self.units);
+        request.indicator.clone_from(&self.indicator);
+        request.period.clone_from(&self.period);
         request.lang = self.lang.parse::<Lang>()?;
         request.legend = self.legend.parse::<LegendPlacement>()?;
         request.title.clone_from(&self.title);

@@ -40,6 +40,10 @@ pub(super) fn paths() -> Value {
                 query("paper", "Lay the image out on a sheet (instead of width= and height=); a PDF is one page of it.",
                     json!({"type": "string", "enum": ["a4-landscape", "a4-portrait", "a3-landscape", "a3-portrait"]})),
                 query("units", "Unit layers whose outlines are drawn, comma-separated (e.g. bydele-2023).", json!({"type": "string"})),
+                query("indicator", "An indicator (as listed by /api/indicators) to colour the first unit layer by \
+                    (the districts without units=), in quintile classes as the web map does, with its classes, \
+                    unit, period and datasets in the legend.", json!({"type": "string", "example": "population"})),
+                query("period", "The indicator's period (default: its latest), with indicator=.", json!({"type": "string", "example": "2019"})),
                 query("lang", "The language of the words on the image.", json!({"type": "string", "enum": ["da", "en"], "default": "da"})),
                 query("title", "The title (at most 200 characters); default: the view's own.", json!({"type": "string"})),
                 query("legend", "Where the legend goes; none lets the map fill the image.", json!({"type": "string", "enum": ["right", "bottom", "none"], "default": "right"})),

@@ -192,3 +192,37 @@ async fn without_an_image_cache_every_request_renders_the_same_bytes() {
     assert!(first.body == second.body);
     assert_eq!(state.images.cache_stats(), (0, 0));
 }
+
+#[tokio::test]
+async fn an_indicator_colours_the_units_and_is_named_in_the_legend() {
+    use crate::squares;
+    let path = format!(
+        "/api/static/single.svg?year={}&units={}&indicator=population",
+        squares::D2017,
+        squares::UNITS_A
+    );
+    let answer = get_from(squares::state(), &path).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let svg = answer.text();
+    assert!(svg.contains("Befolkning"), "the indicator in the legend");
+    assert!(
+        svg.contains("Ingen data") || svg.contains("&lt; "),
+        "its classes"
+    );
+    let unknown = format!("{path}x");
+    crate::support::assert_refused_by(
+        squares::state(),
+        &unknown,
+        StatusCode::BAD_REQUEST,
+        "bad_parameter",
+        &["indicator", "populationx"],
+    )
+    .await;
+    assert_refused(
+        &format!("/api/static/single.svg?year={Y2017}&period=2019"),
+        StatusCode::BAD_REQUEST,
+        "bad_parameter",
+        &["period"],
+    )
+    .await;
+}
