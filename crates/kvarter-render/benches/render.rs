@@ -36,7 +36,6 @@ fn default_service() -> Service {
 fn render(c: &mut Criterion) {
     let service = default_service();
     let renderer = Renderer::new();
-    let date = "2025-05-01".parse().unwrap();
     let year = Designation::Year;
     let views = [
         ("single 2017", View::Single(year(2017))),
@@ -56,7 +55,7 @@ fn render(c: &mut Criterion) {
         ),
     ];
     for (name, view) in views {
-        let one = RenderRequest::new(view, date);
+        let one = RenderRequest::new(view);
         let two = RenderRequest {
             scale: 2,
             ..one.clone()
