@@ -28,6 +28,8 @@ const GAP: f64 = 12.0;
 const TITLE_SIZE: f64 = 20.0;
 const PANEL_LABEL_SIZE: f64 = 12.0;
 const PANEL_LABEL_HEIGHT: f64 = 20.0;
+/// The distance between the baselines of a wrapped panel label, in multiples of its size.
+const LINE_SPACING: f64 = 1.25;
 const FOOTER_SIZE: f64 = 9.0;
 const LEGEND_TITLE_SIZE: f64 = 11.0;
 const LEGEND_DETAIL_SIZE: f64 = 9.0;
@@ -191,14 +193,35 @@ impl Scene<'_> {
             }
         }
 
-        // The panels.
+        // The panels, each under its label (wrapped to two lines at most, the same height
+        // for all panels so their maps line up).
         let count = plan.panels.len() as f64;
         let panel_width = (map_area.width - (count - 1.0) * GAP) / count;
+        let labels: Vec<Vec<String>> = plan
+            .panels
+            .iter()
+            .map(|content| {
+                let mut lines = self.metrics.wrap(
+                    &panel_label(content, lang),
+                    PANEL_LABEL_SIZE,
+                    true,
+                    panel_width,
+                );
+                if lines.len() > 2 {
+                    let rest = lines.split_off(1).join(" ");
+                    lines.push(self.metrics.fit(&rest, PANEL_LABEL_SIZE, true, panel_width));
+                }
+                lines
+            })
+            .collect();
+        let label_lines = labels.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let label_height =
+            PANEL_LABEL_HEIGHT + (label_lines - 1) as f64 * PANEL_LABEL_SIZE * LINE_SPACING;
         let panel = |i: usize| Rect {
             x: map_area.x + i as f64 * (panel_width + GAP),
-            y: map_area.y + PANEL_LABEL_HEIGHT,
+            y: map_area.y + label_height,
             width: panel_width,
-            height: (map_area.height - PANEL_LABEL_HEIGHT).max(20.0),
+            height: (map_area.height - label_height).max(20.0),
         };
         let first = match plan.extent {
             Extent::Centre { lon, lat, zoom } => Frame::centred(lon, lat, zoom, panel(0)),
@@ -206,39 +229,21 @@ impl Scene<'_> {
             Extent::Fit => unreachable!("the plan resolves a fit to a box"),
         };
         let mut frames = Vec::new();
-        for (i, content) in plan.panels.iter().enumerate() {
+        for (i, (content, lines)) in plan.panels.iter().zip(&labels).enumerate() {
             let frame = first.moved_to(panel(i));
             frames.push(frame);
-            let label = match content {
-                Content::Designation(shown) => {
-                    // The status is said once: many titles already carry it.
-                    let label = shown.label(lang);
-                    let status = lang.status(shown.layer.meta.status);
-                    if label.to_lowercase().contains(status) {
-                        label
-                    } else {
-                        format!("{label} ({status})")
-                    }
-                }
-                Content::Changes { compared, from, to } => format!(
-                    "{} → {} ({})",
-                    from.short(lang),
-                    to.short(lang),
-                    lang.status(compared.comparison.status)
-                ),
-            };
-            let label = self
-                .metrics
-                .fit(&label, PANEL_LABEL_SIZE, true, frame.panel.width);
-            root = root.add(text(
-                frame.panel.x,
-                frame.panel.y - 6.0,
-                &label,
-                PANEL_LABEL_SIZE,
-                true,
-                INK,
-                "start",
-            ));
+            for (k, line) in lines.iter().enumerate() {
+                root = root.add(text(
+                    frame.panel.x,
+                    map_area.y + PANEL_LABEL_HEIGHT - 6.0
+                        + k as f64 * PANEL_LABEL_SIZE * LINE_SPACING,
+                    line,
+                    PANEL_LABEL_SIZE,
+                    true,
+                    INK,
+                    "start",
+                ));
+            }
             let clip_id = format!("panel-{i}");
             defs = defs.add(
                 ClipPath::new()
@@ -1153,6 +1158,28 @@ impl Scene<'_> {
             plan.data_version,
         );
         self.metrics.wrap(&text, FOOTER_SIZE, false, width)
+    }
+}
+
+/// The label over a panel: its designation's year label with the status (said once: many
+/// titles already carry it), or the comparison's years and status.
+fn panel_label(content: &Content<'_>, lang: Lang) -> String {
+    match content {
+        Content::Designation(shown) => {
+            let label = shown.label(lang);
+            let status = lang.status(shown.layer.meta.status);
+            if label.to_lowercase().contains(status) {
+                label
+            } else {
+                format!("{label} ({status})")
+            }
+        }
+        Content::Changes { compared, from, to } => format!(
+            "{} → {} ({})",
+            from.short(lang),
+            to.short(lang),
+            lang.status(compared.comparison.status)
+        ),
     }
 }
 
