@@ -28,6 +28,9 @@ const GAP: f64 = 12.0;
 const TITLE_SIZE: f64 = 20.0;
 const PANEL_LABEL_SIZE: f64 = 12.0;
 const PANEL_LABEL_HEIGHT: f64 = 20.0;
+/// A unit layer with more areas than this is labelled from the zoom city blocks appear at, as
+/// the web map does (`unitLabels` in `web/src/style.js`).
+const MANY_UNITS: usize = 50;
 /// The distance between the baselines of a wrapped panel label, in multiples of its size.
 const LINE_SPACING: f64 = 1.25;
 const FOOTER_SIZE: f64 = 9.0;
@@ -498,6 +501,29 @@ impl Scene<'_> {
                         &colours.designation_label,
                     );
                 }
+            }
+        }
+        // Unit names where the web map shows them: layers of many units from a closer zoom.
+        for layer in &plan.units {
+            let min_zoom = if layer.areas.len() > MANY_UNITS {
+                self.style.zooms.blocks_min
+            } else {
+                self.style.zooms.designation_labels_min
+            };
+            if zoom < min_zoom {
+                continue;
+            }
+            for area in &layer.areas {
+                let Some(name) = &area.name else { continue };
+                group = self.label(
+                    group,
+                    &mut taken,
+                    frame,
+                    &area.geometry,
+                    name,
+                    11.0,
+                    &colours.unit,
+                );
             }
         }
         group

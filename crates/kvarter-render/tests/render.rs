@@ -442,6 +442,26 @@ fn an_indicator_colours_the_districts_in_classes_with_its_legend_and_sources() {
 }
 
 #[test]
+fn unit_names_are_labelled_from_the_zoom_the_web_map_shows_them_at() {
+    let service = default_service();
+    let renderer = Renderer::new();
+    let close = RenderRequest {
+        units: vec!["kvarterer-2023".to_owned()],
+        extent: Extent::parse_centre("12.545,55.692", "14.6").unwrap(),
+        legend: LegendPlacement::None,
+        ..RenderRequest::new(View::Single(Designation::Year(2017)))
+    };
+    let name = "Stefansgade/Nørrebroparken/Lundtoftegade";
+    assert!(renderer.svg(&service, &close).unwrap().contains(name));
+    // The whole city: more than 50 kvarterer, so no names (as on the web map below zoom 14).
+    let far = RenderRequest {
+        extent: Extent::Fit,
+        ..close
+    };
+    assert!(!renderer.svg(&service, &far).unwrap().contains(name));
+}
+
+#[test]
 fn the_default_data_renders_copenhagen_2011_and_2017_with_frederiksberg_undesignated() {
     let service = default_service();
     let renderer = Renderer::new();
