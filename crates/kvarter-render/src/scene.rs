@@ -56,6 +56,13 @@ fn num(value: f64) -> String {
     }
 }
 
+/// A panel's group while its labels are placed, with the boxes already taken.
+struct Labels<'l> {
+    group: Group,
+    taken: &'l mut Vec<Rect>,
+    frame: &'l Frame,
+}
+
 /// A drawn image: the SVG document, its title (also the PDF's) and its map panels' frames.
 pub(crate) struct Drawing {
     pub svg: String,
@@ -467,66 +474,37 @@ impl Scene<'_> {
             ));
         }
 
-        // Labels: districts while zoomed out, designation areas when zoomed in; none overlaps
+        // Labels: districts while zoomed out, designation areas when zoomed in, then unit names
+        // where the web map shows them (layers of many units from a closer zoom); none overlaps
         // another or the panel's furniture.
         let mut taken = furniture_boxes(frame);
+        let mut labels = Labels {
+            group,
+            taken: &mut taken,
+            frame,
+        };
         if zoom < self.style.zooms.district_labels_max
             && let Some(layer) = plan.districts
         {
             let size = (11.0 + (zoom - 10.0) * 4.0 / 3.0).clamp(11.0, 15.0);
-            for area in &layer.areas {
-                let Some(name) = &area.name else { continue };
-                group = self.label(
-                    group,
-                    &mut taken,
-                    frame,
-                    &area.geometry,
-                    &name.to_uppercase(),
-                    size,
-                    &colours.label,
-                );
-            }
+            self.label_areas(&mut labels, layer, size, &colours.label, true);
         }
         if zoom >= self.style.zooms.designation_labels_min {
             for layer in label_layers {
-                for area in &layer.areas {
-                    let Some(name) = &area.name else { continue };
-                    group = self.label(
-                        group,
-                        &mut taken,
-                        frame,
-                        &area.geometry,
-                        name,
-                        12.0,
-                        &colours.designation_label,
-                    );
-                }
+                self.label_areas(&mut labels, layer, 12.0, &colours.designation_label, false);
             }
         }
-        // Unit names where the web map shows them: layers of many units from a closer zoom.
         for layer in &plan.units {
             let min_zoom = if layer.areas.len() > MANY_UNITS {
                 self.style.zooms.blocks_min
             } else {
                 self.style.zooms.designation_labels_min
             };
-            if zoom < min_zoom {
-                continue;
-            }
-            for area in &layer.areas {
-                let Some(name) = &area.name else { continue };
-                group = self.label(
-                    group,
-                    &mut taken,
-                    frame,
-                    &area.geometry,
-                    name,
-                    11.0,
-                    &colours.unit,
-                );
+            if zoom >= min_zoom {
+                self.label_areas(&mut labels, layer, 11.0, &colours.unit, false);
             }
         }
-        group
+        labels.group
     }
 
     /// The indicator's classes on its unit layer, as the web map colours them: each class one
@@ -637,23 +615,42 @@ impl Scene<'_> {
         group
     }
 
+    /// Labels every named area of `layer` (upper-cased with `upper`) that has room.
+    fn label_areas(
+        &self,
+        labels: &mut Labels<'_>,
+        layer: &Layer,
+        size: f64,
+        colour: &str,
+        upper: bool,
+    ) {
+        for area in &layer.areas {
+            let Some(name) = &area.name else { continue };
+            let name = if upper {
+                name.to_uppercase()
+            } else {
+                name.clone()
+            };
+            self.label(labels, &area.geometry, &name, size, colour);
+        }
+    }
+
     /// A haloed label at the area's interior point, if it fits and meets no other.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one label's every property, used in two places"
-    )]
     fn label(
         &self,
-        group: Group,
-        taken: &mut Vec<Rect>,
-        frame: &Frame,
+        labels: &mut Labels<'_>,
         geometry: &Geometry<f64>,
         name: &str,
         size: f64,
         colour: &str,
-    ) -> Group {
+    ) {
+        let Labels {
+            group,
+            taken,
+            frame,
+        } = labels;
         let Some(point) = geometry.interior_point() else {
-            return group;
+            return;
         };
         let (x, y) = frame.point(point.x(), point.y());
         let lines = self.metrics.wrap(name, size, true, size * 9.0);
@@ -670,13 +667,12 @@ impl Scene<'_> {
             height: height + 6.0,
         };
         if !frame.panel.contains(&bounds) || taken.iter().any(|other| other.overlaps(&bounds)) {
-            return group;
+            return;
         }
         taken.push(bounds);
-        let mut group = group;
         for (i, line) in lines.iter().enumerate() {
             let baseline = y - height / 2.0 + (i as f64 + 1.0) * line_height - size * 0.25;
-            group = group
+            *group = std::mem::take(group)
                 .add(
                     text(
                         x,
@@ -693,7 +689,6 @@ impl Scene<'_> {
                 )
                 .add(text(x, baseline, line, size, true, colour, "middle"));
         }
-        group
     }
 
     /// A scale bar in ground metres at the panel's centre latitude, bottom left.
