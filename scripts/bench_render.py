@@ -18,7 +18,7 @@ Kvarter, over HTTP from `kvarter serve` (the embedded dataset), one keep-alive c
 
 Mapnik 3.1 (python3-mapnik), the peer: one mapnik.Map per panel built once (as a server would
 keep it), fitted like Kvarter to the designations' box with a 4 % margin, in Web Mercator, then
-per run mapnik.render into a new image and the PNG encoding (png32, RGBA as Kvarter's). Side by
+per run mapnik.render into a new image and the PNG encoding (png32, RGBA; Kvarter writes RGB). Side by
 side is two panels of 600 × 800 rendered one after the other and composited into one image. Two
 sources of the same layers: GeoJSON through the geojson plugin (read into memory once, with its
 own R-tree: in memory as Kvarter's data is) and the committed FlatGeobuf through the OGR plugin
