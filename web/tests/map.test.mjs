@@ -335,7 +335,7 @@ describe('the map in a real browser', () => {
     });
   });
 
-  test('printing shows a title, the years, the date, the legend and every source with its licence, and hides the controls', TEST, async () => {
+  test('printing a view with an indicator (not in the image yet) shows the live map with a title, the years, the date, the legend and every source with its licence', TEST, async () => {
     await withPage(browser, { name: 'print' }, async (page) => {
       await openApp(page, server.base, '/?mode=side&from=2011&to=2025&units=bydele-2023&indicator=population');
       await page.emulateMedia({ media: 'print' });
