@@ -14,6 +14,7 @@ import { getJson, loadCatalogue } from './catalogue.js';
 import { quantileBreaks } from './classes.js';
 import { badge, fill, h } from './dom.js';
 import { LANGUAGES, language, pick, setLanguage, statusWord, t, translateDocument, yearLabel } from './i18n.js';
+import { imageUrl } from './images.js';
 import { renderLegend } from './legend.js';
 import { showAddress, showArea } from './panel.js';
 import { MODES, YEARS, parse, serialise } from './permalink.js';
@@ -32,6 +33,8 @@ let unsync = null;
 let markers = [];
 let lastArea = null;
 let lastAddress = null;
+/** The choropleth the maps show (indicator, period, layer), for the image links; null without one. */
+let shownChoropleth = null;
 const breaks = new Map();
 
 let resolveStarted;
@@ -239,6 +242,7 @@ function viewsFor(from, to) {
 async function render({ rebuild = false } = {}) {
   const { from, to } = sides();
   const shared = { units: units(), stateLists: stateLists(), choropleth: await choropleth() };
+  shownChoropleth = shared.choropleth;
   const views = viewsFor(from, to);
   if (rebuild || maps.length !== views.length) {
     buildMaps(views, shared);
@@ -304,6 +308,79 @@ function writeUrl() {
   }
   const code = $('#embed-code');
   if (code) code.value = embedCode();
+  writeImageLinks();
+}
+
+/**
+ * The URL (path and query) of the server-rendered image of the view on screen (images.js): the
+ * mode's view, the years, the units, the language and the visible bounds of one map (in side
+ * mode the panels are synced), at the size of the map area unless `options` give a paper.
+ */
+function viewImage(format, options = {}) {
+  const { from, to } = sides();
+  const bounds = maps[0]?.getBounds();
+  const area = $('#maps');
+  return imageUrl(state, format, {
+    has: { from: Boolean(from), to: Boolean(to) },
+    bounds: bounds && { west: bounds.getWest(), south: bounds.getSouth(), east: bounds.getEast(), north: bounds.getNorth() },
+    size: { width: area.clientWidth, height: area.clientHeight },
+    units: units().map((layer) => layer.id),
+    choropleth: shownChoropleth && { indicator: shownChoropleth.indicator.id, period: shownChoropleth.period },
+    ...options,
+  });
+}
+
+/** The print page's image: the view on an A4 landscape sheet, at twice the resolution. */
+const printImageUrl = () => viewImage('png', { paper: 'a4-landscape', scale: 2 });
+
+let printImageTimer = null;
+
+/**
+ * Points the download links, the image link and the print image at the view on screen. The
+ * print image follows a second after the view settles (a render each time the map stops would
+ * be wasted while panning), so it is loaded before anyone prints; the Print button and
+ * `beforeprint` bring it up to date at once.
+ */
+function writeImageLinks() {
+  const png = viewImage('png', { scale: 2 });
+  const pdf = viewImage('pdf', { paper: 'a4-landscape' });
+  for (const [selector, url] of [['#download-png', png], ['#download-pdf', pdf]]) {
+    const link = $(selector);
+    if (!link) continue;
+    if (url) link.href = url;
+    else link.removeAttribute('href');
+    link.setAttribute('aria-disabled', String(!url));
+  }
+  const field = $('#image-link');
+  if (field) field.value = png ? origin + png : '';
+  if (!png) document.body.classList.remove('print-as-image');
+  clearTimeout(printImageTimer);
+  printImageTimer = setTimeout(setPrintImage, 1000);
+}
+
+/** Loads the print image of the view on screen, unless it shows that already. */
+function setPrintImage() {
+  clearTimeout(printImageTimer);
+  const image = $('#print-image');
+  const url = maps.length ? printImageUrl() : null;
+  if (!image || !url) return;
+  image.alt = `${t('appTitle')}: ${[...document.querySelectorAll('#maps .year-label')].map((label) => label.textContent).join(' · ')}`;
+  if (image.getAttribute('src') !== url) image.src = url;
+}
+
+/** Resolves when the print image shows the view on screen (or could not be loaded). */
+async function printImageReady() {
+  setPrintImage();
+  const image = $('#print-image');
+  if (!image?.getAttribute('src')) return;
+  await image.decode().then(markPrintImage, () => document.body.classList.remove('print-as-image'));
+}
+
+/** The print page shows the image when the loaded one is of the view on screen. */
+function markPrintImage() {
+  const image = $('#print-image');
+  const current = image.complete && image.naturalWidth > 0 && image.getAttribute('src') === printImageUrl();
+  document.body.classList.toggle('print-as-image', current);
 }
 
 function embedCode() {
@@ -419,7 +496,23 @@ function buildControls() {
       $('#copy-status').textContent = t('copyManually');
     }
   });
-  $('#print').addEventListener('click', () => window.print());
+  $('#print').addEventListener('click', async () => {
+    await printImageReady();
+    window.print();
+  });
+  $('#copy-image').addEventListener('click', async () => {
+    const field = $('#image-link');
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      $('#copy-status').textContent = t('copied');
+    } catch {
+      $('#copy-status').textContent = t('copyManually');
+    }
+  });
+  // The print page shows the image once it has loaded, and the live maps when it cannot be.
+  $('#print-image').addEventListener('load', markPrintImage);
+  $('#print-image').addEventListener('error', () => document.body.classList.remove('print-as-image'));
   $('#panel .close').addEventListener('click', () => { $('#panel').hidden = true; lastArea = null; });
   attachSearch($('#search'), $('#search-results'), $('#search-status'), (result) => chooseAddress(result).catch(showError));
   $('#data-version').textContent = catalogue.dataVersion;
@@ -476,8 +569,11 @@ async function start() {
   resolveStarted();
 }
 
-// A real print shows the maps' attribution unfolded; the footer lists every source as well.
+// A real print shows the server-rendered image of the view (its title, legend and sources
+// included); when the image cannot show the view, the live maps with their attribution
+// unfolded, and the footer lists every source as well.
 window.addEventListener('beforeprint', () => {
+  if (!embed) setPrintImage();
   for (const details of document.querySelectorAll('details.maplibregl-ctrl-attrib')) details.open = true;
 });
 

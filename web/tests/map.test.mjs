@@ -335,8 +335,9 @@ describe('the map in a real browser', () => {
     });
   });
 
-  test('printing shows a title, the years, the date, the legend and every source with its licence, and hides the controls', TEST, async () => {
-    await withPage(browser, { name: 'print' }, async (page) => {
+  test('printing without the image (it could not be had) shows the live map with a title, the years, the date, the legend and every source with its licence', TEST, async () => {
+    await withPage(browser, { name: 'print', allowErrors: [/Failed to load resource: net::ERR_FAILED/] }, async (page) => {
+      await page.route('**/api/static/**', (route) => route.abort());
       await openApp(page, server.base, '/?mode=side&from=2011&to=2025&units=bydele-2023&indicator=population');
       await page.emulateMedia({ media: 'print' });
       const shown = await page.evaluate(() => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 
 import { Catalogue } from '../src/catalogue.js';
 import { quantileBreaks } from '../src/classes.js';
+import { imageUrl } from '../src/images.js';
 import { DEFAULT_VIEW, parse, serialise } from '../src/permalink.js';
 
 const layer = (id, kind, validFrom, validTo, extra = {}) => ({
@@ -150,4 +151,29 @@ test('a 2025 layer names its state lists, and a list the designation it is part 
   assert.deepEqual(catalogue.partsOf(catalogue.layer('udsatte-byomraader-2017')), []);
   assert.deepEqual(catalogue.wholesOf(catalogue.layer('forebyggelsesomraader-2024')).map((l) => l.id), ['udsatte-byomraader-2025']);
   assert.deepEqual(catalogue.partsOf(null), []);
+});
+
+test('the image of a view: swipe and side are side, overlay is changes, one year alone is single', () => {
+  const bounds = { west: 12.4512345, south: 55.6, east: 12.6, north: 55.7 };
+  const query = (url) => Object.fromEntries(new URL(url, 'http://x').searchParams);
+  const side = imageUrl(parse('?mode=swipe&from=2011&to=2025&units=bydele-2023&lang=en'), 'png', {
+    bounds, size: { width: 5000, height: 100 }, scale: 2, units: ['bydele-2023'],
+  });
+  assert.ok(side.startsWith('/api/static/side.png?'), side);
+  assert.deepEqual(query(side), {
+    from: '2011', to: '2025', bbox: '12.45123,55.6,12.6,55.7', width: '4096', height: '200', scale: '2', units: 'bydele-2023', lang: 'en',
+  });
+  assert.match(side, /bbox=12\.45123,55\.6,/, 'commas stay commas');
+  const changes = imageUrl(parse('?mode=overlay&from=2017&to=2025'), 'pdf', { paper: 'a4-landscape', size: { width: 900, height: 600 }, scale: 2 });
+  assert.ok(changes.startsWith('/api/static/changes.pdf?'), changes);
+  assert.deepEqual(query(changes), { from: '2017', to: '2025', paper: 'a4-landscape', lang: 'da' }, 'a paper replaces the size; a PDF has no scale');
+  const single = imageUrl(parse('?mode=side&from=2011&to=2017'), 'png', { has: { from: false, to: true } });
+  assert.ok(single.startsWith('/api/static/single.png?year=2017&'), single);
+  assert.equal(imageUrl(parse('?mode=side'), 'png', { has: { from: false, to: false } }), null);
+  const coloured = imageUrl(parse('?mode=side&from=2011&to=2025&state=statens-liste-2024&indicator=population'), 'png', {
+    units: ['bydele-2023'], choropleth: { indicator: 'population', period: '2019' },
+  });
+  assert.deepEqual(query(coloured), {
+    from: '2011', to: '2025', units: 'bydele-2023', state: 'statens-liste-2024', indicator: 'population', period: '2019', lang: 'da',
+  }, 'the toggled state lists and the indicator with the period the map resolved go along');
 });

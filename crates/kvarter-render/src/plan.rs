@@ -89,6 +89,8 @@ impl Choropleth<'_> {
 pub(crate) struct Plan<'a> {
     pub panels: Vec<Content<'a>>,
     pub units: Vec<&'a Layer>,
+    /// State lists drawn on every map besides the designations' own.
+    pub state_lists: Vec<&'a Layer>,
     /// The indicator coloured under the designations, if asked for.
     pub choropleth: Option<Choropleth<'a>>,
     /// Base-map layers with their roles, in drawing order.
@@ -143,6 +145,24 @@ impl<'a> Plan<'a> {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let state_lists = request
+            .state_lists
+            .iter()
+            .map(|id| {
+                layers
+                    .iter()
+                    .find(|layer| {
+                        layer.meta.kind == LayerKind::StateDesignation
+                            && layer.meta.id.as_str() == id
+                    })
+                    .ok_or_else(|| RenderError::UnknownLayer {
+                        field: "state",
+                        kind: "state list",
+                        id: id.clone(),
+                        known: ids(layers, |kind| kind == LayerKind::StateDesignation),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut base: Vec<(Role, &Layer)> = layers
             .iter()
             .filter(|layer| layer.meta.kind == LayerKind::BaseMap)
@@ -169,6 +189,7 @@ impl<'a> Plan<'a> {
         Ok(Plan {
             panels,
             units,
+            state_lists,
             choropleth,
             base,
             districts,
@@ -193,6 +214,7 @@ impl<'a> Plan<'a> {
                 shown.lists.iter().for_each(|list| add(list));
             }
         }
+        self.state_lists.iter().for_each(|layer| add(layer));
         self.units.iter().for_each(|layer| add(layer));
         self.choropleth.iter().for_each(|c| add(c.layer));
         self.districts.into_iter().for_each(&mut add);

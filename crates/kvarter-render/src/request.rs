@@ -330,6 +330,9 @@ pub struct RenderRequest {
     pub extent: Extent,
     /// Unit layers (admin units, e.g. `bydele-2023`) whose outlines are drawn, thickest first.
     pub units: Vec<String>,
+    /// State lists (e.g. `forebyggelsesomraader-2024`) drawn on every map besides those that are
+    /// part of the designation shown, as the web map's state-list toggles draw them.
+    pub state_lists: Vec<String>,
     /// An indicator to colour the first unit layer by (the district layer without units), in
     /// five quantile classes as the web map does.
     pub indicator: Option<String>,
@@ -359,6 +362,7 @@ impl RenderRequest {
             view,
             extent: Extent::Fit,
             units: Vec::new(),
+            state_lists: Vec::new(),
             indicator: None,
             period: None,
             width: 1200,

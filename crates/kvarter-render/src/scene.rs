@@ -417,7 +417,9 @@ impl Scene<'_> {
         let mut label_layers: Vec<&Layer> = Vec::new();
         match content {
             Content::Designation(shown) => {
-                group = group.add(self.designation(shown, frame, &visible));
+                group = group
+                    .add(self.designation(shown, frame, &visible))
+                    .add(self.state_lists(shown, &plan.state_lists, frame, &visible));
                 label_layers.push(shown.layer);
             }
             Content::Changes { compared, to, .. } => {
@@ -452,7 +454,7 @@ impl Scene<'_> {
                         lines.change.opacity,
                     ));
                 }
-                group = group.add(self.state_lists(to, frame, &visible));
+                group = group.add(self.state_lists(to, &plan.state_lists, frame, &visible));
                 label_layers.push(to.layer);
             }
         }
@@ -582,13 +584,23 @@ impl Scene<'_> {
                 line.opacity,
             ));
         }
-        group.add(self.state_lists(shown, frame, visible))
+        group
     }
 
-    /// The state lists of a designation: hatched, outlined (dashed unless official).
-    fn state_lists(&self, shown: &Shown<'_>, frame: &Frame, visible: &Bounds) -> Group {
+    /// The state lists of a designation and those toggled on (`toggled`): hatched, outlined
+    /// (dashed unless official).
+    fn state_lists(
+        &self,
+        shown: &Shown<'_>,
+        toggled: &[&Layer],
+        frame: &Frame,
+        visible: &Bounds,
+    ) -> Group {
         let mut group = Group::new();
-        for list in &shown.lists {
+        let extra = toggled
+            .iter()
+            .filter(|list| !shown.lists.iter().any(|own| own.meta.id == list.meta.id));
+        for list in shown.lists.iter().chain(extra) {
             if let Some(d) = polygon_path(list.areas.iter().map(|a| &a.geometry), frame, visible) {
                 let line = &self.style.lines.state;
                 let dash: &[f64] = if list.meta.status == Status::Official {
@@ -812,6 +824,23 @@ impl Scene<'_> {
                     ));
                 }
             }
+        }
+        for list in &plan.state_lists {
+            if seen.contains(&list.meta.id.as_str()) {
+                continue;
+            }
+            seen.push(list.meta.id.as_str());
+            let symbol = Symbol::Hatched {
+                colour: colours.state.clone(),
+                dashed: list.meta.status != Status::Official,
+            };
+            entries.push(layer_entry(
+                list,
+                symbol,
+                lang.pick(&list.meta.title).to_owned(),
+                None,
+                lang,
+            ));
         }
         for layer in &plan.units {
             let symbol = Symbol::Outline {

@@ -283,6 +283,42 @@ fn the_pdf_is_valid_and_its_text_is_text() {
 }
 
 #[test]
+fn a_state_list_toggled_on_is_drawn_on_every_map_and_listed_without_part_of() {
+    let service = Service::new(husum::with_state_lists(), ServiceConfig::default());
+    let renderer = Renderer::new();
+    let request = RenderRequest {
+        lang: Lang::En,
+        state_lists: vec![husum::EXPIRED_LIST.to_owned()],
+        ..side(2011, 2017)
+    };
+    let svg = renderer.svg(&service, &request).unwrap();
+    let title = &service
+        .layers()
+        .iter()
+        .find(|layer| layer.meta.id.as_str() == husum::EXPIRED_LIST)
+        .unwrap()
+        .meta
+        .title
+        .en;
+    assert!(svg.contains(title.as_str()), "the list in the legend");
+    assert_eq!(
+        svg.matches("url(#hatch-state)").count(),
+        3,
+        "hatched on both maps, and its legend swatch"
+    );
+    assert!(
+        !svg.contains("Part of"),
+        "toggled, not part of a designation"
+    );
+    let unknown = RenderRequest {
+        state_lists: vec![husum::Y2011.to_owned()],
+        ..request
+    };
+    let error = renderer.svg(&service, &unknown).unwrap_err().to_string();
+    assert!(error.contains(husum::STATE_LIST), "{error}");
+}
+
+#[test]
 fn bad_requests_are_refused_with_what_to_fix() {
     let service = husum_service();
     let renderer = Renderer::new();

@@ -26,7 +26,7 @@ use crate::state::AppState;
 pub const ROUTE: &str = "/api/static/{file}";
 
 /// The query parameters the route accepts.
-pub const PARAMETERS: [&str; 16] = [
+pub const PARAMETERS: [&str; 17] = [
     "year",
     "from",
     "to",
@@ -37,6 +37,7 @@ pub const PARAMETERS: [&str; 16] = [
     "height",
     "scale",
     "units",
+    "state",
     "indicator",
     "period",
     "lang",
@@ -129,6 +130,9 @@ pub fn request(view: &str, params: &Params) -> Result<RenderRequest, ApiError> {
     };
     if let Some(units) = params.list("units") {
         request.units = units.into_iter().map(str::to_owned).collect();
+    }
+    if let Some(lists) = params.list("state") {
+        request.state_lists = lists.into_iter().map(str::to_owned).collect();
     }
     if let Some(paper) = params.get("paper") {
         if params.has("width") || params.has("height") {

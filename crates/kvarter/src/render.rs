@@ -50,6 +50,9 @@ pub struct RenderArgs {
     /// Unit layers whose outlines are drawn, comma-separated (e.g. bydele-2023).
     #[arg(long, value_delimiter = ',')]
     units: Vec<String>,
+    /// State lists drawn besides those part of the designation shown, comma-separated.
+    #[arg(long = "state", value_delimiter = ',')]
+    state_lists: Vec<String>,
     /// An indicator to colour the first unit layer by (the districts without --units).
     #[arg(long)]
     indicator: Option<String>,
@@ -114,6 +117,7 @@ impl RenderArgs {
         request.height = self.height.unwrap_or(request.height);
         request.scale = self.scale;
         request.units.clone_from(&self.units);
+        request.state_lists.clone_from(&self.state_lists);
         request.indicator.clone_from(&self.indicator);
         request.period.clone_from(&self.period);
         request.lang = self.lang.parse::<Lang>()?;

@@ -40,6 +40,8 @@ pub(super) fn paths() -> Value {
                 query("paper", "Lay the image out on a sheet (instead of width= and height=); a PDF is one page of it.",
                     json!({"type": "string", "enum": ["a4-landscape", "a4-portrait", "a3-landscape", "a3-portrait"]})),
                 query("units", "Unit layers whose outlines are drawn, comma-separated (e.g. bydele-2023).", json!({"type": "string"})),
+                query("state", "State lists drawn on every map besides those part of the designation shown, \
+                    comma-separated (as the map's state-list toggles).", json!({"type": "string"})),
                 query("indicator", "An indicator (as listed by /api/indicators) to colour the first unit layer by \
                     (the districts without units=), in quintile classes as the web map does, with its classes, \
                     unit, period and datasets in the legend.", json!({"type": "string", "example": "population"})),
