@@ -128,41 +128,20 @@ impl<'a> Plan<'a> {
             }
         };
         let layers = service.layers();
-        let units = request
-            .units
-            .iter()
-            .map(|id| {
-                layers
-                    .iter()
-                    .find(|layer| {
-                        layer.meta.kind == LayerKind::AdminUnit && layer.meta.id.as_str() == id
-                    })
-                    .ok_or_else(|| RenderError::UnknownLayer {
-                        field: "units",
-                        kind: "unit",
-                        id: id.clone(),
-                        known: ids(layers, |kind| kind == LayerKind::AdminUnit),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let state_lists = request
-            .state_lists
-            .iter()
-            .map(|id| {
-                layers
-                    .iter()
-                    .find(|layer| {
-                        layer.meta.kind == LayerKind::StateDesignation
-                            && layer.meta.id.as_str() == id
-                    })
-                    .ok_or_else(|| RenderError::UnknownLayer {
-                        field: "state",
-                        kind: "state list",
-                        id: id.clone(),
-                        known: ids(layers, |kind| kind == LayerKind::StateDesignation),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let units = of_kind(
+            layers,
+            &request.units,
+            "units",
+            "unit",
+            LayerKind::AdminUnit,
+        )?;
+        let state_lists = of_kind(
+            layers,
+            &request.state_lists,
+            "state",
+            "state list",
+            LayerKind::StateDesignation,
+        )?;
         let mut base: Vec<(Role, &Layer)> = layers
             .iter()
             .filter(|layer| layer.meta.kind == LayerKind::BaseMap)
@@ -235,6 +214,31 @@ impl<'a> Content<'a> {
 }
 
 /// The ids of the layers whose kind passes `wanted`.
+/// The layers named by `wanted` (the request's `field`), each of `kind`, or which ids of that
+/// kind there are.
+fn of_kind<'a>(
+    layers: &'a [Layer],
+    wanted: &[String],
+    field: &'static str,
+    kind_name: &'static str,
+    kind: LayerKind,
+) -> Result<Vec<&'a Layer>, RenderError> {
+    wanted
+        .iter()
+        .map(|id| {
+            layers
+                .iter()
+                .find(|layer| layer.meta.kind == kind && layer.meta.id.as_str() == id)
+                .ok_or_else(|| RenderError::UnknownLayer {
+                    field,
+                    kind: kind_name,
+                    id: id.clone(),
+                    known: ids(layers, |other| other == kind),
+                })
+        })
+        .collect()
+}
+
 /// The choropleth `request` asks for, on `layer` (the first unit layer, else the districts).
 fn choropleth<'a>(
     service: &'a Service,

@@ -806,41 +806,19 @@ impl Scene<'_> {
                     entries.push(layer_entry(layer, symbol, shown.label(lang), None, lang));
                 }
                 for list in &shown.lists {
-                    if seen.contains(&list.meta.id.as_str()) {
-                        continue;
+                    if !seen.contains(&list.meta.id.as_str()) {
+                        seen.push(list.meta.id.as_str());
+                        let part_of = lang.part_of(lang.pick(&layer.meta.title));
+                        entries.push(self.state_list_entry(list, Some(part_of), lang));
                     }
-                    seen.push(list.meta.id.as_str());
-                    let symbol = Symbol::Hatched {
-                        colour: colours.state.clone(),
-                        dashed: list.meta.status != Status::Official,
-                    };
-                    let part_of = lang.part_of(lang.pick(&layer.meta.title));
-                    entries.push(layer_entry(
-                        list,
-                        symbol,
-                        lang.pick(&list.meta.title).to_owned(),
-                        Some(part_of),
-                        lang,
-                    ));
                 }
             }
         }
         for list in &plan.state_lists {
-            if seen.contains(&list.meta.id.as_str()) {
-                continue;
+            if !seen.contains(&list.meta.id.as_str()) {
+                seen.push(list.meta.id.as_str());
+                entries.push(self.state_list_entry(list, None, lang));
             }
-            seen.push(list.meta.id.as_str());
-            let symbol = Symbol::Hatched {
-                colour: colours.state.clone(),
-                dashed: list.meta.status != Status::Official,
-            };
-            entries.push(layer_entry(
-                list,
-                symbol,
-                lang.pick(&list.meta.title).to_owned(),
-                None,
-                lang,
-            ));
         }
         for layer in &plan.units {
             let symbol = Symbol::Outline {
@@ -887,6 +865,22 @@ impl Scene<'_> {
             });
         }
         entries
+    }
+
+    /// A state list's legend entry: hatched, its border dashed unless official; `part_of` the
+    /// designation it counts in, when it does.
+    fn state_list_entry(&self, list: &Layer, part_of: Option<String>, lang: Lang) -> Entry {
+        let symbol = Symbol::Hatched {
+            colour: self.style.colours.state.clone(),
+            dashed: list.meta.status != Status::Official,
+        };
+        layer_entry(
+            list,
+            symbol,
+            lang.pick(&list.meta.title).to_owned(),
+            part_of,
+            lang,
+        )
     }
 
     /// The choropleth's legend: the indicator, its unit, period and datasets (with the weakest
