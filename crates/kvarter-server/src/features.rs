@@ -79,7 +79,7 @@ fn shaping(params: &Params, service: &Service, at: LayerAt<'_>) -> Result<Shapin
 }
 
 /// `bbox=west,south,east,north` in lon/lat degrees.
-fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
+pub fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
     let parts: Vec<&str> = text.split(',').collect();
     let [w, s, e, n] = parts.as_slice() else {
         return Err(ApiError::bad_parameter(

@@ -36,6 +36,7 @@ pub mod layers;
 pub mod lookup;
 pub mod metrics;
 pub mod middleware;
+pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod respond;
@@ -61,7 +62,7 @@ pub use state::AppState;
 /// after a parameter, which axum's router cannot match, so [`app`] routes them as
 /// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`],
 /// [`GLYPHS_ROUTE`] and [`images::ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 26] = [
+pub const ROUTES: [&str; 32] = [
     "/",
     "/embed",
     "/about",
@@ -88,6 +89,12 @@ pub const ROUTES: [&str; 26] = [
     "/tiles/{layers}/{z}/{x}/{y}.mvt",
     "/tiles/compare/{from}/{to}.json",
     "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt",
+    ogc::ROOT,
+    ogc::CONFORMANCE,
+    ogc::COLLECTIONS,
+    ogc::COLLECTION,
+    ogc::ITEMS,
+    ogc::ITEM,
 ];
 
 /// The admin routes, behind the admin token ([`auth`]), with their methods.
@@ -143,6 +150,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         _tile,
         _compare_tilejson,
         _compare_tile,
+        ogc_root,
+        ogc_conformance,
+        ogc_collections,
+        ogc_collection,
+        ogc_items,
+        ogc_item,
     ] = ROUTES;
     let routes = Router::new()
         .route(map, get(web::map))
@@ -160,6 +173,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(indicators, get(indicators::catalogue))
         .route(compare, get(compare::compare))
         .route(images::ROUTE, get(images::image))
+        .route(ogc_root, get(ogc::landing))
+        .route(ogc_conformance, get(ogc::conformance))
+        .route(ogc_collections, get(ogc::collections))
+        .route(ogc_collection, get(ogc::collection))
+        .route(ogc_items, get(ogc::items))
+        .route(ogc_item, get(ogc::item))
         .route(lookup, get(lookup::lookup))
         .route(
             batch,

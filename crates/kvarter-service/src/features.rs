@@ -106,6 +106,15 @@ fn properties(layer: &Layer, area: &Area) -> Properties {
     properties
 }
 
+/// One page of a layer's features and how many match in all ([`Service::features_page`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeaturePage {
+    /// The page's features.
+    pub features: Vec<geojson::Feature>,
+    /// How many features match the query, on every page.
+    pub matched: usize,
+}
+
 /// The `layer` foreign member: which layer the features come from and how far to trust them.
 fn layer_member(layer: &Layer) -> Value {
     let meta = &layer.meta;
@@ -223,6 +232,39 @@ impl Service {
         encode(&collection)
     }
 
+    /// One page of the areas of the layer at `at` for a paging client (OGC API – Features): of
+    /// those meeting `bbox` (lon/lat) or all, in the layer's order, `limit` from `offset` on,
+    /// shaped, with `choropleth`'s values; and how many there are in all. Not bound by
+    /// `max_features`: the client pages.
+    pub fn features_page(
+        &self,
+        at: LayerAt<'_>,
+        bbox: Option<Rect<f64>>,
+        offset: usize,
+        limit: usize,
+        shaping: &Shaping,
+        choropleth: Option<&Choropleth>,
+    ) -> FeaturePage {
+        let layer = at.layer;
+        // The index answers a box in the layer's order, so pages do not overlap.
+        let areas: Vec<usize> = match bbox {
+            Some(rect) => self.index().query_bbox_positions(&layer.meta.id, rect),
+            None => (0..layer.areas.len()).collect(),
+        };
+        let matched = areas.len();
+        let features = areas
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .filter_map(|ix| {
+                let mut feature = feature(layer, layer.areas.get(ix)?, shaping);
+                self.add_indicators(choropleth, at.position, ix, &mut feature);
+                Some(feature)
+            })
+            .collect();
+        FeaturePage { features, matched }
+    }
+
     /// The area `fid` of the layer at `at` as an encoded `Feature`, shaped, with `choropleth`'s
     /// indicator values; [`ServiceError::UnknownFeature`] when the layer has no such area.
     pub fn feature(
@@ -232,12 +274,25 @@ impl Service {
         shaping: &Shaping,
         choropleth: Option<&Choropleth>,
     ) -> Result<Vec<u8>, ServiceError> {
+        let mut feature = self.shaped_feature(at, fid, shaping, choropleth)?;
+        feature.foreign_members = Some(self.foreign_members(at.layer, choropleth));
+        encode(&feature)
+    }
+
+    /// The area `fid` of the layer at `at` as a `Feature`, shaped, with `choropleth`'s values
+    /// (without the layer's provenance, which [`Service::feature`] adds).
+    pub fn shaped_feature(
+        &self,
+        at: LayerAt<'_>,
+        fid: &str,
+        shaping: &Shaping,
+        choropleth: Option<&Choropleth>,
+    ) -> Result<geojson::Feature, ServiceError> {
         let layer = at.layer;
         let area_ix = self.area_position(at, fid)?;
         let mut feature = feature(layer, &layer.areas[area_ix], shaping);
         self.add_indicators(choropleth, at.position, area_ix, &mut feature);
-        feature.foreign_members = Some(self.foreign_members(layer, choropleth));
-        encode(&feature)
+        Ok(feature)
     }
 
     /// The position of the area `fid` in the layer at `at`, or [`ServiceError::UnknownFeature`].

@@ -65,6 +65,7 @@ pub mod compare;
 pub mod features;
 pub mod indicators;
 pub mod lookup;
+pub mod ogc;
 pub mod reload;
 pub mod reverse;
 pub mod search;

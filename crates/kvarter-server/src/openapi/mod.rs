@@ -14,6 +14,7 @@ mod images;
 mod indicators;
 mod layers;
 mod lookup;
+mod ogc;
 mod operator;
 mod service;
 mod tiles;
@@ -74,6 +75,7 @@ pub fn document() -> Value {
         images::paths(),
         addresses::paths(),
         web::paths(),
+        ogc::paths(),
         operator::paths(),
     ] {
         extend(&mut document["paths"], paths);

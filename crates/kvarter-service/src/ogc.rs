@@ -1,0 +1,207 @@
+//! The documents of OGC API – Features, Part 1 (Core and GeoJSON): the landing page, the
+//! conformance declaration, the collections (one per layer, with its extent in space and time
+//! and its status, source, vintage and licence) and the items of one collection as a paged
+//! `FeatureCollection` with `next` and `prev` links. The HTTP face serves them under a base URL
+//! (`…/ogc`); the features themselves are the service's ([`Service::features_page`]), the same
+//! as `/api/layers/{id}/features` gives.
+
+use std::fmt::Write as _;
+
+use geo::Rect;
+use serde_json::{Value, json};
+
+use crate::features::FeaturePage;
+use crate::service::{LayerAt, Service};
+use kvarter_core::Layer;
+
+/// The conformance classes met: Core and GeoJSON.
+pub const CONFORMANCE: [&str; 2] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+];
+/// The CRS of every answer: WGS 84 longitude, latitude.
+pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+/// Items per page without `limit`.
+pub const DEFAULT_LIMIT: usize = 100;
+/// The largest `limit`.
+pub const MAX_LIMIT: usize = 10_000;
+
+const JSON: &str = "application/json";
+const GEOJSON: &str = "application/geo+json";
+
+fn link(href: &str, rel: &str, kind: &str, title: &str) -> Value {
+    json!({"href": href, "rel": rel, "type": kind, "title": title})
+}
+
+/// The landing page at `base`.
+pub fn landing(base: &str) -> Value {
+    json!({
+        "title": "Kvarter",
+        "description": "Copenhagen's udsatte byområder (designations of every year, official or \
+            reconstructed), the state's lists and the administrative units, as OGC API – Features.",
+        "links": [
+            link(base, "self", JSON, "This document"),
+            link(&format!("{base}/conformance"), "conformance", JSON, "Conformance classes"),
+            link(&format!("{base}/collections"), "data", JSON, "The layers"),
+            link(
+                &service_root(base, "/api/openapi.json"),
+                "service-desc",
+                "application/vnd.oai.openapi+json;version=3.1",
+                "Kvarter's API definition",
+            ),
+            link(&service_root(base, "/about"), "service-doc", "text/html", "The layers and their provenance"),
+        ],
+    })
+}
+
+/// `path` on the service `base` (the OGC root) belongs to.
+fn service_root(base: &str, path: &str) -> String {
+    format!("{}{path}", base.strip_suffix("/ogc").unwrap_or(base))
+}
+
+/// The conformance declaration.
+pub fn conformance() -> Value {
+    json!({"conformsTo": CONFORMANCE})
+}
+
+/// Every layer as a collection.
+pub fn collections(service: &Service, base: &str) -> Value {
+    let collections: Vec<Value> = service
+        .layers()
+        .iter()
+        .map(|layer| collection(layer, base))
+        .collect();
+    json!({
+        "links": [link(&format!("{base}/collections"), "self", JSON, "This document")],
+        "collections": collections,
+    })
+}
+
+/// One layer as a collection: id, titles, extent (its bounds; its period of validity for a
+/// designation), CRS, its provenance, and the links to its items.
+pub fn collection(layer: &Layer, base: &str) -> Value {
+    let meta = &layer.meta;
+    let href = format!("{base}/collections/{}", meta.id);
+    let spatial = layer.bounds().map_or(
+        Value::Null,
+        |b| json!({"bbox": [[b.west, b.south, b.east, b.north]], "crs": CRS84}),
+    );
+    let temporal = match (meta.valid_from, meta.valid_to) {
+        (None, None) => Value::Null,
+        (from, to) => json!({
+            "interval": [[from.map(|d| format!("{d}T00:00:00Z")), to.map(|d| format!("{d}T00:00:00Z"))]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }),
+    };
+    json!({
+        "id": meta.id,
+        "title": meta.title.da,
+        "description": format!("{} ({}): {}", meta.title.en, meta.status.as_str(), meta.authority),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": {"spatial": spatial, "temporal": temporal},
+        "kind": meta.kind,
+        "status": meta.status,
+        "licence": meta.licence,
+        "source": {"publisher": meta.source.publisher, "origin": meta.source.origin, "vintage": meta.source.vintage},
+        "links": [
+            link(&href, "self", JSON, "This collection"),
+            link(&format!("{href}/items"), "items", GEOJSON, "Its features"),
+        ],
+    })
+}
+
+/// What an items request asked for, to write its links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemsQuery {
+    /// The first item (0-based).
+    pub offset: usize,
+    /// Items per page.
+    pub limit: usize,
+    /// The box asked for (lon/lat), if any.
+    pub bbox: Option<Rect<f64>>,
+}
+
+impl ItemsQuery {
+    /// The query string of this query from `offset` on.
+    fn query(&self, offset: usize) -> String {
+        let mut query = format!("limit={}&offset={offset}", self.limit);
+        if let Some(rect) = self.bbox {
+            let _ = write!(
+                query,
+                "&bbox={},{},{},{}",
+                rect.min().x,
+                rect.min().y,
+                rect.max().x,
+                rect.max().y
+            );
+        }
+        query
+    }
+}
+
+/// A page of items of the layer at `at`: a `FeatureCollection` with `numberMatched`,
+/// `numberReturned` and `self`, `next` (while more match), `prev` and `collection` links.
+pub fn items(at: LayerAt<'_>, base: &str, page: &FeaturePage, query: &ItemsQuery) -> Value {
+    let collection = format!("{base}/collections/{}", at.layer.meta.id);
+    let items = format!("{collection}/items");
+    let returned = page.features.len();
+    let mut links = vec![link(
+        &format!("{items}?{}", query.query(query.offset)),
+        "self",
+        GEOJSON,
+        "This page",
+    )];
+    if query.offset + returned < page.matched {
+        links.push(link(
+            &format!("{items}?{}", query.query(query.offset + returned)),
+            "next",
+            GEOJSON,
+            "The next page",
+        ));
+    }
+    if query.offset > 0 {
+        links.push(link(
+            &format!(
+                "{items}?{}",
+                query.query(query.offset.saturating_sub(query.limit))
+            ),
+            "prev",
+            GEOJSON,
+            "The previous page",
+        ));
+    }
+    links.push(link(&collection, "collection", JSON, "The collection"));
+    json!({
+        "type": "FeatureCollection",
+        "features": page.features,
+        "numberMatched": page.matched,
+        "numberReturned": returned,
+        "links": links,
+    })
+}
+
+/// One item as a `Feature` with `self` and `collection` links.
+pub fn item(at: LayerAt<'_>, base: &str, feature: &geojson::Feature) -> Value {
+    let collection = format!("{base}/collections/{}", at.layer.meta.id);
+    let id = feature
+        .id
+        .as_ref()
+        .map(|id| match id {
+            geojson::feature::Id::String(text) => text.clone(),
+            geojson::feature::Id::Number(number) => number.to_string(),
+        })
+        .unwrap_or_default();
+    let mut value = serde_json::to_value(feature).unwrap_or(Value::Null);
+    value["links"] = json!([
+        link(
+            &format!("{collection}/items/{id}"),
+            "self",
+            GEOJSON,
+            "This feature"
+        ),
+        link(&collection, "collection", JSON, "The collection"),
+    ]);
+    value
+}
