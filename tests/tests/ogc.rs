@@ -122,3 +122,83 @@ fn items_page_with_next_links_and_errors_are_the_standards_exceptions() {
             .contains("roder-1900")
     );
 }
+
+/// Every coordinate of a GeoJSON geometry, in order.
+fn coordinates(geometry: &Value, out: &mut Vec<(f64, f64)>) {
+    match geometry {
+        Value::Array(items) if items.len() >= 2 && items[0].is_number() => {
+            out.push((items[0].as_f64().unwrap(), items[1].as_f64().unwrap()));
+        }
+        Value::Array(items) => items.iter().for_each(|item| coordinates(item, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn items_in_epsg_25832_equal_gdals_projection_of_the_crs84_items_to_the_millimetre() {
+    let server = Server::start(&[]);
+    let items = "/ogc/collections/udsatte-byomraader-2017/items";
+    let utm_uri = "http://www.opengis.net/def/crs/EPSG/0/25832";
+    let answer = server.get(&format!("{items}?crs={utm_uri}"));
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.headers()["content-crs"],
+        format!("<{utm_uri}>").as_str()
+    );
+    let utm: Value = answer.json().unwrap();
+    assert_eq!(
+        server.get(items).headers()["content-crs"],
+        "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    );
+
+    // GDAL (PROJ) projects the lon/lat answer.
+    let dir = tempfile::tempdir().unwrap();
+    let lonlat = dir.path().join("lonlat.geojson");
+    std::fs::write(&lonlat, server.get(items).bytes().unwrap()).unwrap();
+    let projected = dir.path().join("utm.geojson");
+    let Some(_) = gdal(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GeoJSON",
+            "-s_srs",
+            "OGC:CRS84",
+            "-t_srs",
+            "EPSG:25832",
+            "-lco",
+            "COORDINATE_PRECISION=4",
+            projected.to_str().unwrap(),
+            lonlat.to_str().unwrap(),
+        ],
+    ) else {
+        return;
+    };
+    let gdal_utm: Value = serde_json::from_slice(&std::fs::read(&projected).unwrap()).unwrap();
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for (feature, other) in utm["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(gdal_utm["features"].as_array().unwrap())
+    {
+        coordinates(&feature["geometry"]["coordinates"], &mut ours);
+        coordinates(&other["geometry"]["coordinates"], &mut theirs);
+    }
+    assert!(ours.len() > 1000, "{} coordinates", ours.len());
+    assert_eq!(ours.len(), theirs.len());
+    let worst = ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| (a.0 - b.0).hypot(a.1 - b.1))
+        .fold(0.0, f64::max);
+    assert!(worst <= 0.001, "the largest difference is {worst} m");
+
+    // A box in EPSG:25832 selects what the same place in lon/lat does; a CRS not offered is a 400.
+    let in_utm = server.json(
+        &format!("{items}?bbox=720000,6175000,724000,6180000&bbox-crs={utm_uri}"),
+        200,
+    );
+    assert!(in_utm["numberMatched"].as_u64().unwrap() > 0);
+    let bad = server.json(&format!("{items}?crs=EPSG:4326"), 400);
+    assert!(bad["description"].as_str().unwrap().contains("25832"));
+}

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use kvarter_service::features::{DEFAULT_PRECISION, Shaping};
-use kvarter_service::ogc::{self, DEFAULT_LIMIT, ItemsQuery, MAX_LIMIT};
+use kvarter_service::ogc::{self, DEFAULT_LIMIT, ItemsQuery, MAX_LIMIT, OutputCrs};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, quoted};
@@ -145,7 +145,7 @@ pub async fn items(
 ) -> Result<Response, OgcError> {
     let Path(id) =
         path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
-    let params = params(query, &["f", "limit", "offset", "bbox"])?;
+    let params = params(query, &["f", "limit", "offset", "bbox", "bbox-crs", "crs"])?;
     let limit = whole(&params, "limit")?.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_parameter(
@@ -157,22 +157,25 @@ pub async fn items(
     let query = ItemsQuery {
         offset: whole(&params, "offset")?.unwrap_or(0),
         limit,
-        bbox: params
-            .get("bbox")
-            .map(crate::features::parse_bbox)
-            .transpose()?,
+        bbox: bbox(&params)?,
+        crs: crs(&params, "crs")?,
     };
     let base = base(&state, &headers);
     let service = state.service();
+    let crs = query.crs;
     let document = tokio::task::spawn_blocking(move || {
         let at = service.layer(&id)?;
-        let shaping = Shaping::new(None, DEFAULT_PRECISION, None, &[])?;
-        let page = service.features_page(at, query.bbox, query.offset, query.limit, &shaping, None);
+        let shaping = shaping(query.crs)?;
+        let page =
+            service.features_page(at, query.bbox, query.offset, query.limit, &shaping, None)?;
         Ok::<_, ApiError>(ogc::items(at, &base, &page, &query))
     })
     .await
     .map_err(|error| ApiError::internal("building a page of items", error))??;
-    Ok(json_answer(&document, "application/geo+json"))
+    Ok(with_crs(
+        json_answer(&document, "application/geo+json"),
+        crs,
+    ))
 }
 
 /// `GET /ogc/collections/{id}/items/{fid}`.
@@ -184,15 +187,93 @@ pub async fn item(
 ) -> Result<Response, OgcError> {
     let Path((id, fid)) =
         path.map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))?;
-    params(query, &["f"])?;
+    let params = params(query, &["f", "crs"])?;
+    let crs = crs(&params, "crs")?;
     let service = state.service();
     let at = service.layer(&id)?;
-    let shaping = Shaping::new(None, DEFAULT_PRECISION, None, &[])?;
-    let feature = service.shaped_feature(at, &fid, &shaping, None)?;
-    Ok(json_answer(
-        &ogc::item(at, &base(&state, &headers), &feature),
-        "application/geo+json",
+    let feature = service.shaped_feature(at, &fid, &shaping(crs)?, None)?;
+    Ok(with_crs(
+        json_answer(
+            &ogc::item(at, &base(&state, &headers), &feature),
+            "application/geo+json",
+        ),
+        crs,
     ))
+}
+
+/// How features are written in `crs`: all properties, full precision.
+fn shaping(crs: OutputCrs) -> Result<Shaping, ApiError> {
+    let shaping = Shaping::new(None, DEFAULT_PRECISION, None, &[])?;
+    Ok(match crs {
+        OutputCrs::Crs84 => shaping,
+        OutputCrs::Utm32 => shaping.in_utm32(),
+    })
+}
+
+/// `response` with the `Content-Crs` header Part 2 asks for.
+fn with_crs(mut response: Response, crs: OutputCrs) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&format!("<{}>", crs.uri())) {
+        response.headers_mut().insert("content-crs", value);
+    }
+    response
+}
+
+/// The CRS `name` (`crs` or `bbox-crs`) names: CRS84 (the default) or EPSG:25832 by their URIs.
+fn crs(params: &Params, name: &'static str) -> Result<OutputCrs, ApiError> {
+    params.get(name).map_or(Ok(OutputCrs::Crs84), |uri| {
+        OutputCrs::from_uri(uri).ok_or_else(|| {
+            ApiError::bad_parameter(
+                name,
+                format!(
+                    "{} is not offered; use {} or {}",
+                    quoted(uri),
+                    ogc::CRS84,
+                    ogc::EPSG_25832
+                ),
+            )
+        })
+    })
+}
+
+/// `bbox=` in `bbox-crs` (CRS84 by default) as a lon/lat box: an EPSG:25832 box becomes the
+/// lon/lat box around its four corners.
+fn bbox(params: &Params) -> Result<Option<geo::Rect<f64>>, ApiError> {
+    let Some(text) = params.get("bbox") else {
+        if params.has("bbox-crs") {
+            return Err(ApiError::bad_parameter(
+                "bbox-crs",
+                "only means something with bbox=",
+            ));
+        }
+        return Ok(None);
+    };
+    match crs(params, "bbox-crs")? {
+        OutputCrs::Crs84 => Ok(Some(crate::features::parse_bbox(text)?)),
+        OutputCrs::Utm32 => {
+            let numbers: Vec<f64> = text
+                .split(',')
+                .map(|part| crate::params::parse_number("bbox", part))
+                .collect::<Result<_, _>>()?;
+            let [west, south, east, north] = numbers[..] else {
+                return Err(ApiError::bad_parameter(
+                    "bbox",
+                    "expected 4 numbers: min easting, min northing, max easting, max northing",
+                ));
+            };
+            let mut corners = Vec::with_capacity(4);
+            for (x, y) in [(west, south), (west, north), (east, south), (east, north)] {
+                let (lon, lat) = kvarter_crs::utm32_to_wgs84(x, y)
+                    .map_err(|error| ApiError::bad_parameter("bbox", error.to_string()))?;
+                corners.push(geo::coord! { x: lon, y: lat });
+            }
+            let lons = corners.iter().map(|c| c.x);
+            let lats = corners.iter().map(|c| c.y);
+            Ok(Some(geo::Rect::new(
+                geo::coord! { x: lons.clone().fold(f64::MAX, f64::min), y: lats.clone().fold(f64::MAX, f64::min) },
+                geo::coord! { x: lons.fold(f64::MIN, f64::max), y: lats.fold(f64::MIN, f64::max) },
+            )))
+        }
+    }
 }
 
 /// `name` as a whole number ≥ 0, when given.

@@ -46,6 +46,9 @@ pub struct Shaping {
     precision: u8,
     /// The property names to keep; `None`: all.
     keep: Option<Vec<String>>,
+    /// Whether coordinates are written in EPSG:25832 (easting, northing in metres, to the
+    /// millimetre) instead of lon/lat.
+    utm32: bool,
 }
 
 impl Shaping {
@@ -86,7 +89,18 @@ impl Shaping {
             simplify_degrees,
             precision: precision.min(MAX_PRECISION),
             keep,
+            utm32: false,
         })
+    }
+
+    /// The same shaping, writing coordinates in EPSG:25832 (metres, rounded to the millimetre):
+    /// simplified and oriented in lon/lat first, then projected.
+    #[must_use]
+    pub fn in_utm32(self) -> Self {
+        Self {
+            utm32: true,
+            ..self
+        }
     }
 }
 
@@ -127,20 +141,41 @@ fn layer_member(layer: &Layer) -> Value {
     })
 }
 
-/// One feature, shaped.
-fn feature(layer: &Layer, area: &Area, shaping: &Shaping) -> geojson::Feature {
+/// One feature, shaped; [`ServiceError::Unconvertible`] when a coordinate cannot be projected.
+fn feature(
+    layer: &Layer,
+    area: &Area,
+    shaping: &Shaping,
+) -> Result<geojson::Feature, ServiceError> {
     let mut properties = properties(layer, area);
     if let Some(keep) = &shaping.keep {
         properties.retain(|name, _| keep.iter().any(|k| k == name));
     }
-    let geometry = shape_geometry(&area.geometry, shaping);
-    geojson::Feature {
+    let mut geometry = shape_geometry(&area.geometry, shaping);
+    if shaping.utm32 {
+        geometry = geometry.try_map_coords(|c| {
+            let (x, y) = kvarter_crs::wgs84_to_utm32(c.x, c.y).map_err(|error| {
+                ServiceError::Unconvertible {
+                    x: c.x,
+                    y: c.y,
+                    srid: 4326,
+                    reason: error.to_string(),
+                }
+            })?;
+            let millimetre = |value: f64| (value * 1000.0).round() / 1000.0;
+            Ok::<_, ServiceError>(Coord {
+                x: millimetre(x),
+                y: millimetre(y),
+            })
+        })?;
+    }
+    Ok(geojson::Feature {
         bbox: None,
         geometry: Some(geojson::Geometry::new(geojson::Value::from(&geometry))),
         id: Some(geojson::feature::Id::String(area.id.clone())),
         properties: Some(properties),
         foreign_members: None,
-    }
+    })
 }
 
 /// Simplifies, orients and rounds a geometry (see the module docs).
@@ -216,14 +251,7 @@ impl Service {
                 max,
             });
         }
-        let features = areas
-            .into_iter()
-            .filter_map(|ix| {
-                let mut feature = feature(layer, layer.areas.get(ix)?, shaping);
-                self.add_indicators(choropleth, at.position, ix, &mut feature);
-                Some(feature)
-            })
-            .collect();
+        let features = self.shaped_features(at, areas.into_iter(), shaping, choropleth)?;
         let collection = geojson::FeatureCollection {
             bbox: None,
             features,
@@ -235,7 +263,8 @@ impl Service {
     /// One page of the areas of the layer at `at` for a paging client (OGC API – Features): of
     /// those meeting `bbox` (lon/lat) or all, in the layer's order, `limit` from `offset` on,
     /// shaped, with `choropleth`'s values; and how many there are in all. Not bound by
-    /// `max_features`: the client pages.
+    /// `max_features`: the client pages. [`ServiceError::Unconvertible`] when the shaping
+    /// projects and a coordinate cannot be.
     pub fn features_page(
         &self,
         at: LayerAt<'_>,
@@ -244,7 +273,7 @@ impl Service {
         limit: usize,
         shaping: &Shaping,
         choropleth: Option<&Choropleth>,
-    ) -> FeaturePage {
+    ) -> Result<FeaturePage, ServiceError> {
         let layer = at.layer;
         // The index answers a box in the layer's order, so pages do not overlap.
         let areas: Vec<usize> = match bbox {
@@ -252,17 +281,27 @@ impl Service {
             None => (0..layer.areas.len()).collect(),
         };
         let matched = areas.len();
-        let features = areas
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .filter_map(|ix| {
-                let mut feature = feature(layer, layer.areas.get(ix)?, shaping);
+        let page = areas.into_iter().skip(offset).take(limit);
+        let features = self.shaped_features(at, page, shaping, choropleth)?;
+        Ok(FeaturePage { features, matched })
+    }
+
+    /// The areas at `positions` of the layer at `at`, shaped, with `choropleth`'s values.
+    fn shaped_features(
+        &self,
+        at: LayerAt<'_>,
+        positions: impl Iterator<Item = usize>,
+        shaping: &Shaping,
+        choropleth: Option<&Choropleth>,
+    ) -> Result<Vec<geojson::Feature>, ServiceError> {
+        positions
+            .filter_map(|ix| Some((ix, at.layer.areas.get(ix)?)))
+            .map(|(ix, area)| {
+                let mut feature = feature(at.layer, area, shaping)?;
                 self.add_indicators(choropleth, at.position, ix, &mut feature);
-                Some(feature)
+                Ok(feature)
             })
-            .collect();
-        FeaturePage { features, matched }
+            .collect()
     }
 
     /// The area `fid` of the layer at `at` as an encoded `Feature`, shaped, with `choropleth`'s
@@ -290,7 +329,7 @@ impl Service {
     ) -> Result<geojson::Feature, ServiceError> {
         let layer = at.layer;
         let area_ix = self.area_position(at, fid)?;
-        let mut feature = feature(layer, &layer.areas[area_ix], shaping);
+        let mut feature = feature(layer, &layer.areas[area_ix], shaping)?;
         self.add_indicators(choropleth, at.position, area_ix, &mut feature);
         Ok(feature)
     }
@@ -355,6 +394,7 @@ mod tests {
             simplify_degrees: Some(0.001),
             precision: 3,
             keep: None,
+            utm32: false,
         };
         let Geometry::Polygon(shaped) = shape_geometry(&Geometry::Polygon(clockwise), &shaping)
         else {

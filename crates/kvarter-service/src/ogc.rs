@@ -14,13 +14,45 @@ use crate::features::FeaturePage;
 use crate::service::{LayerAt, Service};
 use kvarter_core::Layer;
 
-/// The conformance classes met: Core and GeoJSON.
-pub const CONFORMANCE: [&str; 2] = [
+/// The conformance classes met: Core, GeoJSON, and CRS by reference (Part 2).
+pub const CONFORMANCE: [&str; 3] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ];
-/// The CRS of every answer: WGS 84 longitude, latitude.
+/// WGS 84 longitude, latitude: the default CRS and the one the data is stored in.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+/// ETRS89 / UTM zone 32N, the city's own CRS (easting, northing in metres).
+pub const EPSG_25832: &str = "http://www.opengis.net/def/crs/EPSG/0/25832";
+
+/// The CRSs an answer can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputCrs {
+    /// [`CRS84`].
+    #[default]
+    Crs84,
+    /// [`EPSG_25832`].
+    Utm32,
+}
+
+impl OutputCrs {
+    /// The CRS named by `uri`, if it is one of [`CRS84`] and [`EPSG_25832`].
+    pub fn from_uri(uri: &str) -> Option<OutputCrs> {
+        match uri.trim().trim_start_matches('<').trim_end_matches('>') {
+            CRS84 => Some(OutputCrs::Crs84),
+            EPSG_25832 => Some(OutputCrs::Utm32),
+            _ => None,
+        }
+    }
+
+    /// Its URI.
+    pub fn uri(self) -> &'static str {
+        match self {
+            OutputCrs::Crs84 => CRS84,
+            OutputCrs::Utm32 => EPSG_25832,
+        }
+    }
+}
 /// Items per page without `limit`.
 pub const DEFAULT_LIMIT: usize = 100;
 /// The largest `limit`.
@@ -98,7 +130,7 @@ pub fn collection(layer: &Layer, base: &str) -> Value {
         "title": meta.title.da,
         "description": format!("{} ({}): {}", meta.title.en, meta.status.as_str(), meta.authority),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": [CRS84, EPSG_25832],
         "storageCrs": CRS84,
         "extent": {"spatial": spatial, "temporal": temporal},
         "kind": meta.kind,
@@ -119,14 +151,19 @@ pub struct ItemsQuery {
     pub offset: usize,
     /// Items per page.
     pub limit: usize,
-    /// The box asked for (lon/lat), if any.
+    /// The box asked for, in lon/lat whatever `bbox-crs` it was given in, if any.
     pub bbox: Option<Rect<f64>>,
+    /// The CRS of the answer.
+    pub crs: OutputCrs,
 }
 
 impl ItemsQuery {
     /// The query string of this query from `offset` on.
     fn query(&self, offset: usize) -> String {
         let mut query = format!("limit={}&offset={offset}", self.limit);
+        if self.crs != OutputCrs::Crs84 {
+            let _ = write!(query, "&crs={}", self.crs.uri());
+        }
         if let Some(rect) = self.bbox {
             let _ = write!(
                 query,

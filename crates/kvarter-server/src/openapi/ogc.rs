@@ -15,12 +15,18 @@ pub(super) fn paths() -> Value {
                     "schema": {"type": "string"}, "example": "roder-2023"});
     let fid = json!({"name": "fid", "in": "path", "required": true, "description": "A feature id of the layer.",
                      "schema": {"type": "string"}, "example": "264"});
+    let crs = json!({"name": "crs", "in": "query", "required": false,
+                     "description": "The CRS of the answer (OGC API – Features Part 2); the Content-Crs header names it.",
+                     "schema": {"type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/25832"],
+                                "default": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}});
+    let bbox_crs = json!({"name": "bbox-crs", "in": "query", "required": false, "description": "The CRS of bbox=.",
+                          "schema": {"type": "string", "enum": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/25832"]}});
     let mut not_found = json_doc("The document.");
     not_found["404"] = exception();
     json!({
         "/ogc": {"get": {"operationId": "ogcLanding", "summary": "OGC API – Features landing page: links to the conformance declaration, the collections and the API definition.",
                          "parameters": [f], "responses": json_doc("The landing page.")}},
-        "/ogc/conformance": {"get": {"operationId": "ogcConformance", "summary": "The OGC API – Features conformance classes met: Core and GeoJSON.",
+        "/ogc/conformance": {"get": {"operationId": "ogcConformance", "summary": "The OGC API – Features conformance classes met: Core, GeoJSON and CRS by reference (Part 2: CRS84 and EPSG:25832).",
                                      "parameters": [f], "responses": json_doc("The conformance declaration.")}},
         "/ogc/collections": {"get": {"operationId": "ogcCollections", "summary": "Every layer as a collection: extent (bounds, and the period of validity of a designation), CRS (CRS84), status, source, vintage, licence and links to its items.",
                                      "parameters": [f], "responses": json_doc("The collections.")}},
@@ -34,14 +40,15 @@ pub(super) fn paths() -> Value {
                  "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}},
                 {"name": "offset", "in": "query", "required": false, "description": "The first feature (0-based), as the next link sets it.",
                  "schema": {"type": "integer", "minimum": 0, "default": 0}},
-                {"name": "bbox", "in": "query", "required": false, "description": "west,south,east,north in degrees (CRS84).",
-                 "schema": {"type": "string"}, "example": "12.55,55.67,12.59,55.69"}],
+                {"name": "bbox", "in": "query", "required": false, "description": "west,south,east,north in bbox-crs (degrees in CRS84, the default).",
+                 "schema": {"type": "string"}, "example": "12.55,55.67,12.59,55.69"},
+                bbox_crs, crs.clone()],
             "responses": {"200": {"description": "The page.", "content": {"application/geo+json": {"schema": {"type": "object"}}}},
                           "400": exception(), "404": exception()},
         }},
         "/ogc/collections/{id}/items/{fid}": {"get": {
             "operationId": "ogcItem", "summary": "One feature, with self and collection links.",
-            "parameters": [id, fid, f],
+            "parameters": [id, fid, f, crs],
             "responses": {"200": {"description": "The feature.", "content": {"application/geo+json": {"schema": {"type": "object"}}}},
                           "400": exception(), "404": exception()},
         }},
