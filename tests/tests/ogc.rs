@@ -109,6 +109,28 @@ fn items_page_with_next_links_and_errors_are_the_standards_exceptions() {
         "no next link on the last page"
     );
 
+    // A designation is a temporal feature: the 2011 areas were in force in 2012, not in 2020.
+    let in_2012 = server.json(
+        "/ogc/collections/udsatte-byomraader-2011/items?datetime=2012-06-01",
+        200,
+    );
+    assert_eq!(in_2012["numberMatched"], 6);
+    let in_2020 = server.json(
+        "/ogc/collections/udsatte-byomraader-2011/items?datetime=2020-01-01",
+        200,
+    );
+    assert_eq!(in_2020["numberMatched"], 0);
+    let bad_time = server.json(
+        "/ogc/collections/udsatte-byomraader-2011/items?datetime=soon",
+        400,
+    );
+    assert!(
+        bad_time["description"]
+            .as_str()
+            .unwrap()
+            .contains("datetime")
+    );
+
     let conformance = server.json("/ogc/conformance", 200);
     assert!(conformance["conformsTo"].to_string().contains("conf/core"));
     let bad = server.json("/ogc/collections/roder-2023/items?limit=0", 400);

@@ -11,8 +11,9 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use kvarter_service::features::FeaturePage;
 use kvarter_service::features::{DEFAULT_PRECISION, Shaping};
-use kvarter_service::ogc::{self, DEFAULT_LIMIT, ItemsQuery, MAX_LIMIT, OutputCrs};
+use kvarter_service::ogc::{self, DEFAULT_LIMIT, ItemsQuery, MAX_LIMIT, OutputCrs, Period};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, quoted};
@@ -145,7 +146,13 @@ pub async fn items(
 ) -> Result<Response, OgcError> {
     let Path(id) =
         path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
-    let params = params(query, &["f", "limit", "offset", "bbox", "bbox-crs", "crs"])?;
+    let params = params(
+        query,
+        &[
+            "f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime",
+        ],
+    )?;
+    let period = params.get("datetime").map(Period::parse).transpose()?;
     let limit = whole(&params, "limit")?.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_parameter(
@@ -159,6 +166,7 @@ pub async fn items(
         limit,
         bbox: bbox(&params)?,
         crs: crs(&params, "crs")?,
+        datetime: params.get("datetime").map(str::to_owned),
     };
     let base = base(&state, &headers);
     let service = state.service();
@@ -166,8 +174,14 @@ pub async fn items(
     let document = tokio::task::spawn_blocking(move || {
         let at = service.layer(&id)?;
         let shaping = shaping(query.crs)?;
-        let page =
-            service.features_page(at, query.bbox, query.offset, query.limit, &shaping, None)?;
+        let page = if period.is_none_or(|period| period.selects(at.layer)) {
+            service.features_page(at, query.bbox, query.offset, query.limit, &shaping, None)?
+        } else {
+            FeaturePage {
+                features: Vec::new(),
+                matched: 0,
+            }
+        };
         Ok::<_, ApiError>(ogc::items(at, &base, &page, &query))
     })
     .await
