@@ -41,36 +41,90 @@ fn ids(collection: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// Copies the collection `id` with `ogr2ogr` through pages of `page_size` and checks the copy
+/// against `/api/layers/{id}/features`: `count` features, the same ids and names, every
+/// coordinate within 1e-7°.
+fn copy_equals_the_api(server: &Server, id: &str, count: usize, page_size: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(format!("{id}.geojson"));
+    let Some(_) = gdal(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GeoJSON",
+            "-oo",
+            &format!("PAGE_SIZE={page_size}"),
+            copy.to_str().unwrap(),
+            &format!("OAPIF:{}/ogc", server.base),
+            id,
+        ],
+    ) else {
+        return;
+    };
+    let copied: Value = serde_json::from_slice(&std::fs::read(&copy).unwrap()).unwrap();
+    let api = server.json(&format!("/api/layers/{id}/features"), 200);
+    let copied = copied["features"].as_array().unwrap();
+    assert_eq!(copied.len(), count, "{id}");
+    let theirs: std::collections::HashMap<String, &Value> = api["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|feature| (key(&feature["properties"]["id"]), feature))
+        .collect();
+    assert_eq!(theirs.len(), count, "{id}");
+    let mut seen = BTreeSet::new();
+    for feature in copied {
+        let fid = key(&feature["properties"]["id"]);
+        assert!(seen.insert(fid.clone()), "{id}: {fid} copied twice");
+        let original = theirs
+            .get(&fid)
+            .unwrap_or_else(|| panic!("{id}: {fid} is not in the API's answer"));
+        assert_eq!(
+            feature["properties"]["name"],
+            original["properties"]["name"]
+        );
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        coordinates(&feature["geometry"]["coordinates"], &mut a);
+        coordinates(&original["geometry"]["coordinates"], &mut b);
+        assert_eq!(a.len(), b.len(), "{id}: {fid}");
+        for (p, q) in a.iter().zip(&b) {
+            assert!(
+                (p.0 - q.0).abs() <= 1e-7 && (p.1 - q.1).abs() <= 1e-7,
+                "{id}: {fid}: {p:?} against {q:?}"
+            );
+        }
+    }
+}
+
+fn key(id: &Value) -> String {
+    match id {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 #[test]
-fn gdal_lists_every_layer_and_copies_the_399_roder_through_the_pages() {
+fn gdal_lists_every_collection_and_copies_roder_and_karreer_through_the_pages() {
     let server = Server::start(&[]);
     let source = format!("OAPIF:{}/ogc", server.base);
     let Some(listing) = gdal("ogrinfo", &["-ro", "-q", &source]) else {
         return;
     };
-    let layers = server.json("/api/layers", 200);
-    for layer in layers["layers"].as_array().unwrap() {
-        let id = layer["id"].as_str().unwrap();
+    let collections = server.json("/ogc/collections", 200);
+    let listed = collections["collections"].as_array().unwrap();
+    assert!(
+        listed.len()
+            > server.json("/api/layers", 200)["layers"]
+                .as_array()
+                .unwrap()
+                .len()
+    );
+    for collection in listed {
+        let id = collection["id"].as_str().unwrap();
         assert!(listing.contains(id), "ogrinfo lists {id}:\n{listing}");
     }
-
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("roder.geojson");
-    gdal(
-        "ogr2ogr",
-        &[
-            "-f",
-            "GeoJSON",
-            copy.to_str().unwrap(),
-            &source,
-            "roder-2023",
-        ],
-    )
-    .unwrap();
-    let copied: Value = serde_json::from_slice(&std::fs::read(&copy).unwrap()).unwrap();
-    let api = server.json("/api/layers/roder-2023/features", 200);
-    assert_eq!(copied["features"].as_array().unwrap().len(), 399);
-    assert_eq!(ids(&copied), ids(&api), "the same roder, each once");
+    copy_equals_the_api(&server, "roder-2023", 399, 100);
+    copy_equals_the_api(&server, "karreer-2014", 4886, 1000);
 }
 
 #[test]

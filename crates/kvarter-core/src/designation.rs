@@ -9,7 +9,7 @@
 //! municipal areas alone. The rule is pure metadata — kinds and periods — so lookups,
 //! comparisons, the layer catalogue and the map all ask it here and never decide it themselves.
 
-use crate::{Date, LayerKind, LayerMeta};
+use crate::{Date, Layer, LayerKind, LayerMeta};
 
 /// The first day of the 2025 kind of municipal designation: a municipal layer in force from this
 /// day or later belongs to a policy under which every state-listed estate is part of the
@@ -46,6 +46,37 @@ fn periods_overlap(a: &LayerMeta, b: &LayerMeta) -> bool {
         _ => true,
     };
     starts_before_end(a, b) && starts_before_end(b, a)
+}
+
+/// The municipal designations among `layers`, oldest first (undated ones first).
+pub fn municipal_designations(layers: &[Layer]) -> Vec<&Layer> {
+    let mut found: Vec<&Layer> = layers
+        .iter()
+        .filter(|layer| layer.meta.kind == LayerKind::MunicipalDesignation)
+        .collect();
+    found.sort_by_key(|layer| layer.meta.valid_from);
+    found
+}
+
+/// The municipal designation a planner means by `year` ("2011", "2025"): the layer whose policy
+/// came into force that year, else the one in force on 1 January of it — then the `bool` is
+/// `true`, and the answer should say "in force on 1 January" (the web map's year picker, the map
+/// images and the OGC comparison collections all read a year this way).
+pub fn designation_of_year(layers: &[Layer], year: i32) -> Option<(&Layer, bool)> {
+    let municipal = municipal_designations(layers);
+    if let Some(edition) = municipal.iter().find(|layer| {
+        layer
+            .meta
+            .valid_from
+            .is_some_and(|d| i32::from(d.year()) == year)
+    }) {
+        return Some((edition, false));
+    }
+    let day = u16::try_from(year).ok().and_then(|y| Date::new(y, 1, 1))?;
+    municipal
+        .into_iter()
+        .find(|layer| layer.meta.valid_from.is_some() && layer.meta.in_force_on(day))
+        .map(|layer| (layer, true))
 }
 
 #[cfg(test)]

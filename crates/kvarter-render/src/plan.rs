@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use geo::BoundingRect;
+use kvarter_core::designation::{designation_of_year, municipal_designations};
 use kvarter_core::{Bounds, Date, Layer, LayerKind, Status};
 use kvarter_indicators::{DatasetInfo, Indicator};
 use kvarter_service::Service;
@@ -353,8 +354,9 @@ fn shown<'a>(
             (layer, None, false)
         }
         Designation::Year(year) => {
-            let (layer, in_force) = of_year(layers, *year).ok_or_else(|| {
-                let mut known: Vec<String> = municipal(layers)
+            let (layer, in_force) = designation_of_year(layers, *year).ok_or_else(|| {
+                let mut known: Vec<String> = municipal_designations(layers)
+                    .into_iter()
                     .filter_map(|layer| layer.meta.valid_from)
                     .map(|from| from.year().to_string())
                     .collect();
@@ -381,33 +383,6 @@ fn shown<'a>(
         in_force,
         lists,
     })
-}
-
-/// The municipal designations, oldest first.
-fn municipal(layers: &[Layer]) -> impl Iterator<Item = &Layer> {
-    let mut found: Vec<&Layer> = layers
-        .iter()
-        .filter(|layer| layer.meta.kind == LayerKind::MunicipalDesignation)
-        .collect();
-    found.sort_by_key(|layer| layer.meta.valid_from);
-    found.into_iter()
-}
-
-/// The designation of `year` as the web map's year picker means it (`designationFor`): the
-/// layer whose policy starts that year, else the one in force on 1 January (then `true`).
-fn of_year(layers: &[Layer], year: i32) -> Option<(&Layer, bool)> {
-    if let Some(edition) = municipal(layers).find(|layer| {
-        layer
-            .meta
-            .valid_from
-            .is_some_and(|d| i32::from(d.year()) == year)
-    }) {
-        return Some((edition, false));
-    }
-    let day = u16::try_from(year).ok().and_then(|y| Date::new(y, 1, 1))?;
-    municipal(layers)
-        .find(|layer| layer.meta.valid_from.is_some() && layer.meta.in_force_on(day))
-        .map(|layer| (layer, true))
 }
 
 /// The box around every designation shown, with a margin of 4 % a side.

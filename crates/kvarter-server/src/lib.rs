@@ -37,6 +37,7 @@ pub mod lookup;
 pub mod metrics;
 pub mod middleware;
 pub mod ogc;
+pub mod ogc_html;
 pub mod openapi;
 pub mod params;
 pub mod respond;
@@ -62,7 +63,7 @@ pub use state::AppState;
 /// after a parameter, which axum's router cannot match, so [`app`] routes them as
 /// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`],
 /// [`GLYPHS_ROUTE`] and [`images::ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 32] = [
+pub const ROUTES: [&str; 34] = [
     "/",
     "/embed",
     "/about",
@@ -91,8 +92,10 @@ pub const ROUTES: [&str; 32] = [
     "/tiles/compare/{from}/{to}/{z}/{x}/{y}.mvt",
     ogc::ROOT,
     ogc::CONFORMANCE,
+    ogc::API,
     ogc::COLLECTIONS,
     ogc::COLLECTION,
+    ogc::QUERYABLES,
     ogc::ITEMS,
     ogc::ITEM,
 ];
@@ -150,12 +153,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         _tile,
         _compare_tilejson,
         _compare_tile,
-        ogc_root,
-        ogc_conformance,
-        ogc_collections,
-        ogc_collection,
-        ogc_items,
-        ogc_item,
+        _ogc_root,
+        _ogc_conformance,
+        _ogc_api,
+        _ogc_collections,
+        _ogc_collection,
+        _ogc_queryables,
+        _ogc_items,
+        _ogc_item,
     ] = ROUTES;
     let routes = Router::new()
         .route(map, get(web::map))
@@ -173,12 +178,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(indicators, get(indicators::catalogue))
         .route(compare, get(compare::compare))
         .route(images::ROUTE, get(images::image))
-        .route(ogc_root, get(ogc::landing))
-        .route(ogc_conformance, get(ogc::conformance))
-        .route(ogc_collections, get(ogc::collections))
-        .route(ogc_collection, get(ogc::collection))
-        .route(ogc_items, get(ogc::items))
-        .route(ogc_item, get(ogc::item))
+        .merge(ogc::routes())
         .route(lookup, get(lookup::lookup))
         .route(
             batch,

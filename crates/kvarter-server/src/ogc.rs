@@ -1,22 +1,29 @@
-//! OGC API – Features (Part 1: Core and GeoJSON) under `/ogc`, for GIS clients (QGIS, GDAL's
-//! OAPIF driver, OWSLib): the landing page, the conformance declaration, every layer as a
-//! collection, and its items paged with `limit`/`offset` and `next` links. The documents are
-//! the service's ([`kvarter_service::ogc`]); this face reads the parameters, adds the base URL
-//! and answers errors in the standard's exception form, `{"code", "description"}`.
+//! OGC API – Features under `/ogc`, for GIS clients (QGIS, ArcGIS Pro, GDAL's OAPIF driver,
+//! `OWSLib`) and for a person with a browser: the landing page, the conformance declaration, the
+//! API definition (OpenAPI 3.0), every layer and every comparison of designations as a
+//! collection, its queryables, and its items paged with `limit`/`offset` and `next` links,
+//! filtered by `bbox`, `datetime` and properties, in CRS84 or EPSG:25832. The documents are
+//! the service's ([`kvarter_service::ogc`]); this face reads the parameters, picks JSON or HTML
+//! (`f=json|html`, else the `Accept` header; see [`ogc_html`](crate::ogc_html)), adds the base
+//! URL and answers errors in the standard's exception form, `{"code", "description"}`.
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use kvarter_service::features::FeaturePage;
-use kvarter_service::features::{DEFAULT_PRECISION, Shaping};
-use kvarter_service::ogc::{self, DEFAULT_LIMIT, ItemsQuery, MAX_LIMIT, OutputCrs, Period};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use kvarter_service::features::{DEFAULT_PRECISION, PropertyFilter, Shaping};
+use kvarter_service::ogc::{
+    self, Collection, DEFAULT_LIMIT, ItemsQuery, MAX_LIMIT, OutputCrs, Period,
+};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, quoted};
+use crate::indicators::choropleth;
+use crate::ogc_html::{self, Page};
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 use crate::tiles::base_url;
@@ -25,14 +32,44 @@ use crate::tiles::base_url;
 pub const ROOT: &str = "/ogc";
 /// The conformance declaration's route.
 pub const CONFORMANCE: &str = "/ogc/conformance";
+/// The API definition's route.
+pub const API: &str = "/ogc/api";
 /// The collections' route.
 pub const COLLECTIONS: &str = "/ogc/collections";
 /// One collection's route.
 pub const COLLECTION: &str = "/ogc/collections/{id}";
+/// A collection's queryables' route.
+pub const QUERYABLES: &str = "/ogc/collections/{id}/queryables";
 /// A collection's items' route.
 pub const ITEMS: &str = "/ogc/collections/{id}/items";
 /// One item's route.
 pub const ITEM: &str = "/ogc/collections/{id}/items/{fid}";
+
+/// The OGC API's routes (listed in [`crate::ROUTES`] too).
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(ROOT, get(landing))
+        .route(CONFORMANCE, get(conformance))
+        .route(API, get(api))
+        .route(COLLECTIONS, get(collections))
+        .route(COLLECTION, get(collection))
+        .route(QUERYABLES, get(queryables))
+        .route(ITEMS, get(items))
+        .route(ITEM, get(item))
+}
+
+/// The parameters of an items request other than property filters.
+const ITEMS_PARAMETERS: [&str; 9] = [
+    "f",
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "indicators",
+    "period",
+];
 
 /// An error in the standard's exception form, with the status the rest of the API gives it.
 pub struct OgcError(ApiError);
@@ -65,24 +102,55 @@ fn base(state: &AppState, headers: &HeaderMap) -> String {
     format!("{}{ROOT}", base_url(state, headers))
 }
 
-/// Checks `f=` (JSON is the one encoding served) and the other parameters.
-fn params(query: RawQuery, accepted: &[&str]) -> Result<Params, OgcError> {
-    let params = Params::new(query, accepted)?;
+/// The encodings a document is served in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Json,
+    Html,
+}
+
+/// The encoding asked for: `f=json` (or `geojson`) or `f=html`; without `f`, HTML when the
+/// `Accept` header asks for a page and for no JSON (as a browser does), else JSON.
+fn encoding(params: &Params, headers: &HeaderMap) -> Result<Encoding, ApiError> {
     match params.get("f") {
-        None | Some("json" | "geojson") => Ok(params),
+        Some("json" | "geojson") => Ok(Encoding::Json),
+        Some("html") => Ok(Encoding::Html),
         Some(other) => Err(ApiError::bad_parameter(
             "f",
-            format!("{} is not served; use f=json", quoted(other)),
-        )
-        .into()),
+            format!("{} is not served; use f=json or f=html", quoted(other)),
+        )),
+        None => {
+            let accept = headers
+                .get(header::ACCEPT)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            Ok(
+                if accept.contains("text/html") && !accept.contains("json") {
+                    Encoding::Html
+                } else {
+                    Encoding::Json
+                },
+            )
+        }
     }
 }
 
-fn json_answer(value: &Value, media: &'static str) -> Response {
-    let mut response = Json(value).into_response();
+/// `document` as JSON of media type `media`, or as the page `page`; either way varying by
+/// `Accept`.
+fn answer(document: &Value, media: &'static str, encoding: Encoding, page: Page) -> Response {
+    let mut response = match encoding {
+        Encoding::Json => {
+            let mut response = Json(document).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+            response
+        }
+        Encoding::Html => Html(ogc_html::render(page, document)).into_response(),
+    };
     response
         .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+        .insert(header::VARY, HeaderValue::from_static("accept"));
     response
 }
 
@@ -92,17 +160,46 @@ pub async fn landing(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    params(query, &["f"])?;
-    Ok(json_answer(
-        &ogc::landing(&base(&state, &headers)),
-        "application/json",
+    let params = Params::new(query, &["f"])?;
+    let document = ogc::landing(&base(&state, &headers));
+    Ok(answer(
+        &document,
+        ogc::JSON,
+        encoding(&params, &headers)?,
+        Page::Landing,
     ))
 }
 
 /// `GET /ogc/conformance`.
-pub async fn conformance(query: RawQuery) -> Result<Response, OgcError> {
-    params(query, &["f"])?;
-    Ok(json_answer(&ogc::conformance(), "application/json"))
+pub async fn conformance(
+    State(state): State<Arc<AppState>>,
+    query: RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, OgcError> {
+    let params = Params::new(query, &["f"])?;
+    let document = ogc::conformance(&base(&state, &headers));
+    Ok(answer(
+        &document,
+        ogc::JSON,
+        encoding(&params, &headers)?,
+        Page::Conformance,
+    ))
+}
+
+/// `GET /ogc/api`: the OGC paths as an OpenAPI 3.0 document, or its page.
+pub async fn api(
+    State(state): State<Arc<AppState>>,
+    query: RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, OgcError> {
+    let params = Params::new(query, &["f"])?;
+    let document = crate::openapi::ogc_document(&base_url(&state, &headers));
+    Ok(answer(
+        &document,
+        ogc::OPENAPI_30,
+        encoding(&params, &headers)?,
+        Page::Api,
+    ))
 }
 
 /// `GET /ogc/collections`.
@@ -111,12 +208,33 @@ pub async fn collections(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    params(query, &["f"])?;
+    let params = Params::new(query, &["f"])?;
+    let encoding = encoding(&params, &headers)?;
+    let base = base(&state, &headers);
     let service = state.service();
-    Ok(json_answer(
-        &ogc::collections(&service, &base(&state, &headers)),
-        "application/json",
-    ))
+    // Listing the comparisons works them out the first time: CPU work.
+    let document = blocking("listing the collections", move || {
+        Ok(ogc::collections(&service, &base))
+    })
+    .await?;
+    Ok(answer(&document, ogc::JSON, encoding, Page::Collections))
+}
+
+/// The path's collection id, or a 400 naming the problem.
+fn collection_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    let Path(id) =
+        path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
+    Ok(id)
+}
+
+/// Runs `work` off the async workers.
+async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| ApiError::internal(what, error))?
 }
 
 /// `GET /ogc/collections/{id}`.
@@ -126,32 +244,56 @@ pub async fn collection(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let Path(id) =
-        path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
-    params(query, &["f"])?;
+    let id = collection_id(path)?;
+    let params = Params::new(query, &["f"])?;
+    let encoding = encoding(&params, &headers)?;
+    let base = base(&state, &headers);
     let service = state.service();
-    let at = service.layer(&id)?;
-    Ok(json_answer(
-        &ogc::collection(at.layer, &base(&state, &headers)),
-        "application/json",
+    let document = blocking("describing a collection", move || {
+        let collection = service.ogc_collection(&id)?;
+        Ok(ogc::collection(&collection, &base))
+    })
+    .await?;
+    Ok(answer(&document, ogc::JSON, encoding, Page::Collection))
+}
+
+/// `GET /ogc/collections/{id}/queryables`: the properties a filter can name, as JSON Schema.
+pub async fn queryables(
+    State(state): State<Arc<AppState>>,
+    path: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, OgcError> {
+    let id = collection_id(path)?;
+    let params = Params::new(query, &["f"])?;
+    let encoding = encoding(&params, &headers)?;
+    let base = base(&state, &headers);
+    let service = state.service();
+    let document = blocking("listing the queryables", move || {
+        let collection = service.ogc_collection(&id)?;
+        let url = format!("{base}/collections/{}/queryables", collection.id());
+        Ok(ogc::queryables_document(&collection, &url))
+    })
+    .await?;
+    Ok(answer(
+        &document,
+        ogc::SCHEMA_JSON,
+        encoding,
+        Page::Queryables,
     ))
 }
 
-/// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=`.
+/// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=&bbox-crs=&crs=&datetime=&indicators=
+/// &period=&<queryable>=`.
 pub async fn items(
     State(state): State<Arc<AppState>>,
     path: Result<Path<String>, PathRejection>,
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let Path(id) =
-        path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
-    let params = params(
-        query,
-        &[
-            "f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime",
-        ],
-    )?;
+    let id = collection_id(path)?;
+    let (params, rest) = Params::with_rest(query, &ITEMS_PARAMETERS)?;
+    let encoding = encoding(&params, &headers)?;
     let period = params.get("datetime").map(Period::parse).transpose()?;
     let limit = whole(&params, "limit")?.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -161,35 +303,93 @@ pub async fn items(
         )
         .into());
     }
+    let mut more = rest.clone();
+    for name in ["indicators", "period"] {
+        if let Some(value) = params.get(name) {
+            more.push((name.to_owned(), value.to_owned()));
+        }
+    }
     let query = ItemsQuery {
         offset: whole(&params, "offset")?.unwrap_or(0),
         limit,
         bbox: bbox(&params)?,
         crs: crs(&params, "crs")?,
         datetime: params.get("datetime").map(str::to_owned),
+        more,
     };
     let base = base(&state, &headers);
     let service = state.service();
     let crs = query.crs;
-    let document = tokio::task::spawn_blocking(move || {
-        let at = service.layer(&id)?;
-        let shaping = shaping(query.crs)?;
-        let page = if period.is_none_or(|period| period.selects(at.layer)) {
-            service.features_page(at, query.bbox, query.offset, query.limit, &shaping, None)?
+    let document = blocking("building a page of items", move || {
+        let collection = service.ogc_collection(&id)?;
+        let filters = filters(&collection, rest)?;
+        let choropleth = choropleth(&service, &params)?;
+        let page = if period.is_none_or(|period| period.selects(collection.layer())) {
+            service.collection_page(
+                &collection,
+                query.bbox,
+                &filters,
+                query.offset,
+                query.limit,
+                &shaping(query.crs),
+                choropleth.as_ref(),
+            )?
         } else {
-            FeaturePage {
+            kvarter_service::features::FeaturePage {
                 features: Vec::new(),
                 matched: 0,
             }
         };
-        Ok::<_, ApiError>(ogc::items(at, &base, &page, &query))
+        let indicators = service.indicator_provenance(choropleth.as_ref());
+        Ok(ogc::items(&collection, &base, &page, &query, indicators))
     })
-    .await
-    .map_err(|error| ApiError::internal("building a page of items", error))??;
+    .await?;
     Ok(with_crs(
-        json_answer(&document, "application/geo+json"),
+        answer(&document, ogc::GEOJSON, encoding, Page::Items),
         crs,
     ))
+}
+
+/// The property filters among an items request's other parameters: each must name a queryable
+/// of `collection`, and a number's value must be a number.
+fn filters(
+    collection: &Collection<'_>,
+    rest: Vec<(String, String)>,
+) -> Result<Vec<PropertyFilter>, ApiError> {
+    if rest.is_empty() {
+        return Ok(Vec::new());
+    }
+    let queryables = ogc::queryables(collection.layer());
+    rest.into_iter()
+        .map(|(name, value)| {
+            let Some((_, kind)) = queryables.iter().find(|(known, _)| *known == name) else {
+                let mut accepted: Vec<&str> = ITEMS_PARAMETERS.to_vec();
+                accepted.extend(queryables.iter().map(|(known, _)| known.as_str()));
+                return Err(ApiError::bad_parameter(
+                    name.chars().take(40).collect::<String>(),
+                    format!(
+                        "unknown parameter {}; accepted: {} (the queryables are at …/queryables)",
+                        quoted(&name),
+                        accepted.join(", ")
+                    ),
+                ));
+            };
+            let value = value.trim().to_owned();
+            if matches!(*kind, "number" | "integer") && value.parse::<f64>().is_err() {
+                return Err(ApiError::bad_parameter(
+                    name.clone(),
+                    format!("{} is not a number", quoted(&value)),
+                ));
+            }
+            if *kind == "boolean" && value != "true" && value != "false" {
+                return Err(ApiError::bad_parameter(
+                    name.clone(),
+                    format!("{} is not true or false", quoted(&value)),
+                ));
+            }
+            Ok(PropertyFilter { name, value })
+        })
+        .collect()
 }
 
 /// `GET /ogc/collections/{id}/items/{fid}`.
@@ -201,27 +401,33 @@ pub async fn item(
 ) -> Result<Response, OgcError> {
     let Path((id, fid)) =
         path.map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))?;
-    let params = params(query, &["f", "crs"])?;
+    let params = Params::new(query, &["f", "crs", "indicators", "period"])?;
+    let encoding = encoding(&params, &headers)?;
     let crs = crs(&params, "crs")?;
+    let base = base(&state, &headers);
     let service = state.service();
-    let at = service.layer(&id)?;
-    let feature = service.shaped_feature(at, &fid, &shaping(crs)?, None)?;
+    let document = blocking("building an item", move || {
+        let collection = service.ogc_collection(&id)?;
+        let choropleth = choropleth(&service, &params)?;
+        let feature =
+            service.collection_item(&collection, &fid, &shaping(crs), choropleth.as_ref())?;
+        Ok(ogc::item(&collection, &base, &feature))
+    })
+    .await?;
     Ok(with_crs(
-        json_answer(
-            &ogc::item(at, &base(&state, &headers), &feature),
-            "application/geo+json",
-        ),
+        answer(&document, ogc::GEOJSON, encoding, Page::Item),
         crs,
     ))
 }
 
 /// How features are written in `crs`: all properties, full precision.
-fn shaping(crs: OutputCrs) -> Result<Shaping, ApiError> {
-    let shaping = Shaping::new(None, DEFAULT_PRECISION, None, &[])?;
-    Ok(match crs {
+fn shaping(crs: OutputCrs) -> Shaping {
+    let shaping = Shaping::new(None, DEFAULT_PRECISION, None, &[])
+        .unwrap_or_else(|_| unreachable!("keeping every property cannot name a missing one"));
+    match crs {
         OutputCrs::Crs84 => shaping,
         OutputCrs::Utm32 => shaping.in_utm32(),
-    })
+    }
 }
 
 /// `response` with the `Content-Crs` header Part 2 asks for.

@@ -50,6 +50,30 @@ impl Params {
         Ok(Self { pairs })
     }
 
+    /// Like [`Params::new`], but a name not in `accepted` is not an error: such pairs (each name
+    /// still at most once, empty values dropped) are handed back, for the route to check against
+    /// names it learns from the data (a collection's queryables).
+    pub fn with_rest(
+        query: RawQuery,
+        accepted: &[&str],
+    ) -> Result<(Self, Vec<(String, String)>), ApiError> {
+        let Query(pairs) =
+            query.map_err(|rejection| ApiError::bad_parameter("query", rejection.body_text()))?;
+        for (index, (name, _)) in pairs.iter().enumerate() {
+            if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
+                return Err(ApiError::bad_parameter(
+                    truncated(name),
+                    "given more than once; give it once",
+                ));
+            }
+        }
+        let (known, rest): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .partition(|(name, _)| accepted.contains(&name.as_str()));
+        Ok((Self { pairs: known }, rest))
+    }
+
     /// The value of `name`, trimmed, when given and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs

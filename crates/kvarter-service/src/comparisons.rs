@@ -130,6 +130,19 @@ impl Compared {
         })
     }
 
+    /// The pieces as a layer of their own (kept, added, removed; see
+    /// [`kvarter_compare::Comparison::layer`]), with the comparison's provenance.
+    pub fn pieces(&self) -> &Layer {
+        &self.map().index.layers()[0]
+    }
+
+    /// The positions of the pieces whose bounding box meets `rect` (lon/lat), in order.
+    pub fn pieces_in(&self, rect: geo::Rect<f64>) -> Vec<usize> {
+        let map = self.map();
+        map.index
+            .query_bbox_positions(&map.index.layers()[0].meta.id, rect)
+    }
+
     /// One tile of the comparison's map, with every piece's `change`, `from_*` and `to_*`.
     pub fn render(&self, tile: TileCoord) -> Vec<u8> {
         let map = self.map();

@@ -105,7 +105,7 @@ impl Shaping {
 }
 
 /// All properties of one feature.
-fn properties(layer: &Layer, area: &Area) -> Properties {
+pub(crate) fn properties(layer: &Layer, area: &Area) -> Properties {
     let mut properties: Properties = area
         .properties
         .iter()
@@ -222,6 +222,83 @@ fn orient(geometry: Geometry<f64>) -> Geometry<f64> {
     }
 }
 
+/// A simple property filter (OGC API – Features Part 3, query parameters on queryables):
+/// the features whose property `name` equals `value` — as text for a string, as a number for a
+/// number, `true`/`false` for a boolean. A feature without the property, or with null, fails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropertyFilter {
+    /// The property's name, as features carry it.
+    pub name: String,
+    /// The value asked for, as written in the query.
+    pub value: String,
+}
+
+impl PropertyFilter {
+    /// Whether `properties` meet the filter.
+    pub fn matches(&self, properties: &Properties) -> bool {
+        match properties.get(&self.name) {
+            Some(Value::String(text)) => *text == self.value,
+            Some(Value::Number(number)) => self
+                .value
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|wanted| number.as_f64() == Some(wanted)),
+            Some(Value::Bool(flag)) => self.value == if *flag { "true" } else { "false" },
+            _ => false,
+        }
+    }
+}
+
+/// Of the areas of `layer` at `candidates` (in order), those meeting every filter: the
+/// positions of `limit` of them from `offset` on, and how many there are.
+pub(crate) fn page_of(
+    layer: &Layer,
+    candidates: Vec<usize>,
+    filters: &[PropertyFilter],
+    offset: usize,
+    limit: usize,
+) -> (Vec<usize>, usize) {
+    let matching: Vec<usize> = if filters.is_empty() {
+        candidates
+    } else {
+        candidates
+            .into_iter()
+            .filter(|&ix| {
+                layer.areas.get(ix).is_some_and(|area| {
+                    let properties = properties(layer, area);
+                    filters.iter().all(|filter| filter.matches(&properties))
+                })
+            })
+            .collect()
+    };
+    let matched = matching.len();
+    let page = matching.into_iter().skip(offset).take(limit).collect();
+    (page, matched)
+}
+
+/// The area `fid` of `layer`, shaped (no indicator values); `None` when there is none.
+pub(crate) fn shaped_area(
+    layer: &Layer,
+    fid: &str,
+    shaping: &Shaping,
+) -> Option<Result<geojson::Feature, ServiceError>> {
+    let area = layer.areas.iter().find(|area| area.id == fid)?;
+    Some(feature(layer, area, shaping))
+}
+
+/// The areas of `layer` at `positions`, shaped (no indicator values).
+pub(crate) fn shaped_areas(
+    layer: &Layer,
+    positions: &[usize],
+    shaping: &Shaping,
+) -> Result<Vec<geojson::Feature>, ServiceError> {
+    positions
+        .iter()
+        .filter_map(|&ix| layer.areas.get(ix))
+        .map(|area| feature(layer, area, shaping))
+        .collect()
+}
+
 fn encode(value: &impl serde::Serialize) -> Result<Vec<u8>, ServiceError> {
     serde_json::to_vec(value).map_err(|error| ServiceError::internal("encoding GeoJSON", error))
 }
@@ -261,14 +338,19 @@ impl Service {
     }
 
     /// One page of the areas of the layer at `at` for a paging client (OGC API – Features): of
-    /// those meeting `bbox` (lon/lat) or all, in the layer's order, `limit` from `offset` on,
-    /// shaped, with `choropleth`'s values; and how many there are in all. Not bound by
-    /// `max_features`: the client pages. [`ServiceError::Unconvertible`] when the shaping
-    /// projects and a coordinate cannot be.
+    /// those meeting `bbox` (lon/lat) or all and every one of `filters`, in the layer's order,
+    /// `limit` from `offset` on, shaped, with `choropleth`'s values; and how many match in all.
+    /// Not bound by `max_features`: the client pages. [`ServiceError::Unconvertible`] when the
+    /// shaping projects and a coordinate cannot be.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one parameter of the request"
+    )]
     pub fn features_page(
         &self,
         at: LayerAt<'_>,
         bbox: Option<Rect<f64>>,
+        filters: &[PropertyFilter],
         offset: usize,
         limit: usize,
         shaping: &Shaping,
@@ -276,14 +358,18 @@ impl Service {
     ) -> Result<FeaturePage, ServiceError> {
         let layer = at.layer;
         // The index answers a box in the layer's order, so pages do not overlap.
-        let areas: Vec<usize> = match bbox {
+        let candidates: Vec<usize> = match bbox {
             Some(rect) => self.index().query_bbox_positions(&layer.meta.id, rect),
             None => (0..layer.areas.len()).collect(),
         };
-        let matched = areas.len();
-        let page = areas.into_iter().skip(offset).take(limit);
-        let features = self.shaped_features(at, page, shaping, choropleth)?;
+        let (page, matched) = page_of(layer, candidates, filters, offset, limit);
+        let features = self.shaped_features(at, page.into_iter(), shaping, choropleth)?;
         Ok(FeaturePage { features, matched })
+    }
+
+    /// The indicators' definitions and provenance, for an answer carrying `choropleth`'s values.
+    pub fn indicator_provenance(&self, choropleth: Option<&Choropleth>) -> Option<Value> {
+        Some(choropleth?.provenance(self.indicators()?))
     }
 
     /// The areas at `positions` of the layer at `at`, shaped, with `choropleth`'s values.

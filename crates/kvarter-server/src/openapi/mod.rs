@@ -34,6 +34,11 @@ pub async fn openapi() -> Response {
     Json(&*DOCUMENT).into_response()
 }
 
+/// `GET /ogc/api`'s document: the OGC API paths alone, in `OpenAPI` 3.0, served from `server`.
+pub fn ogc_document(server: &str) -> Value {
+    ogc::document(server)
+}
+
 /// The whole `OpenAPI` document: the header, then every part's paths and schemas.
 ///
 /// The parts are separate `json!` literals (`json!` recurses once per member, so one literal of

@@ -20,6 +20,7 @@ mod images;
 mod indicators;
 mod layers;
 mod lookup;
+mod ogc;
 mod search;
 mod squares;
 mod state_lists;

@@ -10,8 +10,8 @@
 //!   0–1000 m: all of `vest` and half of `oest`, and the other half of `oest`.
 //! - `omraader-2011` (designation, reconstructed): `o11` 500–1500 × 0–1000 m, half of each
 //!   unit of `enheder-a`.
-//! - `omraader-2017` (designation, official): `o17` 1200–2000 × 0–800 m, inside `oest`, and
-//!   `o17-ny` 3000–3500 × 0–500 m, outside every unit.
+//! - `omraader-2017` (designation, official, in force from 2017-06-22): `o17` 1200–2000 ×
+//!   0–800 m, inside `oest`, and `o17-ny` 3000–3500 × 0–500 m, outside every unit.
 //! - `gader` (base map): one street, a line.
 //!
 //! The catalogue has `population` (extensive), `income_mean` (intensive, weighted by area) and
@@ -170,6 +170,20 @@ pub fn dataset() -> Dataset {
     d2011.meta.valid_from = Some("2011-01-01".parse().unwrap());
     d2011.meta.valid_to = Some("2017-06-22".parse().unwrap());
     d2011.meta.method = Some("drawn by hand for the tests".into());
+    let mut d2017 = layer(
+        D2017,
+        LayerKind::MunicipalDesignation,
+        Status::Official,
+        vec![
+            area("o17", "Område 2017", rectangle(1200.0, 0.0, 2000.0, 800.0)),
+            area(
+                "o17-ny",
+                "Nyt område",
+                rectangle(3000.0, 0.0, 3500.0, 500.0),
+            ),
+        ],
+    );
+    d2017.meta.valid_from = Some("2017-06-22".parse().unwrap());
     let street = LineString::new(vec![lon_lat(0.0, 500.0), lon_lat(2000.0, 500.0)]);
     Dataset {
         version: "squares-1".into(),
@@ -193,19 +207,7 @@ pub fn dataset() -> Dataset {
                 ],
             ),
             d2011,
-            layer(
-                D2017,
-                LayerKind::MunicipalDesignation,
-                Status::Official,
-                vec![
-                    area("o17", "Område 2017", rectangle(1200.0, 0.0, 2000.0, 800.0)),
-                    area(
-                        "o17-ny",
-                        "Nyt område",
-                        rectangle(3000.0, 0.0, 3500.0, 500.0),
-                    ),
-                ],
-            ),
+            d2017,
             layer(
                 STREETS,
                 LayerKind::BaseMap,
