@@ -49,6 +49,8 @@ pub const ITEM: &str = "/ogc/collections/{id}/items/{fid}";
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(ROOT, get(landing))
+        // OWSLib asks for the landing page with a trailing slash.
+        .route("/ogc/", get(landing))
         .route(CONFORMANCE, get(conformance))
         .route(API, get(api))
         .route(COLLECTIONS, get(collections))
