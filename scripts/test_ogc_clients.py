@@ -468,6 +468,7 @@ def check_vector_tiles(ctx, url):
     check(land["features"] > 0, f"QGIS decoded no features in tile {z}/{x}/{y}: {land}")
     check(feature_id(area) in land["ids"], f"QGIS: tile {z}/{x}/{y} lacks area {feature_id(area)}: {land['ids']}")
     check(water["features"] == 0, f"QGIS decoded features in the sea tile {z}/{sea[0]}/{sea[1]}: {water}")
+    check(not land["errors"] + water["errors"], f"QGIS's rendering errors: {land['errors'] + water['errors']}")
     return f"QGIS {seen['qgis']}: tile {z}/{x}/{y} gives {land['features']} features in layers {land['layers']}"
 
 
@@ -485,7 +486,8 @@ def group_qgis_ogc_tiles(ctx):
     templates = [l["href"] for tileset in tiles.get("tilesets", [tiles]) for l in tileset.get("links", [])
                  if "{tileMatrix}" in l.get("href", "")]
     check(templates, f"/ogc/collections/{DESIGNATION_2017}/tiles links no tile template: {tiles}")
-    template = templates[0]
+    # A relative link is resolved as a client would.
+    template = urllib.parse.urljoin(f"{base}/collections/{DESIGNATION_2017}/tiles", templates[0])
     check("WebMercatorQuad" in template, f"the tile template {template} is not WebMercatorQuad")
     # The template as an XYZ URL: OGC's tileRow is y and tileCol is x.
     xyz = template.replace("{tileMatrix}", "{z}").replace("{tileRow}", "{y}").replace("{tileCol}", "{x}")
