@@ -572,16 +572,16 @@ def group_schemathesis(ctx):
 
 
 GROUPS = {
-    # name: (function, exists in this tree or *coming* with the rest of the OGC API)
-    "owslib": (group_owslib, "now"),
-    "qgis-oapif": (group_qgis_oapif, "now"),
-    "qgis-xyz-tiles": (group_qgis_xyz_tiles, "now"),
-    "owslib-compare": (group_owslib_compare, "coming"),
-    "qgis-oapif-compare": (group_qgis_oapif_compare, "coming"),
-    "owslib-queryables": (group_owslib_queryables, "coming"),
-    "html": (group_html, "coming"),
-    "qgis-ogc-tiles": (group_qgis_ogc_tiles, "coming"),
-    "schemathesis": (group_schemathesis, "coming"),
+    # name: the group
+    "owslib": group_owslib,
+    "qgis-oapif": group_qgis_oapif,
+    "qgis-xyz-tiles": group_qgis_xyz_tiles,
+    "owslib-compare": group_owslib_compare,
+    "qgis-oapif-compare": group_qgis_oapif_compare,
+    "owslib-queryables": group_owslib_queryables,
+    "html": group_html,
+    "qgis-ogc-tiles": group_qgis_ogc_tiles,
+    "schemathesis": group_schemathesis,
 }
 
 
@@ -780,7 +780,7 @@ def main():
     try:
         ctx = Context(args, server.base)
         for name in args.group or list(GROUPS):
-            function, when = GROUPS[name]
+            function = GROUPS[name]
             start = time.monotonic()
             try:
                 detail = function(ctx)
@@ -793,8 +793,7 @@ def main():
                 verdict, detail = "FAIL", f"{type(error).__name__}: {error}"
             if verdict == "FAIL":
                 failures.append(name)
-            label = " (coming)" if when == "coming" else ""
-            print(f"{verdict} {name}{label} [{time.monotonic() - start:.1f} s]: {detail}", flush=True)
+            print(f"{verdict} {name} [{time.monotonic() - start:.1f} s]: {detail}", flush=True)
     finally:
         server.stop()
     if failures:
