@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use kvarter_service::features::{DEFAULT_PRECISION, PropertyFilter, Shaping};
+use kvarter_service::features::{DEFAULT_PRECISION, PageRequest, PropertyFilter, Shaping};
 use kvarter_service::ogc::{
     self, Collection, DEFAULT_LIMIT, ItemsQuery, MAX_LIMIT, OutputCrs, Period,
 };
@@ -156,20 +156,27 @@ fn answer(document: &Value, media: &'static str, encoding: Encoding, page: Page)
     response
 }
 
+/// A document that needs nothing but the base URL, made by `make`, in the encoding asked for.
+fn fixed(
+    query: RawQuery,
+    headers: &HeaderMap,
+    media: &'static str,
+    page: Page,
+    make: impl FnOnce() -> Value,
+) -> Result<Response, OgcError> {
+    let params = Params::new(query, &["f"])?;
+    Ok(answer(&make(), media, encoding(&params, headers)?, page))
+}
+
 /// `GET /ogc`: the landing page.
 pub async fn landing(
     State(state): State<Arc<AppState>>,
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let params = Params::new(query, &["f"])?;
-    let document = ogc::landing(&base(&state, &headers));
-    Ok(answer(
-        &document,
-        ogc::JSON,
-        encoding(&params, &headers)?,
-        Page::Landing,
-    ))
+    fixed(query, &headers, ogc::JSON, Page::Landing, || {
+        ogc::landing(&base(&state, &headers))
+    })
 }
 
 /// `GET /ogc/conformance`.
@@ -178,14 +185,9 @@ pub async fn conformance(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let params = Params::new(query, &["f"])?;
-    let document = ogc::conformance(&base(&state, &headers));
-    Ok(answer(
-        &document,
-        ogc::JSON,
-        encoding(&params, &headers)?,
-        Page::Conformance,
-    ))
+    fixed(query, &headers, ogc::JSON, Page::Conformance, || {
+        ogc::conformance(&base(&state, &headers))
+    })
 }
 
 /// `GET /ogc/api`: the OGC paths as an OpenAPI 3.0 document, or its page.
@@ -194,14 +196,9 @@ pub async fn api(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let params = Params::new(query, &["f"])?;
-    let document = crate::openapi::ogc_document(&base_url(&state, &headers));
-    Ok(answer(
-        &document,
-        ogc::OPENAPI_30,
-        encoding(&params, &headers)?,
-        Page::Api,
-    ))
+    fixed(query, &headers, ogc::OPENAPI_30, Page::Api, || {
+        crate::openapi::ogc_document(&base_url(&state, &headers))
+    })
 }
 
 /// `GET /ogc/collections`.
@@ -327,12 +324,15 @@ pub async fn items(
         let filters = filters(&collection, rest)?;
         let choropleth = choropleth(&service, &params)?;
         let page = if period.is_none_or(|period| period.selects(collection.layer())) {
+            let request = PageRequest {
+                bbox: query.bbox,
+                filters: &filters,
+                offset: query.offset,
+                limit: query.limit,
+            };
             service.collection_page(
                 &collection,
-                query.bbox,
-                &filters,
-                query.offset,
-                query.limit,
+                &request,
                 &shaping(query.crs),
                 choropleth.as_ref(),
             )?

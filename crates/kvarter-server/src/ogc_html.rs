@@ -2,12 +2,15 @@
 //! class asks: the same content and links as the JSON, readable by a person checking what a GIS
 //! client will get — every collection with its status, source, vintage and licence, the items
 //! with their properties and paging links. The pages are written here from the JSON document
-//! (no template engine: a handful of small pages whose every value is escaped by [`escape`]);
+//! (no template engine: a handful of small pages whose every value is escaped by
+//! [`escape`]);
 //! they are in English, like the rest of the API, with the data's own Danish names.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
+
+use crate::about::escape;
 
 /// Which document a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,22 +31,6 @@ pub enum Page {
     Items,
     /// One item.
     Item,
-}
-
-/// Text made safe inside HTML text and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A JSON value as short text: strings as they are, `null` as empty, the rest as JSON.

@@ -249,15 +249,28 @@ impl PropertyFilter {
     }
 }
 
-/// Of the areas of `layer` at `candidates` (in order), those meeting every filter: the
-/// positions of `limit` of them from `offset` on, and how many there are.
+/// What a paging client asks of a layer: the areas meeting `bbox` (lon/lat; `None`: all) and
+/// every one of `filters`, `limit` of them from `offset` on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageRequest<'a> {
+    /// The box the areas' bounding boxes must meet.
+    pub bbox: Option<Rect<f64>>,
+    /// The filters every area must meet.
+    pub filters: &'a [PropertyFilter],
+    /// How many matching areas to pass over.
+    pub offset: usize,
+    /// How many to answer at most.
+    pub limit: usize,
+}
+
+/// Of the areas of `layer` at `candidates` (in order), those meeting every filter of
+/// `request`: the positions of its page of them, and how many there are.
 pub(crate) fn page_of(
     layer: &Layer,
     candidates: Vec<usize>,
-    filters: &[PropertyFilter],
-    offset: usize,
-    limit: usize,
+    request: &PageRequest<'_>,
 ) -> (Vec<usize>, usize) {
+    let filters = request.filters;
     let matching: Vec<usize> = if filters.is_empty() {
         candidates
     } else {
@@ -272,7 +285,11 @@ pub(crate) fn page_of(
             .collect()
     };
     let matched = matching.len();
-    let page = matching.into_iter().skip(offset).take(limit).collect();
+    let page = matching
+        .into_iter()
+        .skip(request.offset)
+        .take(request.limit)
+        .collect();
     (page, matched)
 }
 
@@ -338,31 +355,24 @@ impl Service {
     }
 
     /// One page of the areas of the layer at `at` for a paging client (OGC API – Features): of
-    /// those meeting `bbox` (lon/lat) or all and every one of `filters`, in the layer's order,
-    /// `limit` from `offset` on, shaped, with `choropleth`'s values; and how many match in all.
-    /// Not bound by `max_features`: the client pages. [`ServiceError::Unconvertible`] when the
-    /// shaping projects and a coordinate cannot be.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "each is one parameter of the request"
-    )]
+    /// those meeting `request`'s box (lon/lat) or all and every one of its filters, in the
+    /// layer's order, `limit` from `offset` on, shaped, with `choropleth`'s values; and how many
+    /// match in all. Not bound by `max_features`: the client pages.
+    /// [`ServiceError::Unconvertible`] when the shaping projects and a coordinate cannot be.
     pub fn features_page(
         &self,
         at: LayerAt<'_>,
-        bbox: Option<Rect<f64>>,
-        filters: &[PropertyFilter],
-        offset: usize,
-        limit: usize,
+        request: &PageRequest<'_>,
         shaping: &Shaping,
         choropleth: Option<&Choropleth>,
     ) -> Result<FeaturePage, ServiceError> {
         let layer = at.layer;
         // The index answers a box in the layer's order, so pages do not overlap.
-        let candidates: Vec<usize> = match bbox {
+        let candidates: Vec<usize> = match request.bbox {
             Some(rect) => self.index().query_bbox_positions(&layer.meta.id, rect),
             None => (0..layer.areas.len()).collect(),
         };
-        let (page, matched) = page_of(layer, candidates, filters, offset, limit);
+        let (page, matched) = page_of(layer, candidates, request);
         let features = self.shaped_features(at, page.into_iter(), shaping, choropleth)?;
         Ok(FeaturePage { features, matched })
     }

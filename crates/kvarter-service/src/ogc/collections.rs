@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use geo::Rect;
 use kvarter_core::designation::{designation_of_year, municipal_designations};
 use kvarter_core::{Layer, Properties};
 use serde_json::{Map, Value, json};
@@ -20,7 +19,7 @@ use crate::choropleth::Choropleth;
 use crate::comparisons::Compared;
 use crate::error::{ServiceError, shortened};
 use crate::features::{
-    FeaturePage, PropertyFilter, Shaping, page_of, properties, shaped_area, shaped_areas,
+    FeaturePage, PageRequest, Shaping, page_of, properties, shaped_area, shaped_areas,
 };
 use crate::service::{LayerAt, Service};
 
@@ -189,36 +188,27 @@ impl Service {
         collections
     }
 
-    /// One page of `collection`'s items for a paging client: of those meeting `bbox` (lon/lat)
-    /// or all and every one of `filters`, in order, `limit` from `offset` on, shaped, with
-    /// `choropleth`'s values (a layer only: [`ServiceError::Invalid`] for a comparison); and
-    /// how many match in all. CPU work for a big layer: call it off async workers.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "each is one parameter of the request"
-    )]
+    /// One page of `collection`'s items for a paging client: of those meeting `request` (see
+    /// [`PageRequest`]), in order, shaped, with `choropleth`'s values (a layer only:
+    /// [`ServiceError::Invalid`] for a comparison); and how many match in all. CPU work for a
+    /// big layer: call it off async workers.
     pub fn collection_page(
         &self,
         collection: &Collection<'_>,
-        bbox: Option<Rect<f64>>,
-        filters: &[PropertyFilter],
-        offset: usize,
-        limit: usize,
+        request: &PageRequest<'_>,
         shaping: &Shaping,
         choropleth: Option<&Choropleth>,
     ) -> Result<FeaturePage, ServiceError> {
         match collection {
-            Collection::Layer(at) => {
-                self.features_page(*at, bbox, filters, offset, limit, shaping, choropleth)
-            }
+            Collection::Layer(at) => self.features_page(*at, request, shaping, choropleth),
             Collection::Changes { compared, .. } => {
                 refuse_indicators(choropleth)?;
                 let pieces = compared.pieces();
-                let candidates = match bbox {
+                let candidates = match request.bbox {
                     Some(rect) => compared.pieces_in(rect),
                     None => (0..pieces.areas.len()).collect(),
                 };
-                let (page, matched) = page_of(pieces, candidates, filters, offset, limit);
+                let (page, matched) = page_of(pieces, candidates, request);
                 Ok(FeaturePage {
                     features: shaped_areas(pieces, &page, shaping)?,
                     matched,
