@@ -231,13 +231,13 @@ fn collection(document: &Value) -> String {
         ("Confidence", text(&document["confidence"])),
         (
             "Extent (lon/lat)",
-            text(&document["extent"]["spatial"]["bbox"][0]),
+            extent(&document["extent"]["spatial"]["bbox"][0]),
         ),
         (
-            "Valid",
-            text(&document["extent"]["temporal"]["interval"][0]),
+            "In force",
+            validity(&document["extent"]["temporal"]["interval"][0]),
         ),
-        ("CRS", text(&document["crs"])),
+        ("CRS", joined(&document["crs"], ", ")),
     ];
     for (name, value) in rows {
         if name == "Status" {
@@ -253,6 +253,37 @@ fn collection(document: &Value) -> String {
     html.push_str("</table>");
     html.push_str(&links_list(document));
     html
+}
+
+/// The items of an array as text, joined by `separator`.
+fn joined(value: &Value, separator: &str) -> String {
+    value
+        .as_array()
+        .map(|items| items.iter().map(text).collect::<Vec<_>>().join(separator))
+        .unwrap_or_default()
+}
+
+/// `[west, south, east, north]` as "west, south – east, north".
+fn extent(bbox: &Value) -> String {
+    match bbox.as_array().map(Vec::as_slice) {
+        Some([w, s, e, n]) => format!("{}, {} – {}, {}", text(w), text(s), text(e), text(n)),
+        _ => String::new(),
+    }
+}
+
+/// A temporal interval `[from, to]` as "from … until …" (days; `to` is the first day no longer
+/// in force).
+fn validity(interval: &Value) -> String {
+    let day = |value: &Value| value.as_str().map(|t| t.get(..10).unwrap_or(t).to_owned());
+    match interval.as_array().map(Vec::as_slice) {
+        Some([from, to]) => match (day(from), day(to)) {
+            (Some(from), Some(to)) => format!("from {from} until {to} (not included)"),
+            (Some(from), None) => format!("from {from}"),
+            (None, Some(to)) => format!("until {to} (not included)"),
+            (None, None) => String::new(),
+        },
+        _ => String::new(),
+    }
 }
 
 fn queryables(document: &Value) -> String {
@@ -272,21 +303,27 @@ fn queryables(document: &Value) -> String {
     html
 }
 
-/// The property columns of a page of features: those of the first feature, `id` and `name`
-/// first.
+/// The property columns of a page of features: `id` and `name` first, then every other
+/// property some feature of the page has a value for — but `layer` and `status`, which are the
+/// collection's and stand above the table.
 fn columns(features: &[Value]) -> Vec<String> {
     let mut columns: Vec<String> = vec!["id".into(), "name".into()];
-    if let Some(properties) = features
-        .first()
-        .and_then(|feature| feature["properties"].as_object())
-    {
-        for name in properties.keys() {
-            if !columns.contains(name) {
+    for feature in features {
+        for (name, value) in feature["properties"].as_object().into_iter().flatten() {
+            if !value.is_null() && !columns.contains(name) && name != "layer" && name != "status" {
                 columns.push(name.clone());
             }
         }
     }
     columns
+}
+
+/// A property value for a reader: a fractional number to one decimal.
+fn cell(value: &Value) -> String {
+    match value.as_f64() {
+        Some(number) if value.is_f64() => format!("{number:.1}"),
+        _ => text(value),
+    }
 }
 
 fn items(document: &Value) -> String {
@@ -335,7 +372,11 @@ fn items(document: &Value) -> String {
                     escape(&value)
                 );
             } else {
-                let _ = write!(html, "<td>{}</td>", escape(&value));
+                let _ = write!(
+                    html,
+                    "<td>{}</td>",
+                    escape(&cell(&feature["properties"][column]))
+                );
             }
         }
         html.push_str("</tr>");
