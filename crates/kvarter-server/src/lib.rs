@@ -37,6 +37,7 @@ pub mod lookup;
 pub mod metrics;
 pub mod middleware;
 pub mod ogc;
+pub mod ogc_tiles;
 pub mod openapi;
 pub mod params;
 pub mod respond;
@@ -62,7 +63,7 @@ pub use state::AppState;
 /// after a parameter, which axum's router cannot match, so [`app`] routes them as
 /// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`],
 /// [`GLYPHS_ROUTE`] and [`images::ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 32] = [
+pub const ROUTES: [&str; 37] = [
     "/",
     "/embed",
     "/about",
@@ -95,6 +96,11 @@ pub const ROUTES: [&str; 32] = [
     ogc::COLLECTION,
     ogc::ITEMS,
     ogc::ITEM,
+    ogc_tiles::TILE_MATRIX_SETS,
+    ogc_tiles::TILE_MATRIX_SET,
+    ogc_tiles::TILESETS,
+    ogc_tiles::TILESET,
+    ogc_tiles::TILE,
 ];
 
 /// The admin routes, behind the admin token ([`auth`]), with their methods.
@@ -122,6 +128,10 @@ pub const GLYPHS_ROUTE: &str = "/fonts/{fontstack}/{range}";
 
 /// The router with every route, the JSON 404/405 fallbacks and the middleware (request ids,
 /// logs, CORS, gzip, timeout; see [`middleware`]).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one line per route: the router reads as the list of routes"
+)]
 pub fn app(state: Arc<AppState>) -> Router {
     let [
         map,
@@ -156,6 +166,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         ogc_collection,
         ogc_items,
         ogc_item,
+        ogc_tile_matrix_sets,
+        ogc_tile_matrix_set,
+        ogc_tilesets,
+        ogc_tileset,
+        ogc_tile,
     ] = ROUTES;
     let routes = Router::new()
         .route(map, get(web::map))
@@ -179,6 +194,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(ogc_collection, get(ogc::collection))
         .route(ogc_items, get(ogc::items))
         .route(ogc_item, get(ogc::item))
+        .route(ogc_tile_matrix_sets, get(ogc_tiles::tile_matrix_sets))
+        .route(ogc_tile_matrix_set, get(ogc_tiles::tile_matrix_set))
+        .route(ogc_tilesets, get(ogc_tiles::tilesets))
+        .route(ogc_tileset, get(ogc_tiles::tileset))
+        .route(ogc_tile, get(ogc_tiles::tile))
         .route(lookup, get(lookup::lookup))
         .route(
             batch,

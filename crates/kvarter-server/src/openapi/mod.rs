@@ -15,6 +15,7 @@ mod indicators;
 mod layers;
 mod lookup;
 mod ogc;
+mod ogc_tiles;
 mod operator;
 mod service;
 mod tiles;
@@ -76,6 +77,7 @@ pub fn document() -> Value {
         addresses::paths(),
         web::paths(),
         ogc::paths(),
+        ogc_tiles::paths(),
         operator::paths(),
     ] {
         extend(&mut document["paths"], paths);

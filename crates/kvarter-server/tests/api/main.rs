@@ -20,6 +20,7 @@ mod images;
 mod indicators;
 mod layers;
 mod lookup;
+mod ogc_tiles;
 mod search;
 mod squares;
 mod state_lists;
