@@ -38,6 +38,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod ogc;
 pub mod ogc_html;
+pub mod ogc_tiles;
 pub mod openapi;
 pub mod params;
 pub mod respond;
@@ -63,7 +64,7 @@ pub use state::AppState;
 /// after a parameter, which axum's router cannot match, so [`app`] routes them as
 /// [`TILEJSON_ROUTE`], [`TILE_ROUTE`], [`COMPARE_TILEJSON_ROUTE`], [`COMPARE_TILE_ROUTE`],
 /// [`GLYPHS_ROUTE`] and [`images::ROUTE`] and their handlers check the suffix.
-pub const ROUTES: [&str; 34] = [
+pub const ROUTES: [&str; 39] = [
     "/",
     "/embed",
     "/about",
@@ -98,6 +99,11 @@ pub const ROUTES: [&str; 34] = [
     ogc::QUERYABLES,
     ogc::ITEMS,
     ogc::ITEM,
+    ogc_tiles::TILE_MATRIX_SETS,
+    ogc_tiles::TILE_MATRIX_SET,
+    ogc_tiles::TILESETS,
+    ogc_tiles::TILESET,
+    ogc_tiles::TILE,
 ];
 
 /// The admin routes, behind the admin token ([`auth`]), with their methods.
@@ -153,14 +159,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         _tile,
         _compare_tilejson,
         _compare_tile,
-        _ogc_root,
-        _ogc_conformance,
-        _ogc_api,
-        _ogc_collections,
-        _ogc_collection,
-        _ogc_queryables,
-        _ogc_items,
-        _ogc_item,
+        .., // the OGC API's: ogc::routes
     ] = ROUTES;
     let routes = Router::new()
         .route(map, get(web::map))

@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use crate::error::{ApiError, quoted};
 use crate::indicators::choropleth;
 use crate::ogc_html::{self, Page};
+use crate::ogc_tiles;
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 use crate::tiles::base_url;
@@ -45,7 +46,7 @@ pub const ITEMS: &str = "/ogc/collections/{id}/items";
 /// One item's route.
 pub const ITEM: &str = "/ogc/collections/{id}/items/{fid}";
 
-/// The OGC API's routes (listed in [`crate::ROUTES`] too).
+/// The OGC API's routes, Features and Tiles (listed in [`crate::ROUTES`] too).
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(ROOT, get(landing))
@@ -58,6 +59,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(QUERYABLES, get(queryables))
         .route(ITEMS, get(items))
         .route(ITEM, get(item))
+        .route(
+            ogc_tiles::TILE_MATRIX_SETS,
+            get(ogc_tiles::tile_matrix_sets),
+        )
+        .route(ogc_tiles::TILE_MATRIX_SET, get(ogc_tiles::tile_matrix_set))
+        .route(ogc_tiles::TILESETS, get(ogc_tiles::tilesets))
+        .route(ogc_tiles::TILESET, get(ogc_tiles::tileset))
+        .route(ogc_tiles::TILE, get(ogc_tiles::tile))
 }
 
 /// The parameters of an items request other than property filters.

@@ -15,6 +15,7 @@ mod indicators;
 mod layers;
 mod lookup;
 mod ogc;
+mod ogc_tiles;
 mod operator;
 mod service;
 mod tiles;
@@ -36,7 +37,9 @@ pub async fn openapi() -> Response {
 
 /// `GET /ogc/api`'s document: the OGC API paths alone, in `OpenAPI` 3.0, served from `server`.
 pub fn ogc_document(server: &str) -> Value {
-    ogc::document(server)
+    let mut paths = ogc::paths();
+    extend(&mut paths, ogc_tiles::paths());
+    ogc::document(server, paths)
 }
 
 /// The whole `OpenAPI` document: the header, then every part's paths and schemas.
@@ -81,6 +84,7 @@ pub fn document() -> Value {
         addresses::paths(),
         web::paths(),
         ogc::paths(),
+        ogc_tiles::paths(),
         operator::paths(),
     ] {
         extend(&mut document["paths"], paths);

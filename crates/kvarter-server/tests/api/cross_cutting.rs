@@ -175,7 +175,8 @@ async fn the_openapi_document_describes_every_route_and_nothing_else() {
     }
 }
 
-/// `route` with its layer, feature, comparison and tile parameters filled in from the squares.
+/// `route` with its layer, feature, comparison and tile parameters (XYZ and OGC) filled in from
+/// the squares.
 fn with_path_parameters(route: &str) -> String {
     route
         .replace("{id}", squares::UNITS_A)
@@ -185,6 +186,8 @@ fn with_path_parameters(route: &str) -> String {
         .replace("{from}", squares::D2011)
         .replace("{to}", squares::D2017)
         .replace("{z}/{x}/{y}", "0/0/0")
+        .replace("{tileMatrixSetId}", "WebMercatorQuad")
+        .replace("{tileMatrix}/{tileRow}/{tileCol}", "0/0/0")
         .replace("{view}.{format}", "single.svg")
 }
 

@@ -21,6 +21,7 @@ mod indicators;
 mod layers;
 mod lookup;
 mod ogc;
+mod ogc_tiles;
 mod search;
 mod squares;
 mod state_lists;

@@ -4,7 +4,7 @@
 //! its status, source, vintage and licence, and the comparisons of the designations; see
 //! [`collections`]) and the items of one collection as a paged `FeatureCollection` with `next`
 //! and `prev` links. The HTTP face serves them under a base URL (`…/ogc`), in JSON or turned
-//! into HTML; the features themselves are the service's, the same as
+//! into HTML; the vector tiles of a layer are [`crate::ogc_tiles`]'; the features themselves are the service's, the same as
 //! `/api/layers/{id}/features` gives.
 
 pub mod collections;
@@ -17,7 +17,7 @@ pub use query::{ItemsQuery, Period};
 
 use crate::service::Service;
 
-/// The conformance classes met.
+/// The conformance classes of OGC API – Features met (Tiles': [`crate::ogc_tiles`]).
 pub const CONFORMANCE: [&str; 7] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -75,6 +75,10 @@ pub const HTML: &str = "text/html";
 pub const OPENAPI_30: &str = "application/vnd.oai.openapi+json;version=3.0";
 /// The media type of a collection's queryables.
 pub const SCHEMA_JSON: &str = "application/schema+json";
+/// The link relation of the tile matrix sets.
+pub const REL_TILING_SCHEMES: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes";
+/// The link relation of a collection's vector tilesets.
+pub const REL_TILESETS_VECTOR: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
 /// The link relation of a collection's queryables.
 pub const REL_QUERYABLES: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
 
@@ -158,8 +162,13 @@ fn service_root(base: &str, path: &str) -> String {
 
 /// The conformance declaration at `base`.
 pub fn conformance(base: &str) -> Value {
+    let classes: Vec<&str> = CONFORMANCE
+        .iter()
+        .chain(&crate::ogc_tiles::TILES_CONFORMANCE)
+        .copied()
+        .collect();
     json!({
-        "conformsTo": CONFORMANCE,
+        "conformsTo": classes,
         "links": self_and_html(&format!("{base}/conformance"), JSON, "This document"),
     })
 }
