@@ -498,12 +498,21 @@ def group_qgis_ogc_tiles(ctx):
     sets = get_json(f"{base}/tileMatrixSets")
     ids = [s.get("id") for s in sets.get("tileMatrixSets", [])]
     check("WebMercatorQuad" in ids, f"/ogc/tileMatrixSets lists {ids}")
-    tiles = get_json(f"{base}/collections/{DESIGNATION_2017}/tiles")
-    templates = [l["href"] for tileset in tiles.get("tilesets", [tiles]) for l in tileset.get("links", [])
-                 if "{tileMatrix}" in l.get("href", "")]
-    check(templates, f"/ogc/collections/{DESIGNATION_2017}/tiles links no tile template: {tiles}")
+    # As a client walks it: the collection links its vector tilesets, the list links each
+    # tileset's metadata, and that links the tile URL template (rel "item").
+    collection = get_json(f"{base}/collections/{DESIGNATION_2017}")
+    listing = [l["href"] for l in collection.get("links", []) if l.get("rel", "").endswith("/tilesets-vector")]
+    check(listing, f"/ogc/collections/{DESIGNATION_2017} links no vector tilesets")
+    tiles = get_json(listing[0])
+    tilesets = [l["href"] for tileset in tiles.get("tilesets", []) for l in tileset.get("links", [])
+                if l.get("rel") == "self"]
+    check(tilesets, f"{listing[0]} lists no tileset: {tiles}")
+    tileset = get_json(urllib.parse.urljoin(listing[0], tilesets[0]))
+    templates = [l["href"] for l in tileset.get("links", [])
+                 if l.get("rel") == "item" and "{tileMatrix}" in l.get("href", "")]
+    check(templates, f"{tilesets[0]} links no tile template: {tileset}")
     # A relative link is resolved as a client would.
-    template = urllib.parse.urljoin(f"{base}/collections/{DESIGNATION_2017}/tiles", templates[0])
+    template = urllib.parse.urljoin(tilesets[0], templates[0])
     check("WebMercatorQuad" in template, f"the tile template {template} is not WebMercatorQuad")
     # The template as an XYZ URL: OGC's tileRow is y and tileCol is x.
     xyz = template.replace("{tileMatrix}", "{z}").replace("{tileRow}", "{y}").replace("{tileCol}", "{x}")

@@ -88,6 +88,10 @@ async fn core_the_landing_page_links_to_everything_the_standard_requires() {
             "application/vnd.oai.openapi+json;version=3.0",
         ),
         ("service-doc", "text/html"),
+        (
+            "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+            "application/json",
+        ),
     ] {
         let href = link(&body, rel, Some(kind)).unwrap_or_else(|| panic!("{rel} in {body}"));
         let answer = get_from(squares::state(), path(href)).await;
@@ -144,6 +148,23 @@ async fn core_every_layer_and_the_comparison_are_collections_with_their_provenan
     let one = json("/ogc/collections/compare-2011--2017", StatusCode::OK).await;
     assert_eq!(one["id"], "compare-2011--2017");
     assert!(link(&one, "items", Some("application/geo+json")).is_some());
+    assert!(
+        link(
+            &one,
+            "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+            None
+        )
+        .is_none(),
+        "a comparison has no tilesets of its own"
+    );
+    let layer = json(&format!("/ogc/collections/{D2011}"), StatusCode::OK).await;
+    let tiles = link(
+        &layer,
+        "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+        None,
+    )
+    .expect("a layer links its vector tilesets");
+    json(path(tiles), StatusCode::OK).await;
 }
 
 #[tokio::test]

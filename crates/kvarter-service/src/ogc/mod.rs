@@ -145,6 +145,12 @@ pub fn landing(base: &str) -> Value {
             HTML,
             "The layers and their provenance",
         ),
+        link(
+            &format!("{base}/tileMatrixSets"),
+            REL_TILING_SCHEMES,
+            JSON,
+            "The tile matrix sets the vector tiles are cut in",
+        ),
     ]);
     json!({
         "title": "Kvarter",
@@ -226,6 +232,14 @@ pub fn collection(collection: &Collection<'_>, base: &str) -> Value {
             "The properties to filter on",
         ),
     ]);
+    if let Collection::Layer(_) = collection {
+        links.push(link(
+            &format!("{href}/tiles"),
+            REL_TILESETS_VECTOR,
+            JSON,
+            "Its vector tiles",
+        ));
+    }
     json!({
         "id": collection.id(),
         "title": meta.title.da,
