@@ -519,6 +519,31 @@ def group_qgis_ogc_tiles(ctx):
     return check_vector_tiles(ctx, xyz)
 
 
+def group_pyproj_25832(ctx):
+    """The items in EPSG:25832 (crs=) equal pyproj's (PROJ's) transform of the CRS84 items."""
+    try:
+        from pyproj import Transformer
+    except ImportError as error:
+        raise Missing(f"pyproj is missing ({error}); run scripts/setup-ogc-clients")
+    utm_uri = "http://www.opengis.net/def/crs/EPSG/0/25832"
+    items = f"{ctx.base}/ogc/collections/{DESIGNATION_2017}/items?limit=10000"
+    lonlat = get_json(items)["features"]
+    utm = get_json(items + "&crs=" + urllib.parse.quote(utm_uri, safe=""))["features"]
+    check(len(lonlat) == len(utm) > 0, f"{len(lonlat)} features in CRS84, {len(utm)} in EPSG:25832")
+    project = Transformer.from_crs("OGC:CRS84", "EPSG:25832", always_xy=True)
+    worst, count = 0.0, 0
+    for a, b in zip(lonlat, utm):
+        check(a["id"] == b["id"], f"feature {a['id']} against {b['id']}")
+        ours, theirs = positions(a["geometry"]), positions(b["geometry"])
+        check(len(ours) == len(theirs), f"{a['id']}: {len(ours)} against {len(theirs)} coordinates")
+        xs, ys = project.transform([p[0] for p in ours], [p[1] for p in ours])
+        for x, y, (u, v) in zip(xs, ys, theirs):
+            worst = max(worst, math.hypot(x - u, y - v))
+            count += 1
+    check(worst <= 0.001, f"the largest difference from pyproj is {worst * 1000:.2f} mm")
+    return f"{count} coordinates of {DESIGNATION_2017}; the largest difference {worst * 1000:.2f} mm"
+
+
 # ---------------------------------------------------------------------------------------------
 # schemathesis against the OGC API's own OpenAPI document
 
@@ -590,6 +615,7 @@ GROUPS = {
     "owslib-queryables": group_owslib_queryables,
     "html": group_html,
     "qgis-ogc-tiles": group_qgis_ogc_tiles,
+    "pyproj-25832": group_pyproj_25832,
     "schemathesis": group_schemathesis,
 }
 
