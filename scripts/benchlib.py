@@ -1,5 +1,5 @@
-"""Helpers shared by Kvarter's benchmark scripts: bench_lookup.py, bench_tiles.py, bench_compare.py
-and bench_render.py (and the area tolerance of check_compare.py).
+"""Helpers shared by Kvarter's benchmark scripts: bench_lookup.py, bench_tiles.py, bench_compare.py,
+bench_render.py and bench_ogc.py (and the area tolerance of check_compare.py).
 
 One copy each of what the scripts used to carry themselves: running a command that must succeed
 (`run`), the machine line of the reports (`machine`), medians of repeated runs (`median_of`),
@@ -84,22 +84,24 @@ def serve_command(binary, port, *args):
     return [str(binary), "serve", "--bind", f"127.0.0.1:{port}", *args]
 
 
-def healthy(port, timeout=1):
-    """Whether GET /health on 127.0.0.1:`port` answers 200 within `timeout` seconds."""
+def healthy(port, timeout=1, path="/health"):
+    """Whether GET `path` (by default /health) on 127.0.0.1:`port` answers 200 within `timeout`
+    seconds."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=timeout) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as answer:
             return answer.status == 200
     except (OSError, http.client.HTTPException):
         return False
 
 
-def start_server(cmd, port, name, log=None, attempts=100):
-    """Starts `cmd` (with RUST_LOG=warn and NO_COLOR=1) and waits until GET /health on `port`
-    answers 200, checking every 0.1 s, at most `attempts` times; returns the Popen.
+def start_server(cmd, port, name, log=None, attempts=100, env=None, ready="/health"):
+    """Starts `cmd` (with RUST_LOG=warn and NO_COLOR=1, plus `env`) and waits until GET `ready`
+    (by default /health) on `port` answers 200, checking every 0.1 s, at most `attempts` times;
+    returns the Popen. A peer without /health names another path (pygeoapi: its landing page).
 
     stdout is discarded, stderr goes to the file `log` (or is discarded). If the process exits or
     never gets healthy, stops it and the script (sys.exit), naming `name` and the log."""
-    env = dict(os.environ, RUST_LOG="warn", NO_COLOR="1")
+    env = dict(os.environ, RUST_LOG="warn", NO_COLOR="1", **(env or {}))
     if log is None:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:
@@ -109,7 +111,7 @@ def start_server(cmd, port, name, log=None, attempts=100):
     for _ in range(attempts):
         if proc.poll() is not None:
             sys.exit(f"{name} exited ({proc.returncode}){see}")
-        if healthy(port):
+        if healthy(port, path=ready):
             return proc
         time.sleep(0.1)
     stop_process(proc)
