@@ -149,19 +149,23 @@ fn encoding(params: &Params, headers: &HeaderMap) -> Result<Encoding, ApiError> 
 /// `document` as JSON of media type `media`, or as the page `page`; either way varying by
 /// `Accept`.
 fn answer(document: &Value, media: &'static str, encoding: Encoding, page: Page) -> Response {
-    let mut response = match encoding {
-        Encoding::Json => {
-            let mut response = Json(document).into_response();
+    match encoding {
+        Encoding::Json => json_answer(Json(document).into_response(), media),
+        Encoding::Html => {
+            let mut response = Html(ogc_html::render(page, document)).into_response();
             response
                 .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+                .insert(header::VARY, HeaderValue::from_static("accept"));
             response
         }
-        Encoding::Html => Html(ogc_html::render(page, document)).into_response(),
-    };
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept"));
+    }
+}
+
+/// `response`, a JSON body, as media type `media`, varying by `Accept`.
+fn json_answer(mut response: Response, media: &'static str) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    headers.insert(header::VARY, HeaderValue::from_static("accept"));
     response
 }
 
@@ -352,13 +356,31 @@ pub async fn items(
             }
         };
         let indicators = service.indicator_provenance(choropleth.as_ref());
-        Ok(ogc::items(&collection, &base, &page, &query, indicators))
+        let document = ogc::items(&collection, &base, page, &query, indicators);
+        // Encoding a big page is CPU work too: JSON straight from the features, or the page.
+        Ok(match encoding {
+            Encoding::Json => Encoded::Json(
+                serde_json::to_vec(&document)
+                    .map_err(|error| ApiError::internal("encoding a page of items", error))?,
+            ),
+            Encoding::Html => Encoded::Page(
+                serde_json::to_value(&document)
+                    .map_err(|error| ApiError::internal("encoding a page of items", error))?,
+            ),
+        })
     })
     .await?;
-    Ok(with_crs(
-        answer(&document, ogc::GEOJSON, encoding, Page::Items),
-        crs,
-    ))
+    let response = match document {
+        Encoded::Json(bytes) => json_answer(bytes.into_response(), ogc::GEOJSON),
+        Encoded::Page(document) => answer(&document, ogc::GEOJSON, Encoding::Html, Page::Items),
+    };
+    Ok(with_crs(response, crs))
+}
+
+/// A page of items, encoded off the async workers.
+enum Encoded {
+    Json(Vec<u8>),
+    Page(Value),
 }
 
 /// The property filters among an items request's other parameters: each must name a queryable

@@ -258,17 +258,36 @@ pub fn collection(collection: &Collection<'_>, base: &str) -> Value {
     })
 }
 
-/// A page of `collection`'s items: a `FeatureCollection` with `numberMatched`,
+/// A page of items as the standard writes it: a `FeatureCollection` with `numberMatched`,
 /// `numberReturned`, the collection's provenance (`layer`), the indicators' (`indicators`, when
-/// values were joined), and `self`, `alternate`, `next` (while more match), `prev` and
-/// `collection` links.
+/// values were joined) and its links. Serialized straight from the features — a page of
+/// thousands of polygons is never built as a tree of JSON values first.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Items {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The page's features.
+    pub features: Vec<geojson::Feature>,
+    #[serde(rename = "numberMatched")]
+    number_matched: usize,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    layer: Value,
+    links: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    indicators: Option<Value>,
+}
+
+/// A page of `collection`'s items: its features, how many match, the collection's
+/// provenance, the indicators' (when values were joined), and `self`, `alternate`, `next`
+/// (while more match), `prev` and `collection` links.
 pub fn items(
     collection: &Collection<'_>,
     base: &str,
-    page: &crate::features::FeaturePage,
+    page: crate::features::FeaturePage,
     query: &ItemsQuery,
     indicators: Option<Value>,
-) -> Value {
+) -> Items {
     let href = format!("{base}/collections/{}", segment(collection.id()));
     let items = format!("{href}/items");
     let returned = page.features.len();
@@ -292,19 +311,16 @@ pub fn items(
     }
     links.push(link(&href, "collection", JSON, "The collection"));
     let meta = &collection.layer().meta;
-    let mut document = json!({
-        "type": "FeatureCollection",
-        "features": page.features,
-        "numberMatched": page.matched,
-        "numberReturned": returned,
-        "layer": {"id": collection.id(), "title": meta.title, "status": meta.status, "licence": meta.licence,
-                  "source": {"publisher": meta.source.publisher, "vintage": meta.source.vintage}},
-        "links": links,
-    });
-    if let Some(indicators) = indicators {
-        document["indicators"] = indicators;
+    Items {
+        kind: "FeatureCollection",
+        features: page.features,
+        number_matched: page.matched,
+        number_returned: returned,
+        layer: json!({"id": collection.id(), "title": meta.title, "status": meta.status, "licence": meta.licence,
+                      "source": {"publisher": meta.source.publisher, "vintage": meta.source.vintage}}),
+        links,
+        indicators,
     }
-    document
 }
 
 /// One item of `collection` as a `Feature` with `self`, `alternate` and `collection` links.
