@@ -35,6 +35,27 @@ pub fn binary() -> PathBuf {
     binary
 }
 
+/// Runs the GDAL program `program` (`ogrinfo`, `ogr2ogr`; Debian's `gdal-bin`, which
+/// `scripts/setup-gdal` installs) and answers its standard output; panics when it fails. When it
+/// is missing, `None` after saying so — but in CI (`CI` set) a missing GDAL is a failure.
+pub fn gdal(program: &str, args: &[&str]) -> Option<String> {
+    match Command::new(program).args(args).output() {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "{program} {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Err(_) if std::env::var_os("CI").is_none() => {
+            eprintln!("{program} is missing (run scripts/setup-gdal); skipping");
+            None
+        }
+        Err(error) => panic!("{program} is needed in CI (scripts/setup-gdal installs it): {error}"),
+    }
+}
+
 /// Runs `kvarter ARGS` to completion.
 ///
 /// # Panics

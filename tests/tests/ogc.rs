@@ -5,29 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
-use kvarter_e2e::Server;
+use kvarter_e2e::{Server, gdal};
 use serde_json::Value;
-
-/// Runs a GDAL program; `None` (after saying so) when it is missing outside CI.
-fn gdal(program: &str, args: &[&str]) -> Option<String> {
-    match Command::new(program).args(args).output() {
-        Ok(out) => {
-            assert!(
-                out.status.success(),
-                "{program} {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            Some(String::from_utf8_lossy(&out.stdout).into_owned())
-        }
-        Err(_) if std::env::var_os("CI").is_none() => {
-            eprintln!("{program} is missing (run scripts/setup-gdal); skipping");
-            None
-        }
-        Err(error) => panic!("{program} is needed in CI (scripts/setup-gdal installs it): {error}"),
-    }
-}
 
 fn ids(collection: &Value) -> BTreeSet<String> {
     collection["features"]

@@ -1,6 +1,6 @@
 //! OGC API – Tiles under `/ogc`, beside the features (see [`crate::ogc`]): the tile matrix set
 //! (`WebMercatorQuad`), each layer's vector tileset, and its tiles. The documents are the
-//! service's ([`kvarter_service::ogc_tiles`]); a tile is answered by the same code as
+//! service's ([`kvarter_service::ogc::tiles`]); a tile is answered by the same code as
 //! `/tiles/{id}/{z}/{x}/{y}.mvt` ([`crate::tiles::answer`]) with `z = tileMatrix`,
 //! `x = tileCol`, `y = tileRow`, so it is the same cache entry, bytes and `ETag`, with the
 //! same `304`, `Cache-Control`, compression — and the same `204` for a tile without features,
@@ -16,7 +16,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use kvarter_service::ogc_tiles::{self, WEB_MERCATOR_QUAD};
+use kvarter_service::ogc::tiles::{self as ogc_tiles, WEB_MERCATOR_QUAD};
 use kvarter_service::tiles::Tileset;
 use serde_json::{Value, json};
 

@@ -18,8 +18,8 @@
 //!   a [`DataSource`](kvarter_data::store::DataSource)) and replaced whole ([`Live`]);
 //! * its **operations**, one module each, as methods of `Service`: [`lookup`] (by point, by
 //!   address, in batches), [`features`], [`tiles`], [`compare`], [`indicators`], [`areas`],
-//!   [`search`], [`reverse`]; and the OGC API documents over them, [`ogc`] (features) and
-//!   [`ogc_tiles`] (tiles).
+//!   [`search`], [`reverse`]; and the OGC API documents over them, [`ogc`] (features, and
+//!   tiles in [`ogc::tiles`]).
 //!
 //! ```
 //! use kvarter_core::{Dataset, Layer, LayerKind, LayerMeta};
@@ -67,7 +67,6 @@ pub mod features;
 pub mod indicators;
 pub mod lookup;
 pub mod ogc;
-pub mod ogc_tiles;
 pub mod reload;
 pub mod reverse;
 pub mod search;

@@ -4,11 +4,12 @@
 //! its status, source, vintage and licence, and the comparisons of the designations; see
 //! [`collections`]) and the items of one collection as a paged `FeatureCollection` with `next`
 //! and `prev` links. The HTTP face serves them under a base URL (`…/ogc`), in JSON or turned
-//! into HTML; the vector tiles of a layer are [`crate::ogc_tiles`]'; the features themselves are the service's, the same as
+//! into HTML; the vector tiles of a layer are [`tiles`]'; the features themselves are the service's, the same as
 //! `/api/layers/{id}/features` gives.
 
 pub mod collections;
 pub mod query;
+pub mod tiles;
 
 use serde_json::{Value, json};
 
@@ -17,7 +18,7 @@ pub use query::{ItemsQuery, Period};
 
 use crate::service::Service;
 
-/// The conformance classes of OGC API – Features met (Tiles': [`crate::ogc_tiles`]).
+/// The conformance classes of OGC API – Features met (Tiles': [`tiles`]).
 pub const CONFORMANCE: [&str; 7] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -170,7 +171,7 @@ fn service_root(base: &str, path: &str) -> String {
 pub fn conformance(base: &str) -> Value {
     let classes: Vec<&str> = CONFORMANCE
         .iter()
-        .chain(&crate::ogc_tiles::TILES_CONFORMANCE)
+        .chain(&tiles::TILES_CONFORMANCE)
         .copied()
         .collect();
     json!({

@@ -14,8 +14,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::CRS84;
 use crate::error::{ServiceError, quoted};
-use crate::ogc::CRS84;
 use crate::service::{LayerAt, Service};
 use kvarter_core::layer::Bounds;
 use kvarter_tiles::{MAX_ZOOM, TileCoord, TileCoordError};
