@@ -4,8 +4,8 @@
 //! its status, source, vintage and licence, and the comparisons of the designations; see
 //! [`collections`]) and the items of one collection as a paged `FeatureCollection` with `next`
 //! and `prev` links. The HTTP face serves them under a base URL (`…/ogc`), in JSON or turned
-//! into HTML; the vector tiles of a layer are [`tiles`]'; the features themselves are the service's, the same as
-//! `/api/layers/{id}/features` gives.
+//! into HTML. A layer's vector tiles are described in [`tiles`]; the features themselves are
+//! the service's, the same as `/api/layers/{id}/features` gives.
 
 pub mod collections;
 pub mod query;
