@@ -2,10 +2,10 @@
 //! by reference) and Part 3's queryables with simple property filters — the landing page, the
 //! conformance declaration, the collections (every layer, with its extent in space and time and
 //! its status, source, vintage and licence, and the comparisons of the designations; see
-//! [`collections`]) and the items of one collection as a paged `FeatureCollection` with `next`
-//! and `prev` links. The HTTP face serves them under a base URL (`…/ogc`), in JSON or turned
-//! into HTML. A layer's vector tiles are described in [`tiles`]; the features themselves are
-//! the service's, the same as `/api/layers/{id}/features` gives.
+//! [`collections`](mod@collections)) and the items of one collection as a paged
+//! `FeatureCollection` with `next` and `prev` links. The HTTP face serves them under a base URL
+//! (`…/ogc`), in JSON or turned into HTML. A layer's vector tiles are described in [`tiles`];
+//! the features themselves are the service's, the same as `/api/layers/{id}/features` gives.
 
 pub mod collections;
 pub mod query;
