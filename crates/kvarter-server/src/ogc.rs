@@ -232,11 +232,10 @@ pub async fn collections(
     Ok(answer(&document, ogc::JSON, encoding, Page::Collections))
 }
 
-/// The path's collection id, or a 400 naming the problem.
-fn collection_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    let Path(id) =
-        path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
-    Ok(id)
+/// The path's parameters, or a 400 naming the problem (never axum's plain-text rejection).
+pub(crate) fn path_parts<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+    path.map(|Path(parts)| parts)
+        .map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))
 }
 
 /// Runs `work` off the async workers.
@@ -256,7 +255,7 @@ pub async fn collection(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let id = collection_id(path)?;
+    let id = path_parts(path)?;
     let params = Params::new(query, &["f"])?;
     let encoding = encoding(&params, &headers)?;
     let base = base(&state, &headers);
@@ -276,14 +275,17 @@ pub async fn queryables(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let id = collection_id(path)?;
+    let id = path_parts(path)?;
     let params = Params::new(query, &["f"])?;
     let encoding = encoding(&params, &headers)?;
     let base = base(&state, &headers);
     let service = state.service();
     let document = blocking("listing the queryables", move || {
         let collection = service.ogc_collection(&id)?;
-        let url = format!("{base}/collections/{}/queryables", collection.id());
+        let url = format!(
+            "{base}/collections/{}/queryables",
+            ogc::segment(collection.id())
+        );
         Ok(ogc::queryables_document(&collection, &url))
     })
     .await?;
@@ -303,7 +305,7 @@ pub async fn items(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let id = collection_id(path)?;
+    let id = path_parts(path)?;
     let (params, rest) = Params::with_rest(query, &ITEMS_PARAMETERS)?;
     let encoding = encoding(&params, &headers)?;
     let period = params.get("datetime").map(Period::parse).transpose()?;
@@ -432,8 +434,7 @@ pub async fn item(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let Path((id, fid)) =
-        path.map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()))?;
+    let (id, fid) = path_parts(path)?;
     let params = Params::new(query, &["f", "crs", "indicators", "period"])?;
     let encoding = encoding(&params, &headers)?;
     let crs = crs(&params, "crs")?;

@@ -361,13 +361,12 @@ fn items(document: &Value) -> String {
         for column in &columns {
             let value = text(&feature["properties"][column]);
             if column == "id" {
-                let id: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
                 let _ = write!(
                     html,
                     "<td><a href=\"{}\">{}</a></td>",
                     escape(&as_page(&format!(
                         "{collection}/items/{}",
-                        id.replace('+', "%20")
+                        kvarter_service::ogc::segment(&value)
                     ))),
                     escape(&value)
                 );

@@ -21,7 +21,7 @@ use kvarter_service::tiles::Tileset;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, quoted};
-use crate::ogc::{OgcError, ROOT};
+use crate::ogc::{OgcError, ROOT, path_parts};
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 use crate::tiles::{answer, base_url};
@@ -79,11 +79,6 @@ fn document(value: &Value) -> Response {
     Json(value).into_response()
 }
 
-fn one<T>(path: Result<Path<T>, PathRejection>) -> Result<T, OgcError> {
-    path.map(|Path(parts)| parts)
-        .map_err(|rejection| ApiError::bad_parameter("path", rejection.body_text()).into())
-}
-
 /// `GET /ogc/tileMatrixSets`.
 pub async fn tile_matrix_sets(
     State(state): State<Arc<AppState>>,
@@ -103,7 +98,7 @@ pub async fn tile_matrix_set(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let id = one(path)?;
+    let id = path_parts(path)?;
     if let Some(refused) = unknown_set(&id) {
         return Ok(refused);
     }
@@ -120,7 +115,7 @@ pub async fn tilesets(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let id = one(path)?;
+    let id = path_parts(path)?;
     check_query(query, "json")?;
     let service = state.service();
     let at = service.layer(&id)?;
@@ -134,7 +129,7 @@ pub async fn tileset(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let (id, set) = one(path)?;
+    let (id, set) = path_parts(path)?;
     let service = state.service();
     let at = service.layer(&id)?;
     if let Some(refused) = unknown_set(&set) {
@@ -159,7 +154,7 @@ pub async fn tile(
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, OgcError> {
-    let (id, set, tile_matrix, tile_row, tile_col) = one(path)?;
+    let (id, set, tile_matrix, tile_row, tile_col) = path_parts(path)?;
     let service = state.service();
     // One layer: `layer_set` alone would also take a comma-separated list.
     service.layer(&id)?;

@@ -193,8 +193,8 @@ pub fn collections(service: &Service, base: &str) -> Value {
     })
 }
 
-/// `id` as one segment of a URL path.
-fn segment(id: &str) -> String {
+/// `id` as one segment of a URL path (percent-encoded, a space as `%20`).
+pub fn segment(id: &str) -> String {
     form_urlencoded::byte_serialize(id.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
