@@ -144,8 +144,11 @@ describe('the admin page', () => {
       await screenshot(page, 'admin-form');
       await page.getByRole('button', { name: 'Importér', exact: true }).click();
 
+      // The report, or the server's refusal, which then is the failure's message.
       const report = page.locator('#report');
-      await report.waitFor();
+      const refusal = page.locator('#upload-error');
+      await report.or(refusal).filter({ visible: true }).first().waitFor();
+      assert.ok(await refusal.isHidden(), `the upload was refused: ${await refusal.textContent()}`);
       assert.equal(await textOf(page, '#report [data-action]'), 'Importeret');
       assert.equal(await textOf(page, '#report [data-report-layer]'), LAYER);
       const counts = await page.evaluate(() => Object.fromEntries(

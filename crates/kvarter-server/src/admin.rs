@@ -2,8 +2,8 @@
 //! does, then reload), `DELETE /admin/layers/{id}`, `GET /admin/layers/history`, `POST
 //! /admin/reload` (read the data folder again and swap it in) and `GET /admin/status` (data
 //! version, the last reload and its outcome, layers, memory, tile cache), all behind the admin
-//! token ([`crate::auth`]). They are not in the public API's `OpenAPI` document, which
-//! describes what anyone may call; the README documents them. The reload itself is the
+//! token ([`crate::auth`]). `/api/openapi.json` describes them under the `admin` tag with the
+//! bearer scheme ([`crate::openapi`]); the README shows them in use. The reload itself is the
 //! service's ([`kvarter_service::reload`]); `/ready` and `/metrics`, for load balancers and
 //! monitoring, are unguarded ([`crate::health`], [`crate::metrics`]).
 
@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use kvarter_data::import::{self, Format, ImportRequest, Source};
 use kvarter_service::reload::{Attempt, Outcome, Reloader, Trigger};
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
@@ -251,10 +252,16 @@ async fn read_multipart(
                     .await
                     .map_err(|e| ApiError::internal("writing an upload", e))?;
                 while let Some(chunk) = field.chunk().await.map_err(too_large)? {
-                    tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
+                    out.write_all(&chunk)
                         .await
                         .map_err(|e| ApiError::internal("writing an upload", e))?;
                 }
+                // A tokio file hands its last write to a blocking thread and returns before
+                // it is done; without this flush the import could open the file while that
+                // write is still in flight and read a truncated upload.
+                out.flush()
+                    .await
+                    .map_err(|e| ApiError::internal("writing an upload", e))?;
                 file = Some((Source::File(target), name));
             }
             other => {
@@ -300,4 +307,66 @@ pub async fn history(State(state): State<Arc<AppState>>, _: Admin) -> Result<Res
         .await
         .map_err(|error| ApiError::internal("reading the history", error))??;
     Ok(Json(history).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A multipart body with a `metadata` part and a `file` part named `name` holding `content`.
+    fn upload_request(name: &str, content: &[u8]) -> Request {
+        let boundary = "kvarter-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{{\"id\":\"x\"}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::builder()
+            .method("POST")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    }
+
+    /// The import opens the upload as soon as `read_multipart` returns, so the whole file must
+    /// be on disk by then, the last write included (the browser test's upload was once refused
+    /// as a truncated GeoJSON).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_upload_is_whole_on_disk_when_read_multipart_returns() {
+        // Under axum's default 2 MiB body limit for an extractor outside the router.
+        let content: Vec<u8> = (0..1_500_000_u32).map(|i| b'a' + (i % 26) as u8).collect();
+        for round in 0..10 {
+            let folder = tempfile::tempdir().unwrap();
+            let multipart = Multipart::from_request(upload_request("areas.geojson", &content), &())
+                .await
+                .unwrap();
+            let (metadata, source, name) = read_multipart(multipart, folder.path(), usize::MAX)
+                .await
+                .unwrap();
+            let Source::File(path) = source else {
+                panic!("an upload is a file")
+            };
+            let written = std::fs::read(&path).unwrap();
+            assert_eq!(
+                written.len(),
+                content.len(),
+                "round {round}: the upload on disk is short"
+            );
+            assert!(
+                written == content,
+                "round {round}: the upload on disk differs"
+            );
+            assert_eq!(
+                (metadata["id"].as_str(), name.as_str()),
+                (Some("x"), "areas.geojson")
+            );
+            assert_eq!(path, folder.path().join("upload.geojson"));
+        }
+    }
 }
