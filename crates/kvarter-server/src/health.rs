@@ -11,11 +11,13 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
+use std::task::{Context, Poll};
+
+use axum::extract::State;
+use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tower::{Layer, Service};
 
 use crate::error::ApiError;
 use crate::params::{Params, RawQuery};
@@ -58,20 +60,100 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
 
 /// Answers 503 ([`ApiError::NotReady`]) until the data is loaded, for every route but
 /// `/health`, `/ready`, `/metrics`, and the admin page and the static assets (which hold no
-/// data: the operator may need the page to fix a folder that did not load).
-pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let always = [
-        HEALTH_ROUTE,
-        READY_ROUTE,
-        crate::metrics::METRICS_ROUTE,
-        crate::web::ADMIN_ROUTE,
-    ];
-    if !always.contains(&path)
-        && !path.starts_with("/assets/")
-        && let Some(reason) = state.not_ready_reason()
-    {
-        return ApiError::NotReady { reason }.into_response();
+/// data: the operator may need the page to fix a folder that did not load). The check is one
+/// atomic load once the data is loaded.
+#[derive(Debug, Clone)]
+pub struct GateLayer {
+    state: Arc<AppState>,
+}
+
+impl GateLayer {
+    /// Gates on `state`'s readiness.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
     }
-    next.run(request).await
+}
+
+impl<S> Layer<S> for GateLayer {
+    type Service = Gate<S>;
+
+    fn layer(&self, inner: S) -> Gate<S> {
+        Gate {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// The service of [`GateLayer`]: a tower service rather than `axum::middleware::from_fn`,
+/// which boxes the rest of the stack on every request.
+#[derive(Debug, Clone)]
+pub struct Gate<S> {
+    inner: S,
+    state: Arc<AppState>,
+}
+
+impl<S, B> Service<Request<B>> for Gate<S>
+where
+    S: Service<Request<B>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Gated<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        if !self.state.is_ready() {
+            let path = request.uri().path();
+            let always = [
+                HEALTH_ROUTE,
+                READY_ROUTE,
+                crate::metrics::METRICS_ROUTE,
+                crate::web::ADMIN_ROUTE,
+            ];
+            if !always.contains(&path)
+                && !path.starts_with("/assets/")
+                && let Some(reason) = self.state.not_ready_reason()
+            {
+                return Gated::Refused {
+                    answer: Some(ApiError::NotReady { reason }.into_response()),
+                };
+            }
+        }
+        Gated::Passed {
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of [`Gate`]: the 503 (`Refused`, taken when polled), or the route's
+    /// future (`Passed`).
+    #[allow(missing_docs, reason = "the macro takes no documentation on variant fields")]
+    #[project = GatedProjection]
+    pub enum Gated<F> {
+        /// Not ready: this answer (taken when polled).
+        Refused { answer: Option<Response> },
+        /// Ready: the route's answer.
+        Passed { #[pin] inner: F },
+    }
+}
+
+impl<F, E> std::future::Future for Gated<F>
+where
+    F: std::future::Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            GatedProjection::Refused { answer } => Poll::Ready(Ok(answer
+                .take()
+                .unwrap_or_else(|| StatusCode::SERVICE_UNAVAILABLE.into_response()))),
+            GatedProjection::Passed { inner } => inner.poll(cx),
+        }
+    }
 }

@@ -210,19 +210,8 @@ pub fn app(state: Arc<AppState>) -> Router {
             axum::routing::delete(admin::remove_layer),
         )
         .route(admin::HISTORY_ROUTE, get(admin::history));
-    let admin = middleware::with_timeout(admin, state.config.admin_timeout_secs);
-    let api = middleware::around(
-        routes.layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            health::gate,
-        )),
-        &state.config,
-    );
-    api.merge(admin)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::count,
-        ))
+    middleware::around(routes, &state)
+        .merge(middleware::around_admin(admin, &state))
         .with_state(state)
 }
 

@@ -15,9 +15,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
-use axum::middleware::Next;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use axum::extract::{MatchedPath, State};
+use axum::http::{Method, Request, header};
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::{encode_eof, encode_registry};
@@ -27,6 +30,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
+use tower::{Layer, Service};
 
 use crate::state::AppState;
 
@@ -105,24 +109,97 @@ impl HttpMetrics {
     }
 }
 
-/// The middleware that counts and times every request (see [`HttpMetrics`]); add it with
-/// `Router::layer`, where the router's matched route is known.
-pub async fn count(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED, MatchedPath::as_str)
-        .to_owned();
-    let method = request.method().as_str().to_owned();
-    let response = next.run(request).await;
-    state.metrics.record(
-        &route,
-        &method,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    response
+/// The layer that counts and times every request (see [`HttpMetrics`]); add it where the
+/// router's matched route is known (with `Router::layer`).
+///
+/// A tower layer rather than `axum::middleware::from_fn`: that boxes the rest of the stack
+/// again on every request, which cost a cached tile a tenth of its time.
+#[derive(Debug, Clone)]
+pub struct CountLayer {
+    state: Arc<AppState>,
+}
+
+impl CountLayer {
+    /// Counts into `state`'s metrics.
+    pub fn new(state: Arc<AppState>) -> Self {
+        Self { state }
+    }
+}
+
+impl<S> Layer<S> for CountLayer {
+    type Service = Count<S>;
+
+    fn layer(&self, inner: S) -> Count<S> {
+        Count {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// The service of [`CountLayer`].
+#[derive(Debug, Clone)]
+pub struct Count<S> {
+    inner: S,
+    state: Arc<AppState>,
+}
+
+impl<S, B, RB> Service<Request<B>> for Count<S>
+where
+    S: Service<Request<B>, Response = axum::http::Response<RB>>,
+{
+    type Response = axum::http::Response<RB>;
+    type Error = S::Error;
+    type Future = Counted<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let method = request.method().clone();
+        Counted {
+            inner: self.inner.call(request),
+            started: Instant::now(),
+            route,
+            method,
+            state: self.state.clone(),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request's answer on its way, counted when it is there.
+    pub struct Counted<F> {
+        #[pin]
+        inner: F,
+        started: Instant,
+        route: Option<MatchedPath>,
+        method: Method,
+        state: Arc<AppState>,
+    }
+}
+
+impl<F, E, RB> Future for Counted<F>
+where
+    F: Future<Output = Result<axum::http::Response<RB>, E>>,
+{
+    type Output = Result<axum::http::Response<RB>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        if let Ok(response) = &result {
+            this.state.metrics.record(
+                this.route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
+                this.method.as_str(),
+                response.status().as_u16(),
+                this.started.elapsed().as_secs_f64(),
+            );
+        }
+        Poll::Ready(result)
+    }
 }
 
 /// `GET /metrics`; see the [module docs](self).

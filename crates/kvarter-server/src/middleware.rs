@@ -2,59 +2,102 @@
 //! the client sent none and echoed back), a structured log line per request (method, path,
 //! status, latency), CORS, gzip, and the request timeout — answered as the API's JSON error.
 
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
+use tower::ServiceBuilder;
+use tower::layer::util::Stack;
 use tower::util::MapResponseLayer;
 use tower_http::CompressionLevel;
 use tower_http::compression::predicate::{NotForContentType, Predicate as _};
 use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{MakeSpan, OnResponse, TraceLayer};
 use tracing::Span;
 
 use crate::config::{ServerConfig, parse_origin};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The status tower-http's timeout answers with, before [`timeout_as_json`] gives it a body.
 const TIMEOUT_STATUS: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
 
-/// Wraps `router` in the layers described in the module docs.
-pub fn around<S>(router: Router<S>, config: &ServerConfig) -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    with_timeout(router, config.request_timeout_secs)
-        // The fastest gzip level: API answers are small (a few KB), and at the default level
-        // compressing took longer than building the answer (see BENCHMARKS.md).
-        .layer(
-            CompressionLayer::new()
-                .quality(CompressionLevel::Fastest)
-                // Tiles negotiate and cache their own compressed bytes; a PDF's streams are
-                // compressed already (as a PNG's, which the default predicate skips).
-                .compress_when(
-                    DefaultPredicate::new()
-                        .and(NotForContentType::const_new(crate::tiles::MVT_CONTENT_TYPE))
-                        .and(NotForContentType::const_new("application/pdf")),
-                ),
-        )
-        .layer(cors(config))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(RequestSpan)
-                .on_response(LogResponse),
-        )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+/// Wraps the public routes in the layers described in the module docs, innermost the readiness
+/// gate ([`crate::health::GateLayer`]), outermost the request metrics ([`crate::metrics::CountLayer`]).
+///
+/// All of them are one [`ServiceBuilder`] stack given to [`Router::layer`] once. axum boxes a
+/// route again for every `layer` call and clones every box on every request, so layering
+/// them one call at a time made a cached tile's request clone about forty boxes (a third of its
+/// CPU time; BENCHMARKS.md, "The HTTP fast path").
+pub fn around(router: Router<Arc<AppState>>, state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let config = &state.config;
+    let secs = config.request_timeout_secs;
+    router.layer(
+        ServiceBuilder::new()
+            .layer(crate::metrics::CountLayer::new(state.clone()))
+            .layer(SetRequestIdLayer::x_request_id(SequentialIds))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(RequestSpan)
+                    .on_response(LogResponse),
+            )
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(cors(config))
+            // The fastest gzip level: API answers are small (a few KB), and at the default
+            // level compressing took longer than building the answer (see BENCHMARKS.md).
+            .layer(
+                CompressionLayer::new()
+                    .quality(CompressionLevel::Fastest)
+                    // Tiles negotiate and cache their own compressed bytes; a PDF's streams
+                    // are compressed already (as a PNG's, which the default predicate skips).
+                    .compress_when(
+                        DefaultPredicate::new()
+                            .and(NotForContentType::const_new(crate::tiles::MVT_CONTENT_TYPE))
+                            .and(NotForContentType::const_new("application/pdf")),
+                    ),
+            )
+            .option_layer((secs > 0).then(|| timeout(secs)))
+            .layer(crate::health::GateLayer::new(state.clone())),
+    )
 }
 
-/// Adds the request timeout (none when `secs` is 0). tower-http's `TimeoutLayer` answers with an
-/// empty body; the response mapping right outside it turns that answer into
-/// [`ApiError::Timeout`], so clients always get JSON.
+/// Wraps the admin routes: the request metrics and their own timeout (`admin_timeout_secs`;
+/// none when 0), as one stack (see [`around`]).
+pub fn around_admin(router: Router<Arc<AppState>>, state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let secs = state.config.admin_timeout_secs;
+    router.layer(
+        ServiceBuilder::new()
+            .layer(crate::metrics::CountLayer::new(state.clone()))
+            .option_layer((secs > 0).then(|| timeout(secs))),
+    )
+}
+
+/// The request timeout of `secs` seconds: tower-http's `TimeoutLayer` answers with an empty
+/// body; the response mapping right outside it turns that answer into [`ApiError::Timeout`],
+/// so clients always get JSON.
+fn timeout(
+    secs: u64,
+) -> Stack<TimeoutLayer, MapResponseLayer<impl Fn(Response<Body>) -> Response<Body> + Clone>> {
+    Stack::new(
+        TimeoutLayer::with_status_code(TIMEOUT_STATUS, Duration::from_secs(secs)),
+        MapResponseLayer::new(move |response| timeout_as_json(response, secs)),
+    )
+}
+
+/// Adds the request timeout to every route of `router` (none when `secs` is 0); see
+/// [`timeout`].
 pub fn with_timeout<S>(router: Router<S>, secs: u64) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -62,14 +105,45 @@ where
     if secs == 0 {
         return router;
     }
-    router
-        .layer(TimeoutLayer::with_status_code(
-            TIMEOUT_STATUS,
-            Duration::from_secs(secs),
-        ))
-        .layer(MapResponseLayer::new(
-            move |response: axum::response::Response| timeout_as_json(response, secs),
-        ))
+    router.layer(timeout(secs))
+}
+
+/// Request ids that cost a counter increment: this process's random prefix and the request's
+/// number, such as `5f3a9c1e-1a2b`. tower-http's UUIDs read the OS's random source on every
+/// request (a system call, about a tenth of a cached tile's time); ids only need to be unique
+/// among this server's log lines and not collide with another run's, which the prefix gives.
+#[derive(Debug, Clone, Copy)]
+struct SequentialIds;
+
+impl MakeRequestId for SequentialIds {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        static PREFIX: OnceLock<u32> = OnceLock::new();
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let prefix = *PREFIX.get_or_init(|| {
+            // RandomState is seeded from the OS's random source, once per process.
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "any 32 bits of the hash do"
+            )]
+            let bits = RandomState::new().build_hasher().finish() as u32;
+            bits
+        });
+        let number = NEXT.fetch_add(1, Ordering::Relaxed);
+        // Hex digits written by hand: `write!` costs more than the rest of this together.
+        let mut text = [0_u8; 8 + 1 + 16];
+        let hex = |nibble: u64| b"0123456789abcdef"[usize::try_from(nibble & 0xf).unwrap_or(0)];
+        for (i, byte) in text[..8].iter_mut().enumerate() {
+            *byte = hex(u64::from(prefix) >> (28 - 4 * i));
+        }
+        text[8] = b'-';
+        let digits = (64 - number.leading_zeros()).div_ceil(4).max(1) as usize;
+        for (i, byte) in text[9..9 + digits].iter_mut().enumerate() {
+            *byte = hex(number >> (4 * (digits - 1 - i)));
+        }
+        HeaderValue::from_bytes(&text[..9 + digits])
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Gives the timeout layer's bare answer the API's JSON error body. Handlers never answer 503
@@ -96,7 +170,9 @@ fn cors(config: &ServerConfig) -> CorsLayer {
             header::ETAG,
         ]);
     if config.allows_any_origin() {
-        return layer.allow_origin(Any);
+        // `*` is the same answer for every origin and preflight, so nothing varies (and no
+        // `Vary` header is joined together on every request).
+        return layer.allow_origin(Any).vary([]);
     }
     let origins: Vec<HeaderValue> = config
         .cors_allowed_origins
@@ -172,6 +248,32 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["error"], "timeout");
         assert!(json["detail"].as_str().unwrap().contains("1 s"));
+    }
+
+    #[test]
+    fn request_ids_share_this_process_s_prefix_and_count_up_in_hex() {
+        let request = Request::get("/").body(()).unwrap();
+        let ids: Vec<String> = (0..5000)
+            .map(|_| {
+                let id = SequentialIds.make_request_id(&request).unwrap();
+                id.header_value().to_str().unwrap().to_owned()
+            })
+            .collect();
+        let (prefix, first) = ids[0].split_once('-').unwrap();
+        assert_eq!(prefix.len(), 8);
+        let first = u64::from_str_radix(first, 16).unwrap();
+        for (i, id) in ids.iter().enumerate() {
+            let (p, n) = id.split_once('-').unwrap();
+            assert_eq!(p, prefix, "{id}");
+            // Other tests may take ids at the same time, so each is only later than the last.
+            let n = u64::from_str_radix(n, 16).unwrap();
+            assert!(n >= first + i as u64, "{id} after {i} ids");
+            assert_eq!(format!("{n:x}"), id[9..], "no leading zeros: {id}");
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len());
     }
 
     #[tokio::test(start_paused = true)]

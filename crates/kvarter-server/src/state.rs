@@ -73,7 +73,7 @@ impl AppState {
     }
 
     /// A server whose data is still to be loaded, by its reloader ([`AppState::with_data_dir`]):
-    /// it serves an empty stand-in, which [`crate::health::gate`] keeps from every client
+    /// it serves an empty stand-in, which [`crate::health::GateLayer`] keeps from every client
     /// (503) until the first reload succeeds.
     pub fn loading(config: ServerConfig) -> Self {
         let empty = Dataset {
