@@ -14,10 +14,9 @@
 //!   found by comparing bytes, not by the crate's 128-bit hash, and hashed only once.
 //! - **Refusals the crate does not make**: an empty tile (the crate skips it silently), no tiles
 //!   at all, metadata that is not a JSON object, bounds or a center that are not degrees.
-//! - **Atomic replacement**: the crate writes to any `Write + Seek`; the temporary file, its
-//!   sync and the rename are ours. Not `tempfile::NamedTempFile::persist`: it creates the file
-//!   with mode 0600, and a published archive must stay readable by the web server that hosts
-//!   it, so the temporary file gets the default mode (the umask's) as any new file would.
+//! - **Atomic replacement**: the crate writes to any `Write + Seek`; here that is a
+//!   `tempfile` beside the target (mode 0644, not the private 0600, so the web server hosting
+//!   the archive can read it), synced and then renamed over the target.
 //!
 //! ```
 //! use kvarter_tiles::TileCoord;
@@ -37,10 +36,9 @@
 use std::collections::btree_map::Entry as Slot;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use ::pmtiles::{Compression, Compressor, PmTilesWriter, PmtError, PmtResult, TileId, TileType};
 
@@ -130,12 +128,12 @@ pub enum PmtilesError {
         /// The path as given.
         path: PathBuf,
     },
-    /// The temporary file beside the target could not be created; check that the folder exists
-    /// and is writable.
-    #[error("cannot create the temporary file {}", path.display())]
+    /// No temporary file could be created beside the target; check that the folder exists and
+    /// is writable.
+    #[error("cannot create a temporary file in {}", folder.display())]
     Create {
-        /// The temporary file.
-        path: PathBuf,
+        /// The target's folder.
+        folder: PathBuf,
         /// The cause.
         #[source]
         source: io::Error,
@@ -399,77 +397,55 @@ fn check_metadata(metadata: &serde_json::Value) -> Result<(), PmtilesError> {
     Err(PmtilesError::MetadataNotAnObject { kind })
 }
 
-/// Steps 2 to 4: `write` fills a new temporary file beside `path`, which is synced and renamed
-/// over `path`; on any error the temporary file is removed.
+/// Steps 2 to 4: `write` fills a new temporary file beside `path` (a `tempfile`, removed when
+/// dropped), which is synced and renamed over `path`.
 fn write_atomically<T>(
     path: &Path,
     write: impl FnOnce(&mut File) -> PmtResult<T>,
 ) -> Result<T, PmtilesError> {
-    /// Tells apart temporary files of writes running at the same time in one process.
-    static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
-
     let Some(file_name) = path.file_name() else {
         return Err(PmtilesError::NotAFilePath {
             path: path.to_path_buf(),
         });
     };
-    let mut temp_name = OsString::from(".");
-    temp_name.push(file_name);
-    temp_name.push(format!(
-        ".{}-{}.tmp",
-        std::process::id(),
-        NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
-    ));
-    let temp_path = path.with_file_name(temp_name);
-    let mut file = File::options()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&temp_path)
-        .map_err(|source| PmtilesError::Create {
-            path: temp_path.clone(),
-            source,
-        })?;
-    // Ours from here on (not before: a failed `create_new` must not remove someone else's
-    // file); dropping `temp` on an early return removes it.
-    let mut temp = TempFile {
-        path: temp_path,
-        renamed: false,
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
     };
-    let written = write(&mut file)
-        .and_then(|written| Ok(file.sync_all().map(|()| written)?))
-        .map_err(|source| PmtilesError::Write {
-            path: temp.path.clone(),
+    let mut prefix = OsString::from(".");
+    prefix.push(file_name);
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Readable by others, as a file written directly would be (a temporary file is private),
+    // so that the web server hosting the archive can read it.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder
+        .tempfile_in(folder)
+        .map_err(|source| PmtilesError::Create {
+            folder: folder.to_path_buf(),
             source,
         })?;
-    fs::rename(&temp.path, path).map_err(|source| PmtilesError::Rename {
-        from: temp.path.clone(),
+    let written = write(temp.as_file_mut())
+        .and_then(|written| Ok(temp.as_file().sync_all().map(|()| written)?))
+        .map_err(|source| PmtilesError::Write {
+            path: temp.path().to_path_buf(),
+            source,
+        })?;
+    temp.persist(path).map_err(|error| PmtilesError::Rename {
+        from: error.file.path().to_path_buf(),
         to: path.to_path_buf(),
-        source,
+        source: error.error,
     })?;
-    temp.renamed = true;
     Ok(written)
-}
-
-/// A temporary file that is removed when dropped, unless it has been renamed into place.
-struct TempFile {
-    path: PathBuf,
-    renamed: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.renamed {
-            // Best effort: the write already failed, and that error is the one to report.
-            let _ = fs::remove_file(&self.path);
-        }
-    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
 mod tests {
     use std::collections::BTreeSet;
+    use std::fs;
     use std::io::Read;
     use std::sync::Arc;
 
@@ -863,6 +839,16 @@ mod tests {
             BTreeMap::from([(tile(3, 4, 2), b"one tile".to_vec())])
         );
         assert_eq!(fs::read_dir(folder.path()).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o777,
+                0o644,
+                "readable by the web server that hosts it"
+            );
+        }
     }
 
     #[test]
