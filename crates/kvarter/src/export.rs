@@ -152,12 +152,12 @@ pub fn run(
     if let Some((path, written)) = archive {
         let _ = write!(
             summary,
-            "; PMTiles {}: {} tiles in {} entries, {} distinct, {} leaf directories, {} bytes",
+            "; PMTiles {}: {} tiles in {} entries, {} distinct, {} bytes of leaf directories, {} bytes",
             path.display(),
             written.addressed_tiles,
             written.tile_entries,
             written.tile_contents,
-            written.leaf_directories,
+            written.leaf_directory_bytes,
             written.bytes,
         );
     }
