@@ -42,9 +42,10 @@ pub enum ApiError {
         /// The path as requested.
         path: String,
     },
-    /// The route exists but not for this method; use GET (POST for `/api/lookup/batch`).
+    /// The route exists but not for this method; use GET (POST for `/api/lookup/batch`, and
+    /// the admin routes' own methods).
     #[error(
-        "method {method} is not allowed on {path:?}; this API answers GET and HEAD, and POST only on /api/lookup/batch and /admin/reload"
+        "method {method} is not allowed on {path:?}; this API answers GET and HEAD, POST only on /api/lookup/batch, /admin/reload and /admin/layers, and DELETE only on /admin/layers/{{id}}"
     )]
     MethodNotAllowed {
         /// The method used.

@@ -209,7 +209,8 @@ pub fn app(state: Arc<AppState>) -> Router {
             admin::LAYER_ROUTE,
             axum::routing::delete(admin::remove_layer),
         )
-        .route(admin::HISTORY_ROUTE, get(admin::history));
+        .route(admin::HISTORY_ROUTE, get(admin::history))
+        .method_not_allowed_fallback(fallback::method_not_allowed);
     let admin = middleware::with_timeout(admin, state.config.admin_timeout_secs);
     let api = middleware::around(
         routes.layer(axum::middleware::from_fn_with_state(

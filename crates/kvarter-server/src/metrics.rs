@@ -28,6 +28,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::params::RawQuery;
 use crate::state::AppState;
 
 /// `GET`: the metrics.
@@ -126,7 +127,10 @@ pub async fn count(State(state): State<Arc<AppState>>, request: Request, next: N
 }
 
 /// `GET /metrics`; see the [module docs](self).
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+pub async fn metrics(State(state): State<Arc<AppState>>, query: RawQuery) -> Response {
+    if let Err(error) = crate::params::Params::new(query, &[]) {
+        return error.into_response();
+    }
     let mut out = String::new();
     let encoded = encode_registry(&mut out, &state.metrics.registry)
         .and_then(|()| encode_registry(&mut out, &scrape(&state)))
