@@ -132,6 +132,9 @@ pub async fn import_layer(
     Params::new(query, &[])?;
     let (dir, reloader) = folder(&state)?;
     let max_bytes = state.config.admin_upload_max_bytes;
+    if crate::batch::announced_too_large(&headers, max_bytes) {
+        return Err(ApiError::BodyTooLarge { max_bytes });
+    }
     let upload =
         tempfile::tempdir().map_err(|e| ApiError::internal("making an upload folder", e))?;
     let (metadata, source, file) = if is_multipart(&headers) {

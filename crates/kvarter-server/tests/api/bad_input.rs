@@ -238,6 +238,13 @@ fn address_cases() -> Vec<Case> {
             413,
         ),
         batch(
+            "batch announcing more than the limit",
+            "text/csv",
+            "address\n",
+            413,
+        )
+        .header("content-length", "100000000"),
+        batch(
             "batch of UTF-16",
             "text/csv",
             utf16("address\nAbel 1\n"),
@@ -314,6 +321,11 @@ fn layer_cases() -> Vec<Case> {
         get("area with id -1", format!("/api/areas/{UNITS_A}/-1"), 404),
         get("area of a NUL layer", "/api/areas/%00/1", 404),
         get("area id %FF", format!("/api/areas/{UNITS_A}/%FF"), 400),
+    ]
+}
+
+fn compare_and_image_cases() -> Vec<Case> {
+    vec![
         get(
             "compare without to",
             format!("/api/compare?from={D2011}"),
@@ -528,26 +540,9 @@ fn misc_cases() -> Vec<Case> {
 }
 
 /// The admin routes of a server with a data folder and a token: a token missing, wrong or in
-/// the wrong place, and bad imports and removes with the right one.
+/// the wrong place, and bad parameters and removes with the right one.
 fn admin_cases() -> Vec<Case> {
     let bearer = format!("Bearer {TOKEN}");
-    let import = |name, content_type: &str, body: Vec<u8>, status| {
-        Case::new(name, Method::POST, "/admin/layers", status)
-            .header("authorization", bearer.clone())
-            .header("content-type", content_type)
-            .body(body)
-    };
-    let (cut_type, cut) = multipart(&json!({"id": "cut"}), "cut.geojson", b"{}");
-    let metadata = json!({
-        "id": "kaput-2025", "kind": "municipal_designation",
-        "authority": "Københavns Kommune", "valid_from": "2025-01-01",
-        "title_da": "Kaput", "title_en": "Broken", "source_publisher": "Kvarter's tests",
-        "source_url": "https://example.org/test", "vintage": "test", "licence": "CC0-1.0",
-        "name_field": "navn", "id_field": "id"
-    });
-    let (bad_type, bad_file) = multipart(&metadata, "bad.geojson", &binary(512));
-    let (empty_type, empty_file) = multipart(&metadata, "empty.fgb", b"");
-    let (odd_type, odd_name) = multipart(&json!({"id": "odd"}), "odd.exe", b"MZ");
     vec![
         get("admin status without a token", "/admin/status", 401),
         get("admin status with a wrong token", "/admin/status", 401)
@@ -611,6 +606,30 @@ fn admin_cases() -> Vec<Case> {
             "/admin/layers/nope",
             401,
         ),
+    ]
+}
+
+/// Bad imports to a server with a data folder, with the right token.
+fn admin_import_cases() -> Vec<Case> {
+    let bearer = format!("Bearer {TOKEN}");
+    let import = |name, content_type: &str, body: Vec<u8>, status| {
+        Case::new(name, Method::POST, "/admin/layers", status)
+            .header("authorization", bearer.clone())
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let (cut_type, cut) = multipart(&json!({"id": "cut"}), "cut.geojson", b"{}");
+    let metadata = json!({
+        "id": "kaput-2025", "kind": "municipal_designation",
+        "authority": "Københavns Kommune", "valid_from": "2025-01-01",
+        "title_da": "Kaput", "title_en": "Broken", "source_publisher": "Kvarter's tests",
+        "source_url": "https://example.org/test", "vintage": "test", "licence": "CC0-1.0",
+        "name_field": "navn", "id_field": "id"
+    });
+    let (bad_type, bad_file) = multipart(&metadata, "bad.geojson", &binary(512));
+    let (empty_type, empty_file) = multipart(&metadata, "empty.fgb", b"");
+    let (odd_type, odd_name) = multipart(&json!({"id": "odd"}), "odd.exe", b"MZ");
+    vec![
         import(
             "admin import of binary bytes",
             "application/octet-stream",
@@ -660,6 +679,13 @@ fn admin_cases() -> Vec<Case> {
             empty_file,
             422,
         ),
+        import(
+            "admin import announcing 10 GB",
+            "application/json",
+            b"{}".to_vec(),
+            413,
+        )
+        .header("content-length", "10000000000"),
         Case::new("admin import with GET", Method::GET, "/admin/layers", 405)
             .header("authorization", bearer),
     ]
@@ -773,6 +799,7 @@ async fn every_bad_request_to_a_public_route_is_a_4xx_json_error_and_changes_not
         lookup_cases(),
         address_cases(),
         layer_cases(),
+        compare_and_image_cases(),
         tile_cases(),
         ogc_cases(),
         misc_cases(),
@@ -799,7 +826,11 @@ async fn every_bad_request_to_an_admin_route_is_a_4xx_json_error_and_the_folder_
     assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.text());
     let manifest = std::fs::read(dir.path().join("layers.json")).unwrap();
     let layers = send_to(state.clone(), get("layers", "/api/layers", 200).request(1)).await;
-    run(&state, &admin_cases()).await;
+    let cases: Vec<Case> = admin_cases()
+        .into_iter()
+        .chain(admin_import_cases())
+        .collect();
+    run(&state, &cases).await;
     assert_eq!(
         std::fs::read(dir.path().join("layers.json")).unwrap(),
         manifest
