@@ -1,5 +1,7 @@
 """Kvarter's OGC API driven by clients no one here wrote: OWSLib, QGIS (headless) and schemathesis.
 
+(The group schemathesis-api runs schemathesis against the whole API's /api/openapi.json too.)
+
 Run through scripts/test-ogc-clients, which picks the interpreters:
     python test_ogc_clients.py KVARTER_BINARY [--group NAME ...] [--qgis-python PATH]
                                [--openapi PATH] [--schemathesis PATH]
@@ -667,20 +669,22 @@ def schemathesis_run(ctx, base, label, extra, budget):
             "--request-timeout", "60", "--workers", "1", "--no-shrink",
             "--continue-on-failure", *extra,
         ]
-        shown = [("Bearer ***" if API_TOKEN in part else part) for part in command]
+        shown = [part.replace(API_TOKEN, "***") for part in command]
         print("  " + " ".join(shown), flush=True)
+        start = time.monotonic()
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=budget, cwd=tmp,
                                   env=dict(os.environ, SCHEMATHESIS_TELEMETRY="false", NO_COLOR="1"))
         except subprocess.TimeoutExpired:
             raise Failed(f"schemathesis ({label}) did not finish in {budget} s")
+        seconds = time.monotonic() - start
     output = done.stdout + done.stderr
     if done.returncode != 0:
         raise Failed(f"schemathesis ({label}) exited with {done.returncode}:\n"
                      + "\n".join(output.splitlines()[-80:]))
     lines = [l.strip() for l in output.splitlines()]
     summary = [lines[i + 1] for i, l in enumerate(lines[:-1]) if l == "Test cases:"]
-    return f"{label}: " + "; ".join(summary)
+    return f"{label} [{seconds:.0f} s]: " + "; ".join(summary)
 
 
 def group_schemathesis_api(ctx):

@@ -2,7 +2,7 @@
 //! on a known one (405), both as the API's JSON error — under `/ogc` in the OGC API's exception
 //! form (`{"code", "description"}`, [`crate::ogc::OgcError`]), as every OGC route answers.
 
-use axum::http::{Method, Uri};
+use axum::http::{HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, shortened};
@@ -33,7 +33,15 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 fn answer(uri: &Uri, error: ApiError) -> Response {
     let path = uri.path();
     if path == "/ogc" || path.starts_with("/ogc/") {
-        OgcError::from(error).into_response()
+        let allowed = matches!(error, ApiError::MethodNotAllowed { .. })
+            .then(|| crate::error::allowed_methods(path));
+        let mut response = OgcError::from(error).into_response();
+        if let Some(allowed) = allowed {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+        }
+        response
     } else {
         error.into_response()
     }

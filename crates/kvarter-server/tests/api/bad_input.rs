@@ -501,6 +501,12 @@ fn ogc_cases() -> Vec<Case> {
             400,
         ),
         get("ogc unknown route", "/ogc/nope", 404).any_4xx(),
+        Case::new(
+            "ogc items with POST",
+            Method::POST,
+            format!("/ogc/collections/{UNITS_A}/items"),
+            405,
+        ),
     ]
 }
 
@@ -748,6 +754,13 @@ fn check(case: &Case, answer: &Answer) {
             "{what}: content type {:?}",
             answer.content_type()
         );
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            let allow = answer.headers.get(header::ALLOW);
+            assert!(
+                allow.is_some_and(|allow| !allow.is_empty()),
+                "{what}: no Allow"
+            );
+        }
         let body: Value = serde_json::from_slice(&answer.body)
             .unwrap_or_else(|error| panic!("{what}: not JSON ({error})"));
         let (code, detail) = if case.uri.starts_with("/ogc") {
@@ -835,6 +848,19 @@ async fn every_bad_request_to_an_admin_route_is_a_4xx_json_error_and_the_folder_
         std::fs::read(dir.path().join("layers.json")).unwrap(),
         manifest
     );
+    // A 405 names the methods the admin route does answer.
+    for (method, uri, allowed) in [
+        (Method::GET, "/admin/layers", "POST"),
+        (Method::PUT, "/admin/layers/x", "DELETE"),
+        (Method::POST, "/admin/status", "GET, HEAD"),
+        (Method::GET, "/admin/reload", "POST"),
+    ] {
+        let case =
+            Case::new("allow", method, uri, 405).header("authorization", format!("Bearer {TOKEN}"));
+        let answer = send_to(state.clone(), case.request(2)).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
+        assert_eq!(answer.headers[header::ALLOW], allowed, "{uri}");
+    }
     let after = send_to(state.clone(), get("layers", "/api/layers", 200).request(1)).await;
     assert_eq!(after.body, layers.body);
 }
