@@ -736,41 +736,39 @@ async fn run(state: &Arc<AppState>, cases: &[Case]) -> usize {
 
 /// Checks one answer: the expected status, never a 5xx, a JSON error of the route's family.
 fn check(case: &Case, answer: &Answer) {
-    {
-        let status = answer.status;
-        let what = format!(
-            "{} ({} {:.80}): {status} {}",
-            case.name,
-            case.method,
-            case.uri,
-            String::from_utf8_lossy(&answer.body[..answer.body.len().min(300)])
-        );
-        match case.expect {
-            Expect::Status(expected) => assert_eq!(status.as_u16(), expected, "{what}"),
-            Expect::ClientError => assert!(status.is_client_error(), "{what}"),
-        }
-        assert!(
-            answer.content_type().starts_with("application/json"),
-            "{what}: content type {:?}",
-            answer.content_type()
-        );
-        if status == StatusCode::METHOD_NOT_ALLOWED {
-            let allow = answer.headers.get(header::ALLOW);
-            assert!(
-                allow.is_some_and(|allow| !allow.is_empty()),
-                "{what}: no Allow"
-            );
-        }
-        let body: Value = serde_json::from_slice(&answer.body)
-            .unwrap_or_else(|error| panic!("{what}: not JSON ({error})"));
-        let (code, detail) = if case.uri.starts_with("/ogc") {
-            ("code", "description")
-        } else {
-            ("error", "detail")
-        };
-        assert!(body[code].is_string(), "{what}: no {code:?}");
-        assert!(body[detail].is_string(), "{what}: no {detail:?}");
+    let status = answer.status;
+    let what = format!(
+        "{} ({} {:.80}): {status} {}",
+        case.name,
+        case.method,
+        case.uri,
+        String::from_utf8_lossy(&answer.body[..answer.body.len().min(300)])
+    );
+    match case.expect {
+        Expect::Status(expected) => assert_eq!(status.as_u16(), expected, "{what}"),
+        Expect::ClientError => assert!(status.is_client_error(), "{what}"),
     }
+    assert!(
+        answer.content_type().starts_with("application/json"),
+        "{what}: content type {:?}",
+        answer.content_type()
+    );
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = answer.headers.get(header::ALLOW);
+        assert!(
+            allow.is_some_and(|allow| !allow.is_empty()),
+            "{what}: no Allow"
+        );
+    }
+    let body: Value = serde_json::from_slice(&answer.body)
+        .unwrap_or_else(|error| panic!("{what}: not JSON ({error})"));
+    let (code, detail) = if case.uri.starts_with("/ogc") {
+        ("code", "description")
+    } else {
+        ("error", "detail")
+    };
+    assert!(body[code].is_string(), "{what}: no {code:?}");
+    assert!(body[detail].is_string(), "{what}: no {detail:?}");
 }
 
 /// What the server answers to a few fixed requests: its data version, the layer list, a
