@@ -1,5 +1,7 @@
 """Kvarter's OGC API driven by clients no one here wrote: OWSLib, QGIS (headless) and schemathesis.
 
+(The group schemathesis-api runs schemathesis against the whole API's /api/openapi.json too.)
+
 Run through scripts/test-ogc-clients, which picks the interpreters:
     python test_ogc_clients.py KVARTER_BINARY [--group NAME ...] [--qgis-python PATH]
                                [--openapi PATH] [--schemathesis PATH]
@@ -62,10 +64,10 @@ def check(condition, message):
 class Server:
     """`kvarter serve --bind 127.0.0.1:0`, its address read from its log (as tests/src does)."""
 
-    def __init__(self, binary):
-        env = dict(os.environ, NO_COLOR="1", RUST_LOG="info")
+    def __init__(self, binary, args=(), env=None):
+        env = dict(os.environ, NO_COLOR="1", RUST_LOG="info", **(env or {}))
         self.process = subprocess.Popen(
-            [binary, "serve", "--bind", "127.0.0.1:0"],
+            [binary, "serve", "--bind", "127.0.0.1:0", *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -605,6 +607,114 @@ def group_schemathesis(ctx):
     return f"{len(document['paths'])} paths; " + "; ".join(summary)
 
 
+# ---------------------------------------------------------------------------------------------
+# schemathesis against the whole API's OpenAPI 3.1 document (/api/openapi.json)
+
+# The checks: every one schemathesis 4 has, but three (they are written into the config file,
+# not given with --checks, which would override the per-operation settings below):
+#   - positive_data_acceptance: the API has rules between parameters that an OpenAPI parameter
+#     schema cannot state (address or a point, not both; period= only with indicators=; bbox= or
+#     center=, not both; a tile's x and y below 2^z; a glyph range's end = start + 255; an
+#     upload's file named with a known extension), so a request each of whose parameters is
+#     valid may rightly be a 400. What a schema can state is in the document.
+#   - object_level_authorization: there is one admin token, so no second user whose objects
+#     could be reached.
+#   - max_response_time (not set, so off): timing is never a pass/fail test; a debug build's
+#     reload takes seconds.
+API_CHECKS = {
+    "not_a_server_error": True, "status_code_conformance": True,
+    "content_type_conformance": True, "response_headers_conformance": True,
+    "response_schema_conformance": True, "negative_data_rejection": True,
+    "missing_required_header": True, "unsupported_method": True,
+    "allow_header_conformance": True, "use_after_free": True,
+    "ensure_resource_availability": True, "ignored_auth": True,
+    "positive_data_acceptance": False, "object_level_authorization": False,
+}
+# Per-operation settings. The batch body is CSV text, and every text is a CSV, so
+# schemathesis's "schema-violating" bodies (an object written out as `{}`) are valid CSVs:
+# negative_data_rejection cannot apply there. The indicators table of a layer with thousands
+# of areas is tens of MB (seconds in a debug build, longer for schemathesis to validate), so
+# its layer is the 10 districts; the other parameters are generated. A feature's id is a
+# string the document cannot list, so one feature is named: its query is fuzzed.
+API_CONFIG = "[checks]\n" + "".join(
+    f"{name}.enabled = {'true' if on else 'false'}\n" for name, on in API_CHECKS.items()
+) + """
+[[operations]]
+include-path = "/api/lookup/batch"
+checks.negative_data_rejection.enabled = false
+
+[[operations]]
+include-path = "/api/layers/{id}/indicators"
+parameters = { "path.id" = "bydele-2023" }
+
+[[operations]]
+include-path = "/api/layers/{id}/features/{fid}"
+parameters = { "path.id" = "bydele-2023", "path.fid" = "1" }
+"""
+API_SEED = 17
+API_TOKEN = "schemathesis-admin-token-not-secret"
+
+
+def schemathesis_run(ctx, base, label, extra, budget):
+    """One `schemathesis run` of /api/openapi.json at base; the summary lines, or Failed."""
+    with tempfile.TemporaryDirectory(prefix="kvarter-schemathesis-api-") as tmp:
+        config = os.path.join(tmp, "schemathesis.toml")
+        with open(config, "w") as out:
+            out.write(API_CONFIG)
+        command = [
+            ctx.args.schemathesis, "--config-file", config, "run", base + "/api/openapi.json",
+            "--url", base,
+            "--max-examples", str(ctx.args.api_max_examples), "--seed", str(API_SEED),
+            "--phases", "examples,coverage,fuzzing", "--mode", "all",
+            "--request-timeout", "60", "--workers", "1", "--no-shrink",
+            "--continue-on-failure", *extra,
+        ]
+        shown = [part.replace(API_TOKEN, "***") for part in command]
+        print("  " + " ".join(shown), flush=True)
+        start = time.monotonic()
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=budget, cwd=tmp,
+                                  env=dict(os.environ, SCHEMATHESIS_TELEMETRY="false", NO_COLOR="1"))
+        except subprocess.TimeoutExpired:
+            raise Failed(f"schemathesis ({label}) did not finish in {budget} s")
+        seconds = time.monotonic() - start
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        raise Failed(f"schemathesis ({label}) exited with {done.returncode}:\n"
+                     + "\n".join(output.splitlines()[-80:]))
+    lines = [l.strip() for l in output.splitlines()]
+    summary = [lines[i + 1] for i, l in enumerate(lines[:-1]) if l == "Test cases:"]
+    return f"{label} [{seconds:.0f} s]: " + "; ".join(summary)
+
+
+def group_schemathesis_api(ctx):
+    """schemathesis, stateless and property-based, against /api/openapi.json: the public routes
+    on the embedded dataset (the server the other groups use), then the admin routes with the
+    bearer token on a server of a throwaway data folder (`kvarter layers init`), since an
+    import, a remove or a reload there changes nothing anyone keeps. (A JSON import body with a
+    made-up wfs_url never reaches the network: the server reads the layer's metadata, which the
+    document leaves to the description, before it fetches anything, and refuses it first.)"""
+    if not os.path.exists(ctx.args.schemathesis):
+        raise Missing(f"{ctx.args.schemathesis} is missing; run scripts/setup-ogc-clients")
+    code, headers, body = fetch(ctx.base + "/api/openapi.json")
+    check(code == 200, f"GET /api/openapi.json: {code}")
+    check(str(json.loads(body).get("openapi", "")).startswith("3.1"), "/api/openapi.json is not OpenAPI 3.1")
+    results = [schemathesis_run(ctx, ctx.base, "public routes, embedded data",
+                                ["--exclude-path-regex", "^/admin"], 240)]
+    with tempfile.TemporaryDirectory(prefix="kvarter-schemathesis-data-") as tmp:
+        data = os.path.join(tmp, "data")
+        subprocess.run([ctx.args.binary, "layers", "init", "--data", data], check=True,
+                       capture_output=True, timeout=120)
+        server = Server(ctx.args.binary, ["--data", data], {"KVARTER_ADMIN_TOKEN": API_TOKEN})
+        try:
+            results.append(schemathesis_run(
+                ctx, server.base, "admin routes, a throwaway data folder",
+                ["--include-path-regex", "^/admin", "--header", f"Authorization: Bearer {API_TOKEN}"], 240))
+        finally:
+            server.stop()
+    return "; ".join(results) + f"; seed {API_SEED}"
+
+
 GROUPS = {
     # name: the group
     "owslib": group_owslib,
@@ -617,6 +727,7 @@ GROUPS = {
     "qgis-ogc-tiles": group_qgis_ogc_tiles,
     "pyproj-25832": group_pyproj_25832,
     "schemathesis": group_schemathesis,
+    "schemathesis-api": group_schemathesis_api,
 }
 
 
@@ -806,6 +917,8 @@ def main():
     parser.add_argument("--openapi", default="/ogc/api",
                         help="the OpenAPI document schemathesis tests (a path on the server)")
     parser.add_argument("--max-examples", type=int, default=25)
+    parser.add_argument("--api-max-examples", type=int, default=5,
+                        help="schemathesis examples per operation of /api/openapi.json (CI: 5, ~60 s)")
     args = parser.parse_args()
     in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

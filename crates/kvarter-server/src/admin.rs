@@ -10,6 +10,8 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +22,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::auth::Admin;
 use crate::error::ApiError;
+use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 
 /// `POST`: reload the data.
@@ -32,7 +35,9 @@ pub const STATUS_ROUTE: &str = "/admin/status";
 pub async fn reload(
     State(state): State<Arc<AppState>>,
     Admin { who }: Admin,
+    query: RawQuery,
 ) -> Result<Response, ApiError> {
+    Params::new(query, &[])?;
     tracing::info!(%who, "admin: reload asked for");
     let Some(reloader) = state.reloader.clone() else {
         return Err(ApiError::Conflict {
@@ -72,7 +77,12 @@ pub(crate) fn log_attempt(attempt: &Attempt) {
 }
 
 /// `GET /admin/status`.
-pub async fn status(State(state): State<Arc<AppState>>, _: Admin) -> Result<Response, ApiError> {
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    query: RawQuery,
+) -> Result<Response, ApiError> {
+    Params::new(query, &[])?;
     let service = state.service();
     let layers: Vec<_> = service
         .layers()
@@ -115,11 +125,16 @@ fn folder(state: &AppState) -> Result<(std::path::PathBuf, Arc<Reloader>), ApiEr
 pub async fn import_layer(
     State(state): State<Arc<AppState>>,
     Admin { who }: Admin,
+    query: RawQuery,
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, ApiError> {
+    Params::new(query, &[])?;
     let (dir, reloader) = folder(&state)?;
     let max_bytes = state.config.admin_upload_max_bytes;
+    if crate::batch::announced_too_large(&headers, max_bytes) {
+        return Err(ApiError::BodyTooLarge { max_bytes });
+    }
     let upload =
         tempfile::tempdir().map_err(|e| ApiError::internal("making an upload folder", e))?;
     let (metadata, source, file) = if is_multipart(&headers) {
@@ -128,9 +143,16 @@ pub async fn import_layer(
             .map_err(|e| ApiError::bad_parameter("body", e.body_text()))?;
         read_multipart(multipart, upload.path(), max_bytes).await?
     } else {
-        let bytes = axum::body::to_bytes(request.into_body(), max_bytes)
+        // Too large is a 413; a body cut short or otherwise unreadable is the client's 400.
+        let bytes = Bytes::from_request(request, &state)
             .await
-            .map_err(|_| ApiError::BodyTooLarge { max_bytes })?;
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::BodyTooLarge { max_bytes }
+                } else {
+                    ApiError::bad_parameter("body", rejection.body_text())
+                }
+            })?;
         let mut json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::bad_parameter("body", format!("not JSON ({e}); send multipart/form-data with file and metadata, or JSON with wfs_url"))
         })?;
@@ -283,8 +305,12 @@ async fn read_multipart(
 pub async fn remove_layer(
     State(state): State<Arc<AppState>>,
     Admin { who }: Admin,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
+    query: RawQuery,
 ) -> Result<Response, ApiError> {
+    let Path(id) =
+        path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
+    Params::new(query, &[])?;
     let (dir, reloader) = folder(&state)?;
     let live = state.clone();
     let (entry, attempt) = tokio::task::spawn_blocking(move || {
@@ -301,7 +327,12 @@ pub async fn remove_layer(
 }
 
 /// `GET /admin/layers/history`: what was imported, replaced, removed and restored.
-pub async fn history(State(state): State<Arc<AppState>>, _: Admin) -> Result<Response, ApiError> {
+pub async fn history(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    query: RawQuery,
+) -> Result<Response, ApiError> {
+    Params::new(query, &[])?;
     let (dir, _) = folder(&state)?;
     let history = tokio::task::spawn_blocking(move || import::history(&dir))
         .await

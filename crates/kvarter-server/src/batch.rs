@@ -6,21 +6,35 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kvarter_service::ServiceError;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Whether `headers` announce a body (`Content-Length`) larger than `max_bytes`: refused at
+/// once, before a byte of it is read, rather than once the limit is reached.
+pub(crate) fn announced_too_large(headers: &HeaderMap, max_bytes: usize) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
+        .is_some_and(|length| length > u64::try_from(max_bytes).unwrap_or(u64::MAX))
+}
+
 /// `POST /api/lookup/batch`: the body is read up to `batch_max_bytes` (the router sets the
 /// limit on this route only), and answered off the async threads.
 pub async fn batch(
     State(state): State<Arc<AppState>>,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    let max_bytes = state.config.batch_max_bytes;
+    if announced_too_large(request.headers(), max_bytes) {
+        return Err(ApiError::BodyTooLarge { max_bytes });
+    }
+    let body = Bytes::from_request(request, &state).await;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::BodyTooLarge {

@@ -42,9 +42,10 @@ pub enum ApiError {
         /// The path as requested.
         path: String,
     },
-    /// The route exists but not for this method; use GET (POST for `/api/lookup/batch`).
+    /// The route exists but not for this method; use GET (POST for `/api/lookup/batch`, and
+    /// the admin routes' own methods).
     #[error(
-        "method {method} is not allowed on {path:?}; this API answers GET and HEAD, and POST only on /api/lookup/batch and /admin/reload"
+        "method {method} is not allowed on {path:?}; this API answers GET and HEAD, POST only on /api/lookup/batch, /admin/reload and /admin/layers, and DELETE only on /admin/layers/{{id}}"
     )]
     MethodNotAllowed {
         /// The method used.
@@ -284,16 +285,24 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if let Self::MethodNotAllowed { path, .. } = &self {
-            let allowed = if path == crate::BATCH_ROUTE || path == crate::admin::RELOAD_ROUTE {
-                "POST"
-            } else {
-                "GET, HEAD, OPTIONS"
-            };
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+            response.headers_mut().insert(
+                header::ALLOW,
+                HeaderValue::from_static(allowed_methods(path)),
+            );
         }
         response
+    }
+}
+
+/// The methods the route at `path` answers: the `Allow` header of its 405.
+pub(crate) fn allowed_methods(path: &str) -> &'static str {
+    use crate::admin::{HISTORY_ROUTE, LAYERS_ROUTE, RELOAD_ROUTE, STATUS_ROUTE};
+    match path {
+        crate::BATCH_ROUTE | RELOAD_ROUTE | LAYERS_ROUTE => "POST",
+        // The admin routes are outside the CORS layer, so they answer no OPTIONS.
+        STATUS_ROUTE | HISTORY_ROUTE => "GET, HEAD",
+        _ if path.starts_with("/admin/layers/") => "DELETE",
+        _ => "GET, HEAD, OPTIONS",
     }
 }
 

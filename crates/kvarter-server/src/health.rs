@@ -46,8 +46,12 @@ pub async fn health(
 }
 
 /// `GET /ready`: 200 with the data version once the data is loaded; 503 with the reason before.
-pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    match state.not_ready_reason() {
+pub async fn ready(
+    State(state): State<Arc<AppState>>,
+    query: RawQuery,
+) -> Result<Response, ApiError> {
+    Params::new(query, &[])?;
+    Ok(match state.not_ready_reason() {
         None => Json(json!({"ready": true, "data_version": state.service().data_version()}))
             .into_response(),
         Some(reason) => (
@@ -55,7 +59,7 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
             Json(json!({"ready": false, "reason": reason})),
         )
             .into_response(),
-    }
+    })
 }
 
 /// Answers 503 ([`ApiError::NotReady`]) until the data is loaded, for every route but

@@ -209,7 +209,8 @@ pub fn app(state: Arc<AppState>) -> Router {
             admin::LAYER_ROUTE,
             axum::routing::delete(admin::remove_layer),
         )
-        .route(admin::HISTORY_ROUTE, get(admin::history));
+        .route(admin::HISTORY_ROUTE, get(admin::history))
+        .method_not_allowed_fallback(fallback::method_not_allowed);
     middleware::around(routes, &state)
         .merge(middleware::around_admin(admin, &state))
         .with_state(state)

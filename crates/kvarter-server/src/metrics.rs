@@ -32,6 +32,7 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 use tower::{Layer, Service};
 
+use crate::params::RawQuery;
 use crate::state::AppState;
 
 /// `GET`: the metrics.
@@ -203,7 +204,10 @@ where
 }
 
 /// `GET /metrics`; see the [module docs](self).
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+pub async fn metrics(State(state): State<Arc<AppState>>, query: RawQuery) -> Response {
+    if let Err(error) = crate::params::Params::new(query, &[]) {
+        return error.into_response();
+    }
     let mut out = String::new();
     let encoded = encode_registry(&mut out, &state.metrics.registry)
         .and_then(|()| encode_registry(&mut out, &scrape(&state)))

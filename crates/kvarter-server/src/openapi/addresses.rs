@@ -23,8 +23,10 @@ pub(super) fn paths() -> Value {
                 +15, other −25; or district same +10, other −10). An unknown address is a 200 with no results; \
                 a service without a gazetteer answers no results and a `note`.",
             "parameters": [
-                query("q", "The text (required, at most 200 characters).",
-                      &json!({"type": "string", "maxLength": 200}), &json!("Mjølnerparken 2, 2200 København N")),
+                {"name": "q", "in": "query", "required": true,
+                 "description": "The text (at most 200 characters, not only blanks).",
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+                 "example": "Mjølnerparken 2, 2200 København N"},
                 query("limit", "The most results.",
                       &json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
                       &json!(5)),
@@ -80,7 +82,7 @@ pub(super) fn paths() -> Value {
                 these columns empty; so does every row when the service has no gazetteer. Limits: \
                 `server.batch_max_bytes` (default 5 MiB) and `server.batch_max_rows` (default 10 000).",
             "requestBody": {"required": true,
-                            "content": {"text/csv": {"schema": {"type": "string"},
+                            "content": {"text/csv": {"schema": {"type": "string", "minLength": 1},
                                                      "example": "address\nMjølnerparken 2, 2200 København N\n"}}},
             "responses": {
                 "200": {"description": "The CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}},

@@ -14,7 +14,7 @@ fn compared(name: &str, place: &str, example: &str) -> Value {
     };
     json!({"name": name, "in": place, "required": true,
            "description": format!("The {side} area layer's id, as listed by /api/layers."),
-           "schema": {"type": "string"}, "example": example})
+           "schema": {"type": "string", "minLength": 1}, "example": example})
 }
 
 /// The diff's path and its map's paths.

@@ -6,7 +6,7 @@ use super::response;
 
 /// The map image path.
 pub(super) fn paths() -> Value {
-    let query = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
+    let query = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "allowEmptyValue": true, "description": description, "schema": schema});
     let designation = json!({"type": "string", "examples": ["2011", "udsatte-byomraader-2017"]});
     let image = |media: &str| json!({media: {"schema": {"type": "string", "format": "binary"}}});
     json!({

@@ -130,9 +130,10 @@ fn geojson_response(description: &str, schema_name: &str) -> Value {
     })
 }
 
-/// An optional query parameter.
+/// An optional query parameter. Its empty value (`name=`) counts as absent, as everywhere in the
+/// API (`params.rs`), so the document allows it (`allowEmptyValue`).
 fn query(name: &str, description: &str, schema: &Value, example: &Value) -> Value {
-    json!({"name": name, "in": "query", "required": false, "description": description,
+    json!({"name": name, "in": "query", "required": false, "allowEmptyValue": true, "description": description,
            "schema": schema, "example": example})
 }
 

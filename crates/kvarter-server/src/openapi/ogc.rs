@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 /// The OGC API paths, with the schemas they refer to inline.
 pub(super) fn paths() -> Value {
-    let f = json!({"name": "f", "in": "query", "required": false,
+    let f = json!({"name": "f", "in": "query", "required": false, "allowEmptyValue": true,
                    "description": "The encoding: json, or html for a page. Without it, a browser's Accept header gets the page.",
                    "schema": {"type": "string", "enum": ["json", "html"]}});
     let id = json!({"name": "id", "in": "path", "required": true,
@@ -20,15 +20,15 @@ pub(super) fn paths() -> Value {
         "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
         "http://www.opengis.net/def/crs/EPSG/0/25832"
     ]);
-    let crs = json!({"name": "crs", "in": "query", "required": false,
+    let crs = json!({"name": "crs", "in": "query", "required": false, "allowEmptyValue": true,
                      "description": "The CRS of the answer (OGC API – Features Part 2); the Content-Crs header names it.",
                      "schema": {"type": "string", "enum": crs_values, "default": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}});
-    let bbox_crs = json!({"name": "bbox-crs", "in": "query", "required": false, "description": "The CRS of bbox=.",
+    let bbox_crs = json!({"name": "bbox-crs", "in": "query", "required": false, "allowEmptyValue": true, "description": "The CRS of bbox=.",
                           "schema": {"type": "string", "enum": crs_values}});
-    let indicators = json!({"name": "indicators", "in": "query", "required": false,
+    let indicators = json!({"name": "indicators", "in": "query", "required": false, "allowEmptyValue": true,
                             "description": "Indicator ids (comma-separated, see /api/indicators) whose values are joined onto a layer's features, as on /api/layers/{id}/features; the answer's indicators member gives their provenance. Not for comparisons.",
                             "schema": {"type": "string"}, "example": "beskaeftigelse-andel"});
-    let period = json!({"name": "period", "in": "query", "required": false,
+    let period = json!({"name": "period", "in": "query", "required": false, "allowEmptyValue": true,
                         "description": "The indicators' period; only with indicators=.", "schema": {"type": "string"}});
     let document = |description: &str, media: &str| {
         json!({"200": {"description": description, "content": {
@@ -60,14 +60,14 @@ pub(super) fn paths() -> Value {
             "operationId": "ogcItems",
             "summary": "A page of a collection's features (GeoJSON) with numberMatched, numberReturned, the layer's provenance and self, alternate, next, prev and collection links. Any queryable (see …/queryables) filters as ?name=value: equal as text, as a number, or as true/false.",
             "parameters": [id, f,
-                {"name": "limit", "in": "query", "required": false, "description": "Features per page.",
+                {"name": "limit", "in": "query", "required": false, "allowEmptyValue": true, "description": "Features per page.",
                  "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}},
-                {"name": "offset", "in": "query", "required": false, "description": "The first feature (0-based), as the next link sets it.",
+                {"name": "offset", "in": "query", "required": false, "allowEmptyValue": true, "description": "The first feature (0-based), as the next link sets it.",
                  "schema": {"type": "integer", "minimum": 0, "default": 0}},
-                {"name": "bbox", "in": "query", "required": false, "description": "west,south,east,north in bbox-crs (degrees in CRS84, the default): the features whose bounding box meets it.",
+                {"name": "bbox", "in": "query", "required": false, "allowEmptyValue": true, "description": "west,south,east,north in bbox-crs (degrees in CRS84, the default): the features whose bounding box meets it.",
                  "schema": {"type": "string"}, "example": "12.55,55.67,12.59,55.69"},
                 bbox_crs, crs.clone(),
-                {"name": "datetime", "in": "query", "required": false,
+                {"name": "datetime", "in": "query", "required": false, "allowEmptyValue": true,
                  "description": "An instant (2025-01-01) or interval (2011-01-01/2017-12-31, .. for open): a designation's features only if it was valid on some day of it (from valid_from up to valid_to). Collections without a period of validity are not filtered.",
                  "schema": {"type": "string"}, "example": "2025-01-01"},
                 indicators.clone(), period.clone()],

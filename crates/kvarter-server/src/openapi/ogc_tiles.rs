@@ -11,9 +11,9 @@ pub(super) fn paths() -> Value {
         json!({"200": {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}},
                "400": exception, "404": exception})
     };
-    let f_json = json!({"name": "f", "in": "query", "required": false, "description": "The encoding; json is the one served.",
+    let f_json = json!({"name": "f", "in": "query", "required": false, "allowEmptyValue": true, "description": "The encoding; json is the one served.",
                         "schema": {"type": "string", "enum": ["json"]}});
-    let f_mvt = json!({"name": "f", "in": "query", "required": false, "description": "The encoding; mvt is the one served.",
+    let f_mvt = json!({"name": "f", "in": "query", "required": false, "allowEmptyValue": true, "description": "The encoding; mvt is the one served.",
                        "schema": {"type": "string", "enum": ["mvt"]}});
     let id = json!({"name": "id", "in": "path", "required": true, "description": "A layer id, as listed by /ogc/collections.",
                     "schema": {"type": "string"}, "example": "roder-2023"});

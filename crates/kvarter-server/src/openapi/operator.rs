@@ -18,6 +18,12 @@ fn guarded(mut responses: Value) -> Value {
                 "content": {"application/json": {"schema": super::schema("Error")}}},
     });
     super::extend(&mut responses, refusals);
+    // An unknown query parameter, or a path that is not UTF-8, is a 400 on every admin route.
+    if let Some(responses) = responses.as_object_mut() {
+        responses
+            .entry("400")
+            .or_insert_with(|| response("BadRequest"));
+    }
     responses
 }
 
@@ -35,13 +41,15 @@ pub(super) fn paths() -> Value {
             "operationId": "ready",
             "summary": "Readiness: 200 once the data is loaded; 503 while the first load runs or after it failed.",
             "responses": {"200": object("Ready: {\"ready\": true, \"data_version\": …}."),
+                          "400": response("BadRequest"),
                           "503": object("Not ready: {\"ready\": false, \"reason\": …}.")},
         }},
         "/metrics": {"get": {
             "operationId": "metrics",
             "summary": "Metrics in the OpenMetrics text format (Prometheus): requests and latency by route and status, lookups, searches, tile cache hits, misses and bytes, tiles rendered, reloads, data version, build info.",
             "responses": {"200": {"description": "The metrics.",
-                                  "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}},
+                                  "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}},
+                          "400": response("BadRequest")},
         }},
         "/admin/status": {"get": {
             "operationId": "adminStatus", "tags": ["admin"], "security": security,

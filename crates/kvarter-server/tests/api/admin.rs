@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Answer, BASE, IN_2017_ONLY, dataset, send_to, state_with};
 
-const TOKEN: &str = "a-test-admin-token-0123456789";
+pub(crate) const TOKEN: &str = "a-test-admin-token-0123456789";
 
 /// Every admin route, with its method.
 const ADMIN: [(Method, &str); 5] = [
@@ -38,7 +38,7 @@ fn config(token: Option<&str>) -> ServerConfig {
 
 /// `dataset` written as a data folder, without its base map (of mixed geometries, which a
 /// `FlatGeobuf` file cannot hold).
-fn folder_of(dataset: &Dataset) -> tempfile::TempDir {
+pub(crate) fn folder_of(dataset: &Dataset) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let layers: Vec<(String, kvarter_core::Layer)> = dataset
         .layers
@@ -52,7 +52,7 @@ fn folder_of(dataset: &Dataset) -> tempfile::TempDir {
 
 /// A server over the data folder `dir`, not loaded yet (as `kvarter serve --data DIR` starts),
 /// with the admin token.
-fn loading(dir: &std::path::Path, config: ServerConfig) -> Arc<AppState> {
+pub(crate) fn loading(dir: &std::path::Path, config: ServerConfig) -> Arc<AppState> {
     let reloader = Reloader::new(Arc::new(DataDir::new(dir)), config.service());
     Arc::new(AppState::loading(config).with_data_dir(dir.to_owned(), reloader))
 }
@@ -243,7 +243,7 @@ async fn an_upload_over_the_limit_is_413_and_the_folder_is_unchanged() {
 }
 
 /// A `multipart/form-data` body with `metadata` and a `file` named `name`.
-fn multipart(metadata: &Value, name: &str, file: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(metadata: &Value, name: &str, file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "kvarter-test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{metadata}\r\n\

@@ -11,6 +11,7 @@
 
 mod admin;
 mod areas;
+mod bad_input;
 mod batch;
 mod compare;
 mod cross_cutting;
