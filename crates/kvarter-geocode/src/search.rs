@@ -415,9 +415,8 @@ impl Gazetteer {
             if uniform && entry.kind == Kind::Address {
                 match boundary {
                     Some(number) if entry.house_number != number => break,
-                    Some(_) => {}
                     None if taken + 1 >= options.limit => boundary = Some(entry.house_number),
-                    None => {}
+                    _ => {}
                 }
             }
             let is_address = entry.kind == Kind::Address;

@@ -89,7 +89,10 @@ fn measure(path: &str, count: usize, check: bool) -> ExitCode {
     let built = started.elapsed();
     let (rss, hwm) = memory();
     println!("gazetteer_s={:.3}", gazetteer_built.as_secs_f64());
-    println!("reverse_s={:.3}", (built - gazetteer_built).as_secs_f64());
+    println!(
+        "reverse_s={:.3}",
+        built.saturating_sub(gazetteer_built).as_secs_f64()
+    );
     println!("build_s={:.3}", built.as_secs_f64());
     println!("keys={}", gazetteer.key_count());
     println!("rss_mib={rss:.0}");
@@ -97,84 +100,7 @@ fn measure(path: &str, count: usize, check: bool) -> ExitCode {
 
     let mut failed = 0;
     for kind in QueryKind::ALL {
-        let list = queries::make(&gazetteer, kind, count);
-        let mut times: Vec<Duration> = Vec::with_capacity(list.len());
-        let mut first: Vec<Duration> = Vec::with_capacity(list.len());
-        let mut missed = 0;
-        for query in &list {
-            let started = Instant::now();
-            let found = queries::run(&gazetteer, &reverse, kind, query);
-            first.push(started.elapsed());
-            if !found {
-                missed += 1;
-                if check && missed <= 5 {
-                    eprintln!("{}: not found: {query:?}", kind.name());
-                }
-            }
-        }
-        // Two more rounds, each query's fastest of the three kept: on a machine shared with
-        // other work a single timing of a millisecond-long query is often a preemption.
-        times.clone_from(&first);
-        for _ in 0..2 {
-            for (query, best) in list.iter().zip(&mut times) {
-                let started = Instant::now();
-                std::hint::black_box(queries::run(&gazetteer, &reverse, kind, query));
-                *best = (*best).min(started.elapsed());
-            }
-        }
-        first.sort_unstable();
-        if std::env::var_os("KVARTER_BENCH_SLOWEST").is_some() {
-            let mut slowest: Vec<(Duration, &str)> = times
-                .iter()
-                .zip(&list)
-                .map(|(t, q)| (*t, q.text.as_str()))
-                .collect();
-            slowest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-            for (t, text) in slowest.iter().take(8) {
-                eprintln!(
-                    "{} slow: {:>8.0} µs  {text:?}",
-                    kind.name(),
-                    t.as_secs_f64() * 1e6
-                );
-            }
-        }
-        times.sort_unstable();
-        let at = |q: f64| {
-            let i = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len().max(1)) - 1;
-            times.get(i).map_or(f64::NAN, |d| d.as_secs_f64() * 1e6)
-        };
-        let name = kind.name();
-        println!("{name}_queries={}", list.len());
-        println!("{name}_p50_us={:.0}", at(0.50));
-        println!("{name}_p99_us={:.0}", at(0.99));
-        println!("{name}_max_us={:.0}", at(1.0));
-        let once = |q: f64| {
-            let i = ((first.len() as f64 * q).ceil() as usize).clamp(1, first.len().max(1)) - 1;
-            first.get(i).map_or(f64::NAN, |d| d.as_secs_f64() * 1e6)
-        };
-        println!("{name}_once_p50_us={:.0}", once(0.50));
-        println!("{name}_once_p99_us={:.0}", once(0.99));
-        println!("{name}_missed={missed}");
-        // Autocomplete, address and reverse must always find; a typo may land on another
-        // street's name that exists (then the right one is not looked for), so allow 5 %.
-        let allowed = if kind == QueryKind::Fuzzy {
-            list.len() / 20
-        } else {
-            0
-        };
-        if missed > allowed {
-            failed += 1;
-        }
-        if kind == QueryKind::Reverse {
-            let itself = list
-                .iter()
-                .filter(|q| !queries::reverse_finds_itself(&gazetteer, &reverse, q.source))
-                .count();
-            println!("reverse_itself_missed={itself}");
-            if itself > 0 {
-                failed += 1;
-            }
-        }
+        failed += time_kind(&gazetteer, &reverse, kind, count, check);
     }
     let (rss, hwm) = memory();
     println!("rss_after_queries_mib={rss:.0}");
@@ -184,4 +110,92 @@ fn measure(path: &str, count: usize, check: bool) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// The `q` quantile (0–1) of sorted `times`, in µs.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "an index into a list of at most a few thousand timings"
+)]
+fn quantile(times: &[Duration], q: f64) -> f64 {
+    let i = ((times.len() as f64 * q).ceil() as usize).clamp(1, times.len().max(1)) - 1;
+    times.get(i).map_or(f64::NAN, |d| d.as_secs_f64() * 1e6)
+}
+
+/// Times the seeded queries of `kind` and prints their figures; the number of failed checks
+/// (0 or 1, or 2 for reverse).
+fn time_kind(
+    gazetteer: &Gazetteer,
+    reverse: &Reverse,
+    kind: QueryKind,
+    count: usize,
+    check: bool,
+) -> usize {
+    let list = queries::make(gazetteer, kind, count);
+    let mut first: Vec<Duration> = Vec::with_capacity(list.len());
+    let mut missed = 0;
+    for query in &list {
+        let started = Instant::now();
+        let found = queries::run(gazetteer, reverse, kind, query);
+        first.push(started.elapsed());
+        if !found {
+            missed += 1;
+            if check && missed <= 5 {
+                eprintln!("{}: not found: {query:?}", kind.name());
+            }
+        }
+    }
+    // Two more rounds, each query's fastest of the three kept: on a machine shared with other
+    // work a single timing of a millisecond-long query is often a preemption.
+    let mut times = first.clone();
+    for _ in 0..2 {
+        for (query, best) in list.iter().zip(&mut times) {
+            let started = Instant::now();
+            std::hint::black_box(queries::run(gazetteer, reverse, kind, query));
+            *best = (*best).min(started.elapsed());
+        }
+    }
+    if std::env::var_os("KVARTER_BENCH_SLOWEST").is_some() {
+        let mut slowest: Vec<(Duration, &str)> = times
+            .iter()
+            .zip(&list)
+            .map(|(t, q)| (*t, q.text.as_str()))
+            .collect();
+        slowest.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
+        for (t, text) in slowest.iter().take(8) {
+            eprintln!(
+                "{} slow: {:>8.0} µs  {text:?}",
+                kind.name(),
+                t.as_secs_f64() * 1e6
+            );
+        }
+    }
+    first.sort_unstable();
+    times.sort_unstable();
+    let name = kind.name();
+    println!("{name}_queries={}", list.len());
+    println!("{name}_p50_us={:.0}", quantile(&times, 0.50));
+    println!("{name}_p99_us={:.0}", quantile(&times, 0.99));
+    println!("{name}_max_us={:.0}", quantile(&times, 1.0));
+    println!("{name}_once_p50_us={:.0}", quantile(&first, 0.50));
+    println!("{name}_once_p99_us={:.0}", quantile(&first, 0.99));
+    println!("{name}_missed={missed}");
+    // Autocomplete, address and reverse must always find; a typo may land on another street's
+    // name that exists (then the right one is not looked for), so allow 5 %.
+    let allowed = if kind == QueryKind::Fuzzy {
+        list.len() / 20
+    } else {
+        0
+    };
+    let mut failed = usize::from(missed > allowed);
+    if kind == QueryKind::Reverse {
+        let itself = list
+            .iter()
+            .filter(|q| !queries::reverse_finds_itself(gazetteer, reverse, q.source))
+            .count();
+        println!("reverse_itself_missed={itself}");
+        failed += usize::from(itself > 0);
+    }
+    failed
 }

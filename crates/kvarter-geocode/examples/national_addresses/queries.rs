@@ -163,20 +163,18 @@ pub fn options() -> SearchOptions {
 /// Runs one query; whether it found what it was made from.
 pub fn run(gazetteer: &Gazetteer, reverse: &Reverse, kind: QueryKind, query: &Query) -> bool {
     let source: &Entry = &gazetteer.entries()[query.source];
-    match kind {
-        QueryKind::Reverse => reverse
+    if kind == QueryKind::Reverse {
+        return reverse
             .nearest(query.point.0, query.point.1, 200.0, &[Kind::Address])
-            .is_some(),
-        _ => {
-            let Ok(hits) = gazetteer.search(&query.text, &options()) else {
-                return false;
-            };
-            match kind {
-                QueryKind::Autocomplete => !hits.is_empty(),
-                QueryKind::Address => hits.first().is_some_and(|h| h.index == query.source),
-                _ => hits.iter().any(|h| h.entry.street == source.street),
-            }
-        }
+            .is_some();
+    }
+    let Ok(hits) = gazetteer.search(&query.text, &options()) else {
+        return false;
+    };
+    match kind {
+        QueryKind::Autocomplete => !hits.is_empty(),
+        QueryKind::Address => hits.first().is_some_and(|h| h.index == query.source),
+        _ => hits.iter().any(|h| h.entry.street == source.street),
     }
 }
 

@@ -19,6 +19,12 @@
 //! Adgangsadresser have no floor or door (those belong to the dwelling addresses, `adresser`),
 //! so the file has none; the query lists add them where a person would type them.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "row counts and street lengths: small, non-negative numbers made from fractions"
+)]
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -420,7 +426,7 @@ pub fn generate(n: usize, mut visit: impl FnMut(Row)) {
                     if k == length {
                         break;
                     }
-                    let side = if number % 2 == 0 { 1.0 } else { -1.0 };
+                    let side = if number.is_multiple_of(2) { 1.0 } else { -1.0 };
                     let along = k as f64;
                     visit(Row {
                         id: uuid(&mut rng),
