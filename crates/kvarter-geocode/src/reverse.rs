@@ -28,8 +28,9 @@ struct Node {
 /// A static k-d tree kept implicitly in one sorted array: the node of a slice is its middle
 /// element, split on x, y, z by depth, with the smaller coordinates before it and the larger
 /// after. It holds 32 bytes a point and nothing else; rstar's R-tree, used before, took about
-/// 100 bytes a point (each leaf stored in its parent as an enum the size of a parent node), so
-/// on the national register (≈ 3.9 million points) this saves some 250 MB.
+/// 110 bytes a point (each leaf stored in its parent as an enum the size of a parent node): at
+/// 4 million synthetic addresses the address index's resident memory fell by 320 MB
+/// (BENCHMARKS.md, "National-scale addresses").
 pub struct Reverse {
     nodes: Vec<Node>,
 }
