@@ -141,8 +141,18 @@ impl DataSource for DataDir {
         let origin = self.dir.join("gazetteer.csv").display().to_string();
         let mut entries = read_entries(gazetteer.as_deref(), &origin)?;
         let path = self.dir.join(IMPORTED_ADDRESSES);
-        match std::fs::read(&path) {
-            Ok(bytes) => entries.extend(read_entries(Some(&bytes), &path.display().to_string())?),
+        // The imported register can be the national one (≈ 3.9 million rows, 500 MB): it is
+        // streamed, never held whole (see `kvarter_geocode::file::read_entries`).
+        match std::fs::File::open(&path) {
+            Ok(file) => {
+                let origin = path.display().to_string();
+                let mut imported = kvarter_geocode::file::read_entries(file, &origin)
+                    .map_err(|source| StoreError::Addresses { origin, source })?;
+                // The gazetteer's few entries go in front of the register's millions, in place:
+                // extending the small list would hold the register twice for a moment.
+                imported.splice(0..0, entries);
+                entries = imported;
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(StoreError::Io { path, source }),
         }

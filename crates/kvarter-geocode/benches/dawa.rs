@@ -8,7 +8,9 @@
 //! disk.
 //!
 //! * `dawa 200k / csv` — [`DawaReader`] over the CSV bytes, every row to an entry or rejection;
-//! * `dawa 200k / geojson` — the same rows as a flattened `GeoJSON` `FeatureCollection`.
+//! * `dawa 200k / geojson` — the same rows as a flattened `GeoJSON` `FeatureCollection`;
+//! * `dawa 200k / gazetteer file` — the imported rows as the gazetteer file the import writes,
+//!   read back by [`file::read_entries`] (what a data folder's address index loads).
 //!
 //! The goal (issue 5) is ≥ 100,000 rows/s; criterion prints the rate as `thrpt`.
 //!
@@ -25,6 +27,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kvarter_geocode::dawa::{DawaReader, Row};
+use kvarter_geocode::file::{self, Record};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -171,11 +174,27 @@ fn bench(c: &mut Criterion) {
     assert!(imported > ROWS * 99 / 100 && imported < ROWS, "{imported}");
     assert_eq!(import(&geojson), imported);
 
+    let records: Vec<Record> = DawaReader::new(csv.as_slice(), |_, _| None)
+        .unwrap()
+        .filter_map(|row| match row.unwrap() {
+            Row::Imported(entry) => Some(Record {
+                entry,
+                source: "synthetic".into(),
+            }),
+            Row::Rejected(_) => None,
+        })
+        .collect();
+    let gazetteer_file = file::write_csv(&records);
+    drop(records);
+
     let mut group = c.benchmark_group("dawa 200k");
     group.sample_size(10);
     group.throughput(Throughput::Elements(ROWS as u64));
     group.bench_function("csv", |b| b.iter(|| import(black_box(&csv))));
     group.bench_function("geojson", |b| b.iter(|| import(black_box(&geojson))));
+    group.bench_function("gazetteer file", |b| {
+        b.iter(|| file::read_entries(black_box(gazetteer_file.as_slice()), "bench").unwrap());
+    });
     group.finish();
 }
 

@@ -41,8 +41,10 @@
 //! # Ok::<(), kvarter_geocode::file::FileError>(())
 //! ```
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::hash::{Hash as _, Hasher as _};
+use std::io::{self, BufRead as _, Read};
 
 use geo::Point;
 
@@ -241,57 +243,119 @@ fn push_field(out: &mut String, field: &str) {
 
 /// Reads a gazetteer file's entries (without their sources); `origin` names the file in errors.
 pub fn read_csv(bytes: &[u8], origin: &str) -> Result<Vec<Entry>, FileError> {
-    Ok(read_records(bytes, origin)?
-        .into_iter()
-        .map(|r| r.entry)
-        .collect())
+    read_entries(bytes, origin)
+}
+
+/// Reads a gazetteer file's entries (without their sources) from `input` as it streams, with
+/// the checks of [`read_records`]; `origin` names the file in errors.
+///
+/// This is the loader for large files (the national register is ≈ 3.9 million rows): the file
+/// is never held whole, no row's source is kept, and ids are checked for uniqueness by a set of
+/// their 64-bit hashes (8 bytes an id instead of a copy of it; a repeated hash is confirmed
+/// against the ids read before it, so two ids that merely share a hash are no error).
+///
+/// # Errors
+/// As [`read_records`]; a failure to read `input` is a [`FileError::Csv`] at the line reached.
+pub fn read_entries(input: impl Read, origin: &str) -> Result<Vec<Entry>, FileError> {
+    let mut entries = Vec::new();
+    read_rows(input, origin, false, &mut entries, |r| r.entry, |e| &e.id)?;
+    Ok(entries)
 }
 
 /// Reads a gazetteer file's records, checking every row (see [`FileError`]); `origin` names the
 /// file in errors.
 pub fn read_records(bytes: &[u8], origin: &str) -> Result<Vec<Record>, FileError> {
-    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let first_line = String::from_utf8_lossy(first_line);
-    let first_line = first_line.trim_end_matches('\r');
-    if first_line != HEADER {
+    let mut records = Vec::new();
+    read_rows(bytes, origin, true, &mut records, |r| r, |r| &r.entry.id)?;
+    Ok(records)
+}
+
+/// The hash of an id in the uniqueness check.
+fn id_hash(id: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Reads every row of a gazetteer file from `input` into `rows` as `make` turns it, in file
+/// order; stops at the first wrong row. `make` is handed the row's record with an empty source
+/// unless `keep_source` (bare entries need none: no allocation per row for it);
+/// `id_of` gives a kept row's id, for the rare repeated hash.
+fn read_rows<T>(
+    input: impl Read,
+    origin: &str,
+    keep_source: bool,
+    rows: &mut Vec<T>,
+    make: impl Fn(Record) -> T,
+    id_of: impl Fn(&T) -> &str,
+) -> Result<(), FileError> {
+    let mut input = io::BufReader::with_capacity(1 << 16, input);
+    let mut first_line = Vec::new();
+    let io_error = |source: io::Error, line: u64| FileError::Csv {
+        origin: origin.to_owned(),
+        line,
+        source: csv::Error::from(source),
+    };
+    input
+        .read_until(b'\n', &mut first_line)
+        .map_err(|e| io_error(e, 1))?;
+    let header = String::from_utf8_lossy(first_line.strip_suffix(b"\n").unwrap_or(&first_line));
+    let header = header.trim_end_matches('\r');
+    if header != HEADER {
         return Err(FileError::Header {
             origin: origin.to_owned(),
-            found: first_line.chars().take(200).collect(),
+            found: header.chars().take(200).collect(),
         });
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(bytes);
-    let mut records = Vec::new();
-    let mut first_use: HashMap<String, u64> = HashMap::new();
-    for (index, row) in reader.records().enumerate() {
+        .from_reader(io::Cursor::new(first_line).chain(input));
+    let mut seen: HashSet<u64> = HashSet::new();
+    // The line of each row, kept only to name the first use of a repeated id.
+    let mut lines: Vec<u32> = Vec::new();
+    let mut row = csv::StringRecord::new();
+    let mut index = 0_u64;
+    loop {
         // Line numbers count the header; a quoted line break would shift them, and the reader's
         // own position says where the row starts.
-        let fallback = index as u64 + 2;
-        let row = row.map_err(|source| FileError::Csv {
-            origin: origin.to_owned(),
-            line: source.position().map_or(fallback, csv::Position::line),
-            source,
-        })?;
+        let fallback = index + 2;
+        match reader.read_record(&mut row) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(source) => {
+                return Err(FileError::Csv {
+                    origin: origin.to_owned(),
+                    line: source.position().map_or(fallback, csv::Position::line),
+                    source,
+                });
+            }
+        }
         let line = row.position().map_or(fallback, csv::Position::line);
-        let record = read_row(&row, origin, line)?;
-        if let Some(&first) = first_use.get(&record.entry.id) {
+        let mut record = read_row(&row, origin, line, keep_source)?;
+        if !seen.insert(id_hash(&record.entry.id))
+            && let Some(first) = rows.iter().position(|r| id_of(r) == record.entry.id)
+        {
             return Err(FileError::DuplicateId {
                 origin: origin.to_owned(),
                 line,
-                id: record.entry.id,
-                first,
+                id: std::mem::take(&mut record.entry.id),
+                first: u64::from(lines[first]),
             });
         }
-        first_use.insert(record.entry.id.clone(), line);
-        records.push(record);
+        lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+        rows.push(make(record));
+        index += 1;
     }
-    Ok(records)
 }
 
 /// One checked row.
-fn read_row(row: &csv::StringRecord, origin: &str, line: u64) -> Result<Record, FileError> {
+fn read_row(
+    row: &csv::StringRecord,
+    origin: &str,
+    line: u64,
+    keep_source: bool,
+) -> Result<Record, FileError> {
     let field = |i: usize| row.get(i).unwrap_or_default();
     let optional = |i: usize| Some(field(i).to_owned()).filter(|s| !s.is_empty());
     let required = |i: usize| {
@@ -341,7 +405,17 @@ fn read_row(row: &csv::StringRecord, origin: &str, line: u64) -> Result<Record, 
             lat,
         });
     }
-    let source = required(9)?;
+    let source = if keep_source {
+        required(9)?
+    } else if field(9).is_empty() {
+        return Err(FileError::Empty {
+            origin: origin.to_owned(),
+            line,
+            column: COLUMNS[9],
+        });
+    } else {
+        String::new()
+    };
     Ok(Record {
         entry: Entry {
             kind,

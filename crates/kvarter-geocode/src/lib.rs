@@ -11,7 +11,7 @@
 //! * [`address`] — "Istedgade 119, st. th., 1650 København V" into its parts;
 //! * [`index`] — entries and the gazetteer;
 //! * [`search`] — the query pipeline and the score.
-//! * [`reverse`] — the nearest entry to a point (an R-tree on the sphere).
+//! * [`reverse`] — the nearest entry to a point (a k-d tree on the sphere).
 //!
 //! # Example
 //!

@@ -1,6 +1,6 @@
 //! Reverse geocoding: the entry nearest to a point, within a radius, of the kinds asked for.
 //!
-//! [`Reverse::new`] bulk-loads an R-tree over the gazetteer's points, each point stored as a
+//! [`Reverse::new`] builds a k-d tree over the gazetteer's points, each point stored as a
 //! position on a sphere of radius [`EARTH_RADIUS_M`] in earth-centred x/y/z metres. The
 //! straight-line (chord) distance between two such positions grows with the great-circle
 //! distance, so the tree's nearest-neighbour order is the true order on the ground everywhere —
@@ -8,43 +8,53 @@
 //! back is the great-circle distance, `2R·asin(chord / 2R)`, which is the haversine distance on
 //! the same sphere; on the ground it is within 0.5 % of the ellipsoidal distance.
 
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
+use std::cmp::Ordering;
 
 use crate::index::{Gazetteer, Kind};
 
 /// The mean earth radius (IUGG), in metres.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// A point on the sphere (x/y/z metres), the index of its entry and the entry's kind.
-type Node = GeomWithData<[f64; 3], (u32, Kind)>;
+/// A point on the sphere (x/y/z metres), the index of its entry and the entry's kind: 32 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    at: [f64; 3],
+    index: u32,
+    kind: Kind,
+}
 
 /// The nearest-entry index over a [`Gazetteer`]'s points. See the [module docs](self).
+///
+/// A static k-d tree kept implicitly in one sorted array: the node of a slice is its middle
+/// element, split on x, y, z by depth, with the smaller coordinates before it and the larger
+/// after. It holds 32 bytes a point and nothing else; rstar's R-tree, used before, took about
+/// 110 bytes a point (each leaf stored in its parent as an enum the size of a parent node): at
+/// 4 million synthetic addresses the address index's resident memory fell by 320 MB
+/// (BENCHMARKS.md, "National-scale addresses").
 pub struct Reverse {
-    tree: RTree<Node>,
+    nodes: Vec<Node>,
 }
 
 impl Reverse {
     /// Builds the index over every entry of `gazetteer` whose point is a valid lon/lat.
     pub fn new(gazetteer: &Gazetteer) -> Self {
-        let nodes = (0u32..)
+        let mut nodes: Vec<Node> = (0u32..)
             .zip(gazetteer.entries())
             .filter(|(_, entry)| valid(entry.point.x(), entry.point.y()))
-            .map(|(index, entry)| {
-                Node::new(
-                    on_sphere(entry.point.x(), entry.point.y()),
-                    (index, entry.kind),
-                )
+            .map(|(index, entry)| Node {
+                at: on_sphere(entry.point.x(), entry.point.y()),
+                index,
+                kind: entry.kind,
             })
             .collect();
-        Self {
-            tree: RTree::bulk_load(nodes),
-        }
+        build(&mut nodes, 0);
+        Self { nodes }
     }
 
     /// The entry nearest to (`lon`, `lat`) among those of `kinds` (every kind when empty) that
     /// lie within `radius_m` metres: its index in [`Gazetteer::entries`] and its great-circle
-    /// distance in metres. `None` when there is none, or when the point is not a lon/lat.
+    /// distance in metres. `None` when there is none, or when the point is not a lon/lat. Of
+    /// entries at the same distance, the first in the gazetteer.
     ///
     /// ```
     /// use geo::Point;
@@ -78,21 +88,72 @@ impl Reverse {
         }
         let query = on_sphere(lon, lat);
         let limit = chord(radius_m);
-        self.tree
-            .nearest_neighbor_iter_with_distance_2(&query)
-            .take_while(|&(_, distance_2)| distance_2 <= limit * limit)
-            .find(|(node, _)| kinds.is_empty() || kinds.contains(&node.data.1))
-            .map(|(node, distance_2)| (node.data.0 as usize, arc(distance_2.sqrt())))
+        let mut best = Best {
+            distance_2: limit * limit,
+            index: None,
+        };
+        search(&self.nodes, 0, &query, kinds, &mut best);
+        best.index
+            .map(|index| (index as usize, arc(best.distance_2.sqrt())))
     }
 
     /// How many points the index holds.
     pub fn len(&self) -> usize {
-        self.tree.size()
+        self.nodes.len()
     }
 
     /// Whether the index holds no points.
     pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
+        self.nodes.is_empty()
+    }
+}
+
+/// Orders `nodes` as the k-d tree: the middle element on the median of axis `depth % 3`.
+fn build(nodes: &mut [Node], depth: usize) {
+    if nodes.len() <= 1 {
+        return;
+    }
+    let axis = depth % 3;
+    let middle = nodes.len() / 2;
+    nodes.select_nth_unstable_by(middle, |a, b| a.at[axis].total_cmp(&b.at[axis]));
+    let (before, rest) = nodes.split_at_mut(middle);
+    build(before, depth + 1);
+    build(&mut rest[1..], depth + 1);
+}
+
+/// The best entry found so far: its squared chord distance (the radius² to start with).
+struct Best {
+    distance_2: f64,
+    index: Option<u32>,
+}
+
+/// Looks for entries nearer than `best` in the subtree `nodes` at `depth`.
+fn search(nodes: &[Node], depth: usize, query: &[f64; 3], kinds: &[Kind], best: &mut Best) {
+    if nodes.is_empty() {
+        return;
+    }
+    let middle = nodes.len() / 2;
+    let node = &nodes[middle];
+    let distance_2 = (0..3).map(|i| (node.at[i] - query[i]).powi(2)).sum::<f64>();
+    let nearer = match distance_2.total_cmp(&best.distance_2) {
+        Ordering::Less => true,
+        Ordering::Equal => best.index.is_none_or(|i| node.index < i),
+        Ordering::Greater => false,
+    };
+    if nearer && (kinds.is_empty() || kinds.contains(&node.kind)) {
+        best.distance_2 = distance_2;
+        best.index = Some(node.index);
+    }
+    let axis = depth % 3;
+    let offset = query[axis] - node.at[axis];
+    let (near, far) = if offset < 0.0 {
+        (&nodes[..middle], &nodes[middle + 1..])
+    } else {
+        (&nodes[middle + 1..], &nodes[..middle])
+    };
+    search(near, depth + 1, query, kinds, best);
+    if offset * offset <= best.distance_2 {
+        search(far, depth + 1, query, kinds, best);
     }
 }
 
@@ -127,7 +188,7 @@ fn arc(chord: f64) -> f64 {
 impl std::fmt::Debug for Reverse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reverse")
-            .field("points", &self.tree.size())
+            .field("points", &self.nodes.len())
             .finish()
     }
 }

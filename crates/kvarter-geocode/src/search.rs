@@ -392,6 +392,18 @@ impl Gazetteer {
         (matched, name_score): (Match, f64),
         candidates: &mut Vec<Candidate>,
     ) {
+        // Without a number, postcode or district in the query every address of the group
+        // scores the same, and the group holds them by house number, the rank's next tie-break:
+        // once `limit` of them are taken, an address with a higher number cannot reach the top
+        // `limit` (those taken rank above it), so the rest of the group is skipped. This keeps
+        // autocomplete on a national register from scoring every address of every street
+        // that starts with the letters typed.
+        let uniform = query.house_number.is_none()
+            && !query.impossible_number
+            && query.postcode.is_none()
+            && query.district_key.is_none();
+        let mut taken = 0_usize;
+        let mut boundary: Option<Option<HouseNumber>> = None;
         for &index in self.group(group) {
             let entry = &self.entries[index as usize];
             if !options.kinds.is_empty() && !options.kinds.contains(&entry.kind) {
@@ -399,6 +411,13 @@ impl Gazetteer {
             }
             if options.postcode.is_some() && entry.postcode != options.postcode {
                 continue;
+            }
+            if uniform && entry.kind == Kind::Address {
+                match boundary {
+                    Some(number) if entry.house_number != number => break,
+                    None if taken + 1 >= options.limit => boundary = Some(entry.house_number),
+                    _ => {}
+                }
             }
             let is_address = entry.kind == Kind::Address;
             if query.impossible_number && is_address {
@@ -427,6 +446,9 @@ impl Gazetteer {
             // A postcode is reachable by its number and its district: keep it once.
             if entry.kind == Kind::Postcode && candidates.iter().any(|c| c.index == index) {
                 continue;
+            }
+            if entry.kind == Kind::Address {
+                taken += 1;
             }
             candidates.push(Candidate {
                 index,
