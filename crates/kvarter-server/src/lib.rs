@@ -29,6 +29,7 @@ pub mod config;
 pub mod error;
 pub mod fallback;
 pub mod features;
+pub mod gzip;
 pub mod health;
 pub mod images;
 pub mod indicators;

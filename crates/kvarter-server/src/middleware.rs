@@ -68,6 +68,8 @@ pub fn around(router: Router<Arc<AppState>>, state: &Arc<AppState>) -> Router<Ar
                             .and(NotForContentType::const_new("application/pdf")),
                     ),
             )
+            // ... but an answer whole in memory is gzipped here, at a fraction of the cost.
+            .layer(crate::gzip::GzipLayer)
             .option_layer((secs > 0).then(|| timeout(secs)))
             .layer(crate::health::GateLayer::new(state.clone())),
     )
