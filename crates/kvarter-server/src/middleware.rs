@@ -1,13 +1,15 @@
-//! The tower layers around every route, outermost first: a request id (`x-request-id`, set when
-//! the client sent none and echoed back), a structured log line per request (method, path,
-//! status, latency), CORS, gzip, and the request timeout — answered as the API's JSON error.
+//! The tower layers around every public route, outermost first: the request metrics
+//! ([`crate::metrics::CountLayer`]), a request id (`x-request-id`, set when the client sent none
+//! and echoed back), a structured log line per request (method, path, status, latency), CORS,
+//! gzip (answers whole in memory by [`crate::gzip`], streamed ones by tower-http), the request
+//! timeout — answered as the API's JSON error — and the readiness gate
+//! ([`crate::health::GateLayer`]). The admin routes get the metrics and their own timeout.
 
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -55,8 +57,8 @@ pub fn around(router: Router<Arc<AppState>>, state: &Arc<AppState>) -> Router<Ar
             )
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(cors(config))
-            // The fastest gzip level: API answers are small (a few KB), and at the default
-            // level compressing took longer than building the answer (see BENCHMARKS.md).
+            // Streamed answers, at the fastest level (at the default, compressing took longer
+            // than building the answer; BENCHMARKS.md) ...
             .layer(
                 CompressionLayer::new()
                     .quality(CompressionLevel::Fastest)
