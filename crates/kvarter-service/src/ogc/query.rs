@@ -21,7 +21,8 @@ pub struct Period {
 impl Period {
     /// `datetime` as the standard writes it: an instant (`2025-01-01` or
     /// `2025-01-01T12:00:00Z`) or an interval (`2011-01-01/2017-12-31`, `../2017-01-01`,
-    /// `2025-01-01/..`). Designations are valid for whole days, so a time is read as its day.
+    /// `2025-01-01/..`; not open at both ends). Designations are valid for whole days, so a time
+    /// is read as its day.
     pub fn parse(text: &str) -> Result<Period, ServiceError> {
         let day = |part: &str| -> Result<Option<Date>, ServiceError> {
             let part = part.trim();
@@ -42,10 +43,17 @@ impl Period {
                 })
         };
         let period = if let Some((start, end)) = text.split_once('/') {
-            Period {
+            let period = Period {
                 start: day(start)?,
                 end: day(end)?,
+            };
+            if period.start.is_none() && period.end.is_none() {
+                return Err(ServiceError::invalid(
+                    "datetime",
+                    "an interval needs a date at one end at least, e.g. 2011-01-01/.. or ../2017-12-31",
+                ));
             }
+            period
         } else {
             let instant = day(text)?;
             if instant.is_none() {
