@@ -133,7 +133,7 @@ pub async fn import_layer(
     let (dir, reloader) = folder(&state)?;
     let max_bytes = state.config.admin_upload_max_bytes;
     if crate::batch::announced_too_large(&headers, max_bytes) {
-        return Err(ApiError::BodyTooLarge { max_bytes });
+        return Err(crate::batch::drain_then_refuse(request.into_body(), max_bytes).await);
     }
     let upload =
         tempfile::tempdir().map_err(|e| ApiError::internal("making an upload folder", e))?;
