@@ -24,6 +24,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use bytes::Bytes;
 use http_body::{Body as _, Frame, SizeHint};
+use kvarter_service::encoding::Encoding;
 use tower::{Layer, Service};
 
 /// The smallest answer worth compressing (tower-http's default).
@@ -114,21 +115,8 @@ where
 
 /// Whether the request's `Accept-Encoding` accepts gzip (`q` above 0).
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|text| text.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let quality = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip"))
-                && quality > 0.0
-        })
+    crate::respond::accepted(headers)
+        .any(|(encoding, quality)| encoding == Encoding::Gzip && quality > 0)
 }
 
 /// Whether `response` is one this layer compresses (see the module docs), given its size.

@@ -100,18 +100,6 @@ fn timeout(
     )
 }
 
-/// Adds the request timeout to every route of `router` (none when `secs` is 0); see
-/// [`timeout`].
-pub fn with_timeout<S>(router: Router<S>, secs: u64) -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    if secs == 0 {
-        return router;
-    }
-    router.layer(timeout(secs))
-}
-
 /// Request ids that cost a counter increment: this process's random prefix and the request's
 /// number, such as `5f3a9c1e-1a2b`. tower-http's UUIDs read the OS's random source on every
 /// request (a system call, about a tenth of a cached tile's time); ids only need to be unique
@@ -241,7 +229,7 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(5)).await;
             "too late"
         }
-        let router = with_timeout(Router::new().route("/slow", get(slow)), 1);
+        let router = Router::new().route("/slow", get(slow)).layer(timeout(1));
         let response = router
             .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
             .await
@@ -282,7 +270,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_fast_request_is_not_touched_by_the_timeout() {
-        let router = with_timeout(Router::new().route("/fast", get(|| async { "ok" })), 1);
+        let router = Router::new()
+            .route("/fast", get(|| async { "ok" }))
+            .layer(timeout(1));
         let response = router
             .oneshot(Request::get("/fast").body(Body::empty()).unwrap())
             .await

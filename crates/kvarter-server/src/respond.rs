@@ -126,13 +126,34 @@ fn with_headers(status: StatusCode, headers: HeaderMap, body: Body) -> Response 
 /// The coding to answer in: brotli or gzip when the client accepts it (brotli first at equal
 /// preference, being smaller), else identity.
 pub fn negotiate(headers: &HeaderMap) -> Encoding {
-    // Qualities in thousandths (q has at most three decimals).
     let mut best = (Encoding::Identity, 0_u32);
-    for value in headers.get_all(header::ACCEPT_ENCODING) {
-        let Ok(text) = value.to_str() else { continue };
-        for item in text.split(',') {
+    for (encoding, quality) in accepted(headers) {
+        let better = quality > best.1 || (quality == best.1 && encoding == Encoding::Brotli);
+        if quality > 0 && better {
+            best = (encoding, quality);
+        }
+    }
+    best.0
+}
+
+/// The compressed codings `Accept-Encoding` names (brotli, gzip or x-gzip), each with its
+/// quality in thousandths (q has at most three decimals; 1000 when not given).
+pub fn accepted(headers: &HeaderMap) -> impl Iterator<Item = (Encoding, u32)> + '_ {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|text| text.split(','))
+        .filter_map(|item| {
             let mut parts = item.split(';');
             let name = parts.next().unwrap_or_default().trim();
+            let encoding = if name.eq_ignore_ascii_case("br") {
+                Encoding::Brotli
+            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+                Encoding::Gzip
+            } else {
+                return None;
+            };
             let quality = parts
                 .filter_map(|p| p.trim().strip_prefix("q="))
                 .find_map(|q| q.trim().parse::<f32>().ok())
@@ -145,20 +166,8 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
                     let thousandths = (q.clamp(0.0, 1.0) * 1000.0).round() as u32;
                     thousandths
                 });
-            let encoding = if name.eq_ignore_ascii_case("br") {
-                Encoding::Brotli
-            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-                Encoding::Gzip
-            } else {
-                continue;
-            };
-            let better = quality > best.1 || (quality == best.1 && encoding == Encoding::Brotli);
-            if quality > 0 && better {
-                best = (encoding, quality);
-            }
-        }
-    }
-    best.0
+            Some((encoding, quality))
+        })
 }
 
 /// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for GET).
