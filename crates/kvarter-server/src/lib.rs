@@ -46,6 +46,7 @@ pub mod respond;
 pub mod reverse;
 pub mod search;
 pub mod state;
+pub mod tile_lane;
 pub mod tiles;
 pub mod web;
 
@@ -130,9 +131,15 @@ pub const COMPARE_TILE_ROUTE: &str = "/tiles/compare/{from}/{to}/{z}/{x}/{y}";
 /// How the router matches `/fonts/{fontstack}/{range}.pbf`.
 pub const GLYPHS_ROUTE: &str = "/fonts/{fontstack}/{range}";
 
-/// The router with every route, the JSON 404/405 fallbacks and the middleware (request ids,
-/// logs, CORS, gzip, timeout; see [`middleware`]).
+/// The service: every route, the JSON 404/405 fallbacks and the middleware (request ids, logs,
+/// CORS, gzip, timeout; see [`middleware`]), behind the lane that answers cached tiles
+/// ([`tile_lane`]).
 pub fn app(state: Arc<AppState>) -> Router {
+    Router::new().fallback_service(tile_lane::TileLane::new(routes(state.clone()), state))
+}
+
+/// The router of [`app`] without the cached tile's lane in front.
+pub(crate) fn routes(state: Arc<AppState>) -> Router {
     let [
         map,
         embed,

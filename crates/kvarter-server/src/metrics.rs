@@ -110,6 +110,39 @@ impl HttpMetrics {
     }
 }
 
+/// The counter and histogram of one route, method and status, looked up once: for answers so
+/// frequent and cheap that finding their labels' series each time would be a good part of their
+/// cost (the cached tile's lane, [`crate::tile_lane`]).
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    requests: Counter,
+    latency: Histogram,
+}
+
+impl Recorder {
+    /// Counts one answered request that took `seconds`.
+    pub fn record(&self, seconds: f64) {
+        self.latency.observe(seconds);
+        self.requests.inc();
+    }
+}
+
+impl HttpMetrics {
+    /// The [`Recorder`] of requests to `route` with `method` answered with `status`: the same
+    /// series [`CountLayer`] counts them in.
+    pub fn recorder(&self, route: &str, method: &Method, status: u16) -> Recorder {
+        let labels = RequestLabels {
+            route: route.to_owned(),
+            method: method.as_str().to_owned(),
+            status,
+        };
+        Recorder {
+            requests: self.requests.get_or_create(&labels).clone(),
+            latency: self.latency.get_or_create(&labels).clone(),
+        }
+    }
+}
+
 /// The layer that counts and times every request (see [`HttpMetrics`]); add it where the
 /// router's matched route is known (with `Router::layer`).
 ///

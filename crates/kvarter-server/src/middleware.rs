@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use tower::ServiceBuilder;
 use tower::layer::util::Stack;
@@ -109,33 +109,39 @@ struct SequentialIds;
 
 impl MakeRequestId for SequentialIds {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        static PREFIX: OnceLock<u32> = OnceLock::new();
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let prefix = *PREFIX.get_or_init(|| {
-            // RandomState is seeded from the OS's random source, once per process.
-            #[expect(
-                clippy::cast_possible_truncation,
-                reason = "any 32 bits of the hash do"
-            )]
-            let bits = RandomState::new().build_hasher().finish() as u32;
-            bits
-        });
-        let number = NEXT.fetch_add(1, Ordering::Relaxed);
-        // Hex digits written by hand: `write!` costs more than the rest of this together.
-        let mut text = [0_u8; 8 + 1 + 16];
-        let hex = |nibble: u64| b"0123456789abcdef"[usize::try_from(nibble & 0xf).unwrap_or(0)];
-        for (i, byte) in text[..8].iter_mut().enumerate() {
-            *byte = hex(u64::from(prefix) >> (28 - 4 * i));
-        }
-        text[8] = b'-';
-        let digits = (64 - number.leading_zeros()).div_ceil(4).max(1) as usize;
-        for (i, byte) in text[9..9 + digits].iter_mut().enumerate() {
-            *byte = hex(number >> (4 * (digits - 1 - i)));
-        }
-        HeaderValue::from_bytes(&text[..9 + digits])
-            .ok()
-            .map(RequestId::new)
+        next_request_id().map(RequestId::new)
     }
+}
+
+/// The request id header, set on a request that came without one and echoed in the answer.
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A new request id: see [`SequentialIds`].
+pub(crate) fn next_request_id() -> Option<HeaderValue> {
+    static PREFIX: OnceLock<u32> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        // RandomState is seeded from the OS's random source, once per process.
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "any 32 bits of the hash do"
+        )]
+        let bits = RandomState::new().build_hasher().finish() as u32;
+        bits
+    });
+    let number = NEXT.fetch_add(1, Ordering::Relaxed);
+    // Hex digits written by hand: `write!` costs more than the rest of this together.
+    let mut text = [0_u8; 8 + 1 + 16];
+    let hex = |nibble: u64| b"0123456789abcdef"[usize::try_from(nibble & 0xf).unwrap_or(0)];
+    for (i, byte) in text[..8].iter_mut().enumerate() {
+        *byte = hex(u64::from(prefix) >> (28 - 4 * i));
+    }
+    text[8] = b'-';
+    let digits = (64 - number.leading_zeros()).div_ceil(4).max(1) as usize;
+    for (i, byte) in text[9..9 + digits].iter_mut().enumerate() {
+        *byte = hex(number >> (4 * (digits - 1 - i)));
+    }
+    HeaderValue::from_bytes(&text[..9 + digits]).ok()
 }
 
 /// Gives the timeout layer's bare answer the API's JSON error body. Handlers never answer 503
@@ -180,24 +186,46 @@ fn cors(config: &ServerConfig) -> CorsLayer {
     layer.allow_origin(AllowOrigin::list(origins))
 }
 
+/// The CORS headers [`cors`] gives the answer to a request that is not a preflight when any
+/// origin is allowed — for answers made outside the stack ([`crate::tile_lane`]; its tests check
+/// that the two agree).
+pub(crate) fn any_origin_headers() -> [(HeaderName, HeaderValue); 2] {
+    [
+        (
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ),
+        (
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("x-request-id,etag"),
+        ),
+    ]
+}
+
 /// The span every request's log lines belong to: method, path and request id.
 #[derive(Debug, Clone, Copy)]
 struct RequestSpan;
 
 impl<B> MakeSpan<B> for RequestSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        let request_id = request
-            .headers()
-            .get("x-request-id")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
-        tracing::info_span!(
-            "request",
-            method = %request.method(),
-            path = %request.uri().path(),
-            request_id,
-        )
+        request_span(request)
     }
+}
+
+/// The span of `request`'s log lines: its method, path and request id (`x-request-id`, set by
+/// then).
+pub(crate) fn request_span<B>(request: &Request<B>) -> Span {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+    )
 }
 
 /// One log line per answered request, with its status and latency as fields.
@@ -206,12 +234,17 @@ struct LogResponse;
 
 impl<B> OnResponse<B> for LogResponse {
     fn on_response(self, response: &Response<B>, latency: Duration, _span: &Span) {
-        tracing::info!(
-            status = response.status().as_u16(),
-            latency_ms = latency.as_secs_f64() * 1000.0,
-            "answered"
-        );
+        log_answer(response.status(), latency);
     }
+}
+
+/// The log line of an answered request (in its [`request_span`]).
+pub(crate) fn log_answer(status: StatusCode, latency: Duration) {
+    tracing::info!(
+        status = status.as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
 }
 
 #[cfg(test)]

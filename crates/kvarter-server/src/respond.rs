@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use bytes::Bytes;
 use kvarter_service::encoding::{Encoding, Rendered};
 
 use crate::error::ApiError;
@@ -65,6 +66,32 @@ impl Cached {
     where
         F: FnOnce() -> Result<Arc<Rendered>, ApiError> + Send + 'static,
     {
+        let pending = match self.answer_now(request, ready.as_deref()) {
+            Ok(response) => return Ok(response),
+            Err(pending) => pending,
+        };
+        let encoding = pending.encoding;
+        let body = tokio::task::spawn_blocking(move || {
+            let rendered = match ready {
+                Some(rendered) => rendered,
+                None => make()?,
+            };
+            Ok::<_, ApiError>(rendered.body(encoding))
+        })
+        .await
+        .map_err(|error| ApiError::internal("making an answer", error))??;
+        Ok(self.with_body(pending, body))
+    }
+
+    /// The answer to `request` when it takes no work: a `304`, or the bytes of `ready` when
+    /// they are there in the coding the client is answered in. Otherwise `Err` with what the
+    /// answer will carry, for [`Cached::answer`] to finish once the bytes are made — and for the
+    /// cached tile's fast path ([`crate::tile_lane`]) to leave the request to the router.
+    pub fn answer_now(
+        &self,
+        request: &HeaderMap,
+        ready: Option<&Rendered>,
+    ) -> Result<Response, Pending> {
         let encoding = if self.compress {
             negotiate(request)
         } else {
@@ -85,20 +112,24 @@ impl Cached {
                 Body::empty(),
             ));
         }
-        let body = match ready {
-            Some(rendered) if rendered.is_ready(encoding) => rendered.body(encoding),
-            ready => tokio::task::spawn_blocking(move || {
-                let rendered = match ready {
-                    Some(rendered) => rendered,
-                    None => make()?,
-                };
-                Ok::<_, ApiError>(rendered.body(encoding))
-            })
-            .await
-            .map_err(|error| ApiError::internal("making an answer", error))??,
-        };
+        let pending = Pending { encoding, headers };
+        match ready {
+            Some(rendered) if rendered.is_ready(encoding) => {
+                Ok(self.with_body(pending, rendered.body(encoding)))
+            }
+            _ => Err(pending),
+        }
+    }
+
+    /// The answer with `body` in the coding and with the headers of `pending`: `204` for empty
+    /// bytes when [`Cached::empty_is_no_content`], else `200`.
+    fn with_body(&self, pending: Pending, body: Bytes) -> Response {
+        let Pending {
+            encoding,
+            mut headers,
+        } = pending;
         if body.is_empty() && self.empty_is_no_content {
-            return Ok(with_headers(StatusCode::NO_CONTENT, headers, Body::empty()));
+            return with_headers(StatusCode::NO_CONTENT, headers, Body::empty());
         }
         headers.insert(
             header::CONTENT_TYPE,
@@ -110,8 +141,16 @@ impl Cached {
                 HeaderValue::from_static(encoding.token()),
             );
         }
-        Ok(with_headers(StatusCode::OK, headers, Body::from(body)))
+        with_headers(StatusCode::OK, headers, Body::from(body))
     }
+}
+
+/// An answer of cached bytes that waits for its bytes: the coding they are wanted in and the
+/// headers it will carry (see [`Cached::answer_now`]).
+#[derive(Debug)]
+pub struct Pending {
+    encoding: Encoding,
+    headers: HeaderMap,
 }
 
 /// A response of `status` with exactly `headers` and `body` (the headers are moved in, not

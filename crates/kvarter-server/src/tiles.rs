@@ -66,17 +66,23 @@ pub async fn answer(
     tile: TileCoord,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let how = Cached {
-        tag: tile_tag(service.data_version(), tileset.name(), tile),
+    let how = how(state, service.data_version(), tileset.name(), tile);
+    let ready = service.cached_tile(&tileset, tile);
+    how.answer(headers, ready, move || Ok(service.tile(&tileset, tile)))
+        .await
+}
+
+/// How a tile of the tileset named `tileset` is answered, besides its bytes: its `ETag`, media
+/// type and caching headers; `204` when it is empty; gzip and brotli offered.
+pub fn how(state: &AppState, data_version: &str, tileset: &str, tile: TileCoord) -> Cached {
+    Cached {
+        tag: tile_tag(data_version, tileset, tile),
         content_type: MVT_CONTENT_TYPE,
         cache_control: state.cache_control().clone(),
         headers: Vec::new(),
         empty_is_no_content: true,
         compress: true,
-    };
-    let ready = service.cached_tile(&tileset, tile);
-    how.answer(headers, ready, move || Ok(service.tile(&tileset, tile)))
-        .await
+    }
 }
 
 /// What identifies a tile's bytes, its `ETag` without the coding:

@@ -51,7 +51,7 @@ impl Counters {
     }
 
     /// Counts a tile answered from the cache.
-    pub(crate) fn tile_hit(&self) {
+    pub fn tile_hit(&self) {
         self.tile_cache_hits.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -120,6 +120,16 @@ impl Service {
         cached
     }
 
+    /// The tile of the layers named `layers` — exactly as a layer set without indicators names
+    /// itself ([`Tileset::name`], the ids joined by commas) — if it is in the cache: for the
+    /// cached tile's fast path, which skips parsing and checking the list. A list written any
+    /// other way (another order, spaces, an unknown id) is not found here, and the caller takes
+    /// the full path ([`Service::layer_set`], [`Service::cached_tile`]). Counts nothing: the
+    /// caller calls [`crate::counters::Counters::tile_hit`] when it answers with the tile.
+    pub fn cached_tile_named(&self, layers: &str, tile: TileCoord) -> Option<Arc<Rendered>> {
+        self.tiles().cached(layers, tile)
+    }
+
     /// The tile of `tileset`, from the cache or rendered (and then cached). Renders, and a
     /// comparison's first tile computes the comparison: call it off async workers. An empty
     /// [`Rendered`] is a tile without features.

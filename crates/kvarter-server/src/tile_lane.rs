@@ -1,0 +1,413 @@
+//! The cached tile's lane: a tile already in the cache, asked for by its plain address
+//! (`GET /tiles/{layers}/{z}/{x}/{y}.mvt`, no query), is answered here, in front of the router,
+//! with exactly the answer the router would give — status, body and every header — and
+//! everything else goes on to the router unchanged.
+//!
+//! Why a lane: most of a map's requests are tiles from the cache, and each passed through the
+//! whole stack — routing with four percent-decoded path parameters, the request id, trace and
+//! propagation layers, CORS, two compression layers, the timeout, the readiness gate, the label
+//! lookup of the request metrics, the layer list parsed and checked. For an answer that is a
+//! cache lookup, that stack was two thirds of the work, and Kvarter served its own cached tiles at
+//! under half nginx's rate on the same files (BENCHMARKS.md, "The HTTP fast path"). The lane does
+//! only what such an answer needs, with the same pieces the stack uses:
+//!
+//! * the request id: the client's `x-request-id`, or a new one ([`crate::middleware`]'s), echoed;
+//! * the log line, in the same span ([`crate::middleware`]'s);
+//! * CORS as the stack gives it when any origin is allowed (the default; with a list of origins
+//!   the lane is off and the stack decides);
+//! * the answer itself by [`Cached::answer_now`] — `ETag`, `304`, content negotiation, `204` for an
+//!   empty tile — the tile handler's own builder ([`crate::tiles::how`]);
+//! * the request metrics, in the series the stack counts the tile route in, with its handles
+//!   looked up once ([`crate::metrics::Recorder`]); the tile cache's hit counter.
+//!
+//! It steps aside — the router answers — for anything else: another method (`HEAD`, `OPTIONS`),
+//! a query string, percent-escapes, a path that is not a tile's, a layer list not written as
+//! the cache names it (another order, an unknown id), a tile not in the cache or not yet in the
+//! coding the client asks for, and while the data is not loaded. A timeout cannot apply: the lane
+//! never waits. The tests below send every kind of tile request to the lane and to the router
+//! alone and compare the answers.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use kvarter_tiles::TileCoord;
+use tower::Service;
+
+use crate::metrics::Recorder;
+use crate::middleware::{
+    REQUEST_ID, any_origin_headers, log_answer, next_request_id, request_span,
+};
+use crate::state::AppState;
+
+/// Where tile paths start.
+const PREFIX: &str = "/tiles/";
+
+/// The lane in front of `inner` (the router): see the [module docs](self).
+#[derive(Clone)]
+pub struct TileLane<S> {
+    inner: S,
+    state: Arc<AppState>,
+    /// Off when CORS allows only some origins: the stack then decides per request.
+    on: bool,
+    recorders: Arc<Recorders>,
+}
+
+impl<S> std::fmt::Debug for TileLane<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TileLane")
+            .field("on", &self.on)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The metrics series of the statuses the lane answers with, each looked up on its first use
+/// (so no series appears in `/metrics` before a request was counted in it).
+#[derive(Debug, Default)]
+struct Recorders {
+    ok: OnceLock<Recorder>,
+    no_content: OnceLock<Recorder>,
+    not_modified: OnceLock<Recorder>,
+}
+
+impl<S> TileLane<S> {
+    /// The lane in front of `inner`, answering from `state`'s tile cache.
+    pub fn new(inner: S, state: Arc<AppState>) -> Self {
+        Self {
+            inner,
+            on: state.config.allows_any_origin(),
+            state,
+            recorders: Arc::default(),
+        }
+    }
+
+    /// The answer to `request` when it is a cached tile the lane may answer (see the module
+    /// docs), else `None`.
+    fn answer(&self, request: &mut Request<Body>) -> Option<Response<Body>> {
+        if !self.on || request.method() != Method::GET || request.uri().query().is_some() {
+            return None;
+        }
+        let (layers, tile) = tile_address(request.uri().path())?;
+        if !self.state.is_ready() {
+            return None;
+        }
+        let started = Instant::now();
+        let service = self.state.service();
+        let rendered = service.cached_tile_named(layers, tile)?;
+        let how = crate::tiles::how(&self.state, service.data_version(), layers, tile);
+        let mut response = how.answer_now(request.headers(), Some(&rendered)).ok()?;
+        service.counters().tile_hit();
+
+        let id = match request.headers().get(&REQUEST_ID) {
+            Some(id) => id.clone(),
+            None => {
+                let id = next_request_id()?;
+                request.headers_mut().insert(REQUEST_ID, id.clone());
+                id
+            }
+        };
+        let length = http_body::Body::size_hint(response.body()).exact();
+        let headers = response.headers_mut();
+        headers.extend(any_origin_headers());
+        headers.insert(REQUEST_ID, id);
+        // As axum's routes do, whatever the status.
+        if let Some(length) = length {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+
+        let status = response.status();
+        let recorder = match status {
+            StatusCode::OK => &self.recorders.ok,
+            StatusCode::NO_CONTENT => &self.recorders.no_content,
+            _ => &self.recorders.not_modified,
+        };
+        let latency = started.elapsed();
+        recorder
+            .get_or_init(|| {
+                self.state
+                    .metrics
+                    .recorder(crate::TILE_ROUTE, &Method::GET, status.as_u16())
+            })
+            .record(latency.as_secs_f64());
+        request_span(request).in_scope(|| log_answer(status, latency));
+        Some(response)
+    }
+}
+
+/// The layer list and tile of a tile path, `/tiles/{layers}/{z}/{x}/{y}.mvt`, when `path` is
+/// one written plainly (no percent-escapes) and names a tile in the grid.
+fn tile_address(path: &str) -> Option<(&str, TileCoord)> {
+    let rest = path.strip_prefix(PREFIX)?;
+    if rest.contains('%') {
+        return None;
+    }
+    let mut parts = rest.split('/');
+    let (layers, z, x, y) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || layers.is_empty() {
+        return None;
+    }
+    TileCoord::parse(z, x, y.strip_suffix(".mvt")?)
+        .ok()
+        .map(|tile| (layers, tile))
+}
+
+impl<S> Service<Request<Body>> for TileLane<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Answer<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        match self.answer(&mut request) {
+            Some(response) => Answer::Lane {
+                response: Some(response),
+            },
+            None => Answer::Router {
+                inner: self.inner.call(request),
+            },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer: the lane's, there at once, or the router's on its way.
+    #[project = AnswerProjection]
+    #[allow(missing_docs, reason = "pin-project-lite takes no attributes on the fields")]
+    pub enum Answer<F> {
+        /// The lane's (taken when polled).
+        Lane { response: Option<Response<Body>> },
+        /// The router's.
+        Router { #[pin] inner: F },
+    }
+}
+
+impl<F> Future for Answer<F>
+where
+    F: Future<Output = Result<Response<Body>, Infallible>>,
+{
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            AnswerProjection::Lane { response } => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                None => Poll::Pending,
+            },
+            AnswerProjection::Router { inner } => inner.poll(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
+mod tests {
+    use super::*;
+    use crate::ServerConfig;
+    use http_body_util::BodyExt;
+    use kvarter_service::Service as Core;
+    use tower::ServiceExt;
+
+    fn state(config: ServerConfig) -> Arc<AppState> {
+        Arc::new(AppState::new(
+            Core::new(kvarter_testkit::husum::dataset(), config.service()),
+            config,
+        ))
+    }
+
+    /// Status, headers (the request id's value left out: each answer has its own) and body.
+    async fn seen(response: Response<Body>) -> (StatusCode, Vec<(String, String)>, Vec<u8>) {
+        let status = response.status();
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = if *name == REQUEST_ID {
+                    "(id)".to_owned()
+                } else {
+                    value.to_str().unwrap().to_owned()
+                };
+                (name.to_string(), value)
+            })
+            .collect();
+        headers.sort();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, body.to_vec())
+    }
+
+    fn request(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
+        let mut request = Request::get(path).body(Body::empty()).unwrap();
+        for (name, value) in headers {
+            request.headers_mut().append(
+                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        request
+    }
+
+    #[tokio::test]
+    async fn a_cached_tile_is_answered_by_the_lane_exactly_as_by_the_router() {
+        let state = state(ServerConfig::default());
+        let router = crate::routes(state.clone());
+        let lane = TileLane::new(router.clone(), state.clone());
+        let service = state.service();
+        let tag = |path: &str, coding: &str| {
+            let (layers, tile) = tile_address(path).unwrap();
+            format!(
+                "\"{}-{coding}\"",
+                crate::tiles::how(&state, service.data_version(), layers, tile).tag
+            )
+        };
+        let layers = kvarter_testkit::husum::dataset()
+            .layers
+            .iter()
+            .map(|layer| layer.meta.id.to_string())
+            .collect::<Vec<_>>();
+        let mut lane_answers = 0;
+        for path in [
+            format!("/tiles/{}/14/8759/5125.mvt", layers[0]),
+            format!("/tiles/{},{}/14/8759/5125.mvt", layers[1], layers[2]),
+            format!("/tiles/{}/3/4/2.mvt", layers[0]),
+        ] {
+            // The first request renders and caches, through the router.
+            let first = router.clone().oneshot(request(&path, &[])).await.unwrap();
+            assert!(first.status().is_success(), "{path}: {}", first.status());
+            for headers in [
+                vec![],
+                vec![("accept-encoding", "gzip")],
+                vec![("accept-encoding", "br;q=1, gzip;q=0.5")],
+                vec![("accept-encoding", "gzip")],
+                vec![("origin", "https://kort.example.dk")],
+                vec![("x-request-id", "report-7")],
+                vec![("if-none-match", tag(&path, "identity").as_str())],
+                vec![
+                    ("accept-encoding", "gzip"),
+                    ("if-none-match", tag(&path, "gzip").as_str()),
+                ],
+            ] {
+                let mut probe = request(&path, &headers);
+                let by_lane = lane.answer(&mut probe).is_some();
+                lane_answers += usize::from(by_lane);
+                let expected = seen(
+                    router
+                        .clone()
+                        .oneshot(request(&path, &headers))
+                        .await
+                        .unwrap(),
+                )
+                .await;
+                let got = seen(
+                    lane.clone()
+                        .oneshot(request(&path, &headers))
+                        .await
+                        .unwrap(),
+                )
+                .await;
+                assert_eq!(
+                    got, expected,
+                    "{path} with {headers:?} (by the lane: {by_lane})"
+                );
+                let echoed = lane
+                    .clone()
+                    .oneshot(request(&path, &headers))
+                    .await
+                    .unwrap();
+                let id = echoed.headers()[&REQUEST_ID].to_str().unwrap().to_owned();
+                if headers.iter().any(|(name, _)| *name == "x-request-id") {
+                    assert_eq!(id, "report-7");
+                } else {
+                    assert_eq!(id.len() > 9, true, "{id}");
+                }
+            }
+        }
+        // Gzip and brotli are made on the first request for them, by the router; every other
+        // request above was the lane's.
+        assert!(lane_answers >= 3 * 6, "{lane_answers} answers by the lane");
+    }
+
+    #[tokio::test]
+    async fn the_lane_steps_aside_for_what_it_does_not_answer() {
+        let state = state(ServerConfig::default());
+        let router = crate::routes(state.clone());
+        let lane = TileLane::new(router.clone(), state.clone());
+        let layer = kvarter_testkit::husum::dataset().layers[0]
+            .meta
+            .id
+            .to_string();
+        let path = format!("/tiles/{layer}/14/8759/5125.mvt");
+        router.clone().oneshot(request(&path, &[])).await.unwrap();
+        assert!(lane.answer(&mut request(&path, &[])).is_some());
+        for other in [
+            format!("/tiles/{layer}/14/8759/5126.mvt"),
+            format!("{path}?indicators=x"),
+            format!("/tiles/{layer}/14/8759/5125.pbf"),
+            format!("/tiles/{layer}/14/8759/5125"),
+            format!("/tiles/{layer}/99/8759/5125.mvt"),
+            format!("/tiles/{}/14/8759/5125.mvt", layer.replace('-', "%2D")),
+            format!("/tiles/{layer},{layer}/14/8759/5125.mvt"),
+            format!("/tiles/compare/{layer}/{layer}/14/8759/5125.mvt"),
+            format!("/tiles/{layer}.json"),
+            "/tiles/".to_owned(),
+            "/api/lookup".to_owned(),
+        ] {
+            assert!(lane.answer(&mut request(&other, &[])).is_none(), "{other}");
+        }
+        let mut head = Request::head(&path).body(Body::empty()).unwrap();
+        assert!(lane.answer(&mut head).is_none());
+
+        let only_some = state_with_origins();
+        let router = crate::routes(only_some.clone());
+        router.clone().oneshot(request(&path, &[])).await.unwrap();
+        let lane = TileLane::new(router, only_some);
+        assert!(lane.answer(&mut request(&path, &[])).is_none());
+    }
+
+    fn state_with_origins() -> Arc<AppState> {
+        state(ServerConfig {
+            cors_allowed_origins: vec!["https://kort.kk.dk".to_owned()],
+            ..ServerConfig::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn the_lane_counts_its_answers_where_the_router_counts_them() {
+        let state = state(ServerConfig::default());
+        let app = crate::app(state.clone());
+        let layer = kvarter_testkit::husum::dataset().layers[0]
+            .meta
+            .id
+            .to_string();
+        let path = format!("/tiles/{layer}/14/8759/5125.mvt");
+        for _ in 0..3 {
+            let response = app.clone().oneshot(request(&path, &[])).await.unwrap();
+            assert!(response.status().is_success());
+        }
+        let metrics = app.oneshot(request("/metrics", &[])).await.unwrap();
+        let (_, _, body) = seen(metrics).await;
+        let text = String::from_utf8(body).unwrap();
+        let line = text
+            .lines()
+            .find(|line| {
+                line.starts_with("kvarter_http_requests_total{")
+                    && line.contains("route=\"/tiles/{layers}/{z}/{x}/{y}\"")
+            })
+            .unwrap();
+        assert!(line.ends_with(" 3"), "{line}");
+        let hits = text
+            .lines()
+            .find(|line| line.starts_with("kvarter_tile_cache_hits_total"))
+            .unwrap();
+        assert!(hits.ends_with(" 2"), "{hits}");
+    }
+}
