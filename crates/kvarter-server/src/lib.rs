@@ -134,8 +134,8 @@ pub const GLYPHS_ROUTE: &str = "/fonts/{fontstack}/{range}";
 /// The service: every route, the JSON 404/405 fallbacks and the middleware (request ids, logs,
 /// CORS, gzip, timeout; see [`middleware`]), behind the lane that answers cached tiles
 /// ([`tile_lane`]).
-pub fn app(state: Arc<AppState>) -> Router {
-    Router::new().fallback_service(tile_lane::TileLane::new(routes(state.clone()), state))
+pub fn app(state: Arc<AppState>) -> tile_lane::TileLane<Router> {
+    tile_lane::TileLane::new(routes(state.clone()), state)
 }
 
 /// The router of [`app`] without the cached tile's lane in front.
@@ -395,8 +395,18 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> s
             "kvarter listening on http://{address}"
         );
     }
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let app = app(state);
+    // Each connection's service knows the peer's address, as `Router::into_make_service_with_connect_info` does it.
+    let per_connection = tower::service_fn(
+        move |stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>| {
+            let peer = axum::extract::ConnectInfo(*stream.remote_addr());
+            std::future::ready(Ok::<_, std::convert::Infallible>(tower::Layer::layer(
+                &axum::Extension(peer),
+                app.clone(),
+            )))
+        },
+    );
+    axum::serve(listener, per_connection)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -98,7 +98,8 @@ impl Cached {
             Encoding::Identity
         };
         let etag = self.etag(encoding);
-        let mut headers = HeaderMap::with_capacity(6 + self.headers.len());
+        // Room for what the stack or the tile lane adds (CORS, request id, length) too.
+        let mut headers = HeaderMap::with_capacity(12 + self.headers.len());
         headers.insert(header::ETAG, etag.clone());
         headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));

@@ -1,5 +1,5 @@
 //! The tile cache the service keeps: rendered tiles in a size-bounded in-memory cache (moka)
-//! keyed by data version, tileset name and tile, each with its bytes and, made once on first
+//! keyed by tileset name and tile (each data version has its own service and so its own cache), each with its bytes and, made once on first
 //! demand, their gzip and brotli forms ([`Rendered`]); and the renderer that fills it.
 
 use std::sync::Arc;
@@ -15,8 +15,7 @@ use crate::encoding::Rendered;
 /// Tiles: the renderer and the cache.
 pub struct TileService {
     tiler: Tiler,
-    cache: Option<Cache<TileKey, Arc<Rendered>>>,
-    version: Arc<str>,
+    cache: Option<Cache<TileKey, Arc<Rendered>, foldhash::fast::RandomState>>,
 }
 
 impl std::fmt::Debug for TileService {
@@ -28,13 +27,67 @@ impl std::fmt::Debug for TileService {
     }
 }
 
-/// A tile cache key: the data version, what the tile shows (a tileset's name) and where.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A tile cache key: what the tile shows (a tileset's name) and where.
+///
+/// A lookup borrows the name ([`KeyView`]) rather than copying it into a new key: the cached
+/// tile is the hot path (BENCHMARKS.md, "The HTTP fast path").
+#[derive(Debug, Clone)]
 struct TileKey {
-    version: Arc<str>,
     tileset: Arc<str>,
     tile: TileCoord,
 }
+
+/// A tile cache key's parts, borrowed: what [`TileKey`] and a lookup's `(&str, TileCoord)`
+/// both are, hashed and compared alike.
+trait KeyView {
+    fn parts(&self) -> (&str, TileCoord);
+}
+
+impl KeyView for TileKey {
+    fn parts(&self) -> (&str, TileCoord) {
+        (&self.tileset, self.tile)
+    }
+}
+
+impl KeyView for (&str, TileCoord) {
+    fn parts(&self) -> (&str, TileCoord) {
+        *self
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn KeyView + 'a> for TileKey {
+    fn borrow(&self) -> &(dyn KeyView + 'a) {
+        self
+    }
+}
+
+impl std::hash::Hash for dyn KeyView + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn KeyView + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn KeyView + '_ {}
+
+impl std::hash::Hash for TileKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self as &dyn KeyView).hash(state);
+    }
+}
+
+impl PartialEq for TileKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for TileKey {}
 
 /// How full the tile cache is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,12 +107,11 @@ impl TileService {
             Cache::builder()
                 .max_capacity(config.tile_cache_mb.saturating_mul(1024 * 1024))
                 .weigher(|_key: &TileKey, tile: &Arc<Rendered>| tile.weight())
-                .build()
+                .build_with_hasher(foldhash::fast::RandomState::default())
         });
         TileService {
             tiler: Tiler::new(index, config.tiles.clone()),
             cache,
-            version: Arc::from(index.dataset().version.as_str()),
         }
     }
 
@@ -80,17 +132,9 @@ impl TileService {
         &self.tiler
     }
 
-    fn key(&self, tileset: &str, tile: TileCoord) -> TileKey {
-        TileKey {
-            version: self.version.clone(),
-            tileset: Arc::from(tileset),
-            tile,
-        }
-    }
-
     /// The tile of `tileset` from the cache, if it is there.
     pub(crate) fn cached(&self, tileset: &str, tile: TileCoord) -> Option<Arc<Rendered>> {
-        self.cache.as_ref()?.get(&self.key(tileset, tile))
+        self.cache.as_ref()?.get(&(tileset, tile) as &dyn KeyView)
     }
 
     /// The tile of `tileset`, from the cache or made by `render` (and then cached).
@@ -102,7 +146,13 @@ impl TileService {
     ) -> Arc<Rendered> {
         let render = || Arc::new(Rendered::new(render()));
         match &self.cache {
-            Some(cache) => cache.get_with(self.key(tileset, tile), render),
+            Some(cache) => cache.get_with(
+                TileKey {
+                    tileset: Arc::from(tileset),
+                    tile,
+                },
+                render,
+            ),
             None => render(),
         }
     }
