@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -135,5 +134,12 @@ pub async fn lookup(
         at,
         query: query(&params, &service)?,
     };
-    Ok(Json(service.lookup(&request)).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        service.lookup_json(&request)?,
+    )
+        .into_response())
 }

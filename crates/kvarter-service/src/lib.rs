@@ -45,6 +45,7 @@
 
 // What the service holds and its answers are made of; none of these knows `Service`.
 pub mod addresses;
+pub mod answer_cache;
 pub mod batch;
 pub mod catalogue;
 pub mod choropleth;

@@ -148,12 +148,25 @@ pub struct LookupAnswer<'a> {
 
 /// The request as understood (the point always in lon/lat).
 #[derive(Debug, Serialize)]
-struct Echo<'a> {
+pub(crate) struct Echo<'a> {
     lon: f64,
     lat: f64,
     input: Option<Input>,
     at: Option<Date>,
     layers: Option<&'a [LayerId]>,
+}
+
+impl<'a> Echo<'a> {
+    /// The echo of a lookup at `at` on the day `day`, of the layers `layers` when named.
+    pub(crate) fn new(at: Located, day: Option<Date>, layers: Option<&'a [LayerId]>) -> Self {
+        Self {
+            lon: at.point.x,
+            lat: at.point.y,
+            input: at.input,
+            at: day,
+            layers,
+        }
+    }
 }
 
 /// The designation layers whose period starts in one year, with the state lists that count as
@@ -286,7 +299,7 @@ impl Service {
 
     /// `query` with the state lists of every municipal layer it names, when it names layers and
     /// leaves out such a list; `None` when it needs none.
-    fn with_state_lists(&self, query: &LookupQuery) -> Option<LookupQuery> {
+    pub(crate) fn with_state_lists(&self, query: &LookupQuery) -> Option<LookupQuery> {
         let named = query.layers.as_ref()?;
         let mut wanted = named.clone();
         for id in named {
@@ -498,7 +511,7 @@ impl Service {
 
     /// The answer for `hits`, listing the layers `query` selects; with `echo`, the point and the
     /// layers asked for as its `query`.
-    fn answer<'a>(
+    pub(crate) fn answer<'a>(
         &'a self,
         query: &LookupQuery,
         hits: &[Hit<'a>],
@@ -582,13 +595,7 @@ impl Service {
                 .any(|e| e.layer.meta.kind == LayerKind::BaseMap);
         LookupAnswer {
             data_version: echo.is_some().then(|| self.data_version()),
-            query: echo.map(|(at, layers)| Echo {
-                lon: at.point.x,
-                lat: at.point.y,
-                input: at.input,
-                at: query.at,
-                layers,
-            }),
+            query: echo.map(|(at, layers)| Echo::new(at, query.at, layers)),
             summary: summary(query, &by_year, &listed),
             designations,
             units: plain(LayerKind::AdminUnit),

@@ -14,6 +14,7 @@ use kvarter_overlay::{OverlayError, Projected};
 use serde_json::value::RawValue;
 
 use crate::addresses::Addresses;
+use crate::answer_cache::AnswerCache;
 use crate::catalogue::{LayerInfo, LayerList};
 use crate::comparisons::Comparisons;
 use crate::config::ServiceConfig;
@@ -31,6 +32,8 @@ struct Data {
     /// Per layer, its areas in EPSG:25832 (`None` for line layers), made on first demand.
     projected: Vec<OnceLock<Option<Arc<Projected>>>>,
     tiles: TileService,
+    /// Point lookups' answers by the areas they fall in.
+    answers: AnswerCache,
     comparisons: Comparisons,
     /// Which state lists count as part of which municipal designation (the 2025 rule).
     state_lists: StateListJoins,
@@ -151,6 +154,7 @@ impl Service {
             layers,
             projected,
             tiles,
+            answers: AnswerCache::default(),
             comparisons: Comparisons::default(),
             state_lists,
             wholes,
@@ -319,6 +323,11 @@ impl Service {
     /// Tiles: the renderer and the cache.
     pub fn tiles(&self) -> &TileService {
         &self.data.tiles
+    }
+
+    /// Point lookups' answers kept (see [`crate::answer_cache`]).
+    pub(crate) fn answers(&self) -> &AnswerCache {
+        &self.data.answers
     }
 
     pub(crate) fn comparisons(&self) -> &Comparisons {

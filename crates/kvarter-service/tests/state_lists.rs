@@ -11,8 +11,8 @@ use kvarter_service::comparisons::Format;
 use kvarter_service::lookup::{Located, LookupRequest};
 use kvarter_service::{Service, ServiceConfig};
 use kvarter_testkit::husum::{
-    EXPIRED_LIST, IN_2011_ONLY, IN_BOTH_YEARS, ON_STATE_LIST, OUTSIDE, STATE_LIST, Y2017, Y2025,
-    with_state_lists,
+    BASE, EXPIRED_LIST, IN_2011_ONLY, IN_2017_ONLY, IN_BOTH_YEARS, IN_THE_LAKE, ON_SHARED_EDGE,
+    ON_STATE_LIST, OUTSIDE, STATE_LIST, UNITS, Y2011, Y2017, Y2025, with_state_lists,
 };
 use kvarter_testkit::{member, strings};
 use serde_json::Value;
@@ -229,4 +229,54 @@ fn the_catalogue_says_which_lists_are_part_of_which_designation() {
     assert_eq!(summary(STATE_LIST)["part_of"], serde_json::json!([Y2025]));
     assert_eq!(summary(Y2017)["state_lists"], serde_json::json!([]));
     assert_eq!(summary(EXPIRED_LIST)["part_of"], serde_json::json!([]));
+}
+
+#[test]
+fn a_lookup_as_json_text_is_the_lookup_serialised_whether_its_areas_were_seen_before_or_not() {
+    let service = service();
+    let named = |ids: &[&str]| LookupQuery {
+        layers: Some(ids.iter().map(|id| id.parse().unwrap()).collect()),
+        at: None,
+    };
+    let queries = [
+        LookupQuery::default(),
+        LookupQuery {
+            layers: None,
+            at: Some("2012-05-01".parse().unwrap()),
+        },
+        named(&[Y2025]),
+        named(&[Y2011, UNITS, BASE]),
+    ];
+    // A grid over the test areas, edges included, and the named points; each seen three times
+    // (the first fills the cache for its areas, the rest read it).
+    let mut points = vec![
+        IN_BOTH_YEARS,
+        IN_2011_ONLY,
+        IN_2017_ONLY,
+        ON_SHARED_EDGE,
+        IN_THE_LAKE,
+        OUTSIDE,
+    ];
+    for i in 0..=20 {
+        for j in 0..=10 {
+            points.push((12.44 + f64::from(i) * 0.004, 55.70 + f64::from(j) * 0.002));
+        }
+    }
+    for _ in 0..3 {
+        for query in &queries {
+            for &(lon, lat) in &points {
+                let request = LookupRequest {
+                    at: Located::lon_lat(lon, lat),
+                    query: query.clone(),
+                };
+                let expected = serde_json::to_vec(&service.lookup(&request)).unwrap();
+                let got = service.lookup_json(&request).unwrap();
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(expected).unwrap(),
+                    "({lon}, {lat}) with {query:?}"
+                );
+            }
+        }
+    }
 }
