@@ -6,10 +6,12 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use kvarter_index::LookupQuery;
 use kvarter_service::Service;
+use kvarter_service::answer_cache::Coding;
+use kvarter_service::encoding::Encoding;
 use kvarter_service::lookup::{Input, Located, LookupRequest, UTM32, WGS84};
 
 use crate::error::{ApiError, quoted};
@@ -106,6 +108,7 @@ fn srid(params: &Params) -> Result<u32, ApiError> {
 pub async fn lookup(
     State(state): State<Arc<AppState>>,
     query_string: RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = Params::new(query_string, &PARAMETERS)?;
     let service = state.service();
@@ -120,26 +123,35 @@ pub async fn lookup(
         let answer = service.lookup_address(address, &query)?;
         let body = serde_json::to_string(&answer)
             .map_err(|error| ApiError::internal("encoding a lookup", error))?;
-        return Ok((
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response());
+        return Ok(json(body));
     }
     let at = located(&params)?;
     let request = LookupRequest {
         at,
         query: query(&params, &service)?,
     };
-    Ok((
+    // gzip when the client takes it (the lookup's own, see kvarter_service::answer_cache; the
+    // gzip layer leaves an answer that has a coding alone); this JSON is never offered in brotli.
+    let gzip = crate::respond::accepted(&headers)
+        .any(|(coding, quality)| coding == Encoding::Gzip && quality > 0);
+    let coding = if gzip { Coding::Gzip } else { Coding::Identity };
+    let mut response = json(service.lookup_json(&request, coding)?);
+    let answer = response.headers_mut();
+    answer.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if gzip {
+        answer.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    Ok(response)
+}
+
+/// An answer of JSON text.
+fn json(body: impl Into<axum::body::Body>) -> Response {
+    (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        service.lookup_json(&request)?,
+        body.into(),
     )
-        .into_response())
+        .into_response()
 }

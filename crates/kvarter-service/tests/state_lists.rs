@@ -6,7 +6,10 @@
 
 #![allow(clippy::unwrap_used, reason = "a test should fail loudly")]
 
+use std::io::Read as _;
+
 use kvarter_index::LookupQuery;
+use kvarter_service::answer_cache::Coding;
 use kvarter_service::comparisons::Format;
 use kvarter_service::lookup::{Located, LookupRequest};
 use kvarter_service::{Service, ServiceConfig};
@@ -270,12 +273,18 @@ fn a_lookup_as_json_text_is_the_lookup_serialised_whether_its_areas_were_seen_be
                     query: query.clone(),
                 };
                 let expected = serde_json::to_vec(&service.lookup(&request)).unwrap();
-                let got = service.lookup_json(&request).unwrap();
+                let got = service.lookup_json(&request, Coding::Identity).unwrap();
                 assert_eq!(
                     String::from_utf8(got).unwrap(),
-                    String::from_utf8(expected).unwrap(),
+                    String::from_utf8(expected.clone()).unwrap(),
                     "({lon}, {lat}) with {query:?}"
                 );
+                let gzip = service.lookup_json(&request, Coding::Gzip).unwrap();
+                let mut inflated = Vec::new();
+                flate2::read::GzDecoder::new(gzip.as_slice())
+                    .read_to_end(&mut inflated)
+                    .unwrap();
+                assert_eq!(inflated, expected, "gzip: ({lon}, {lat}) with {query:?}");
             }
         }
     }
