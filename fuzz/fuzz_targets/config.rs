@@ -4,11 +4,11 @@
 //! start-up does — CORS origins, the `Cache-Control` value, the public URL, the limits, the
 //! admin token and the `[server.tiles]` table, which is also read alone into
 //! `kvarter_tiles::TileConfig`; and the indicator catalogue (`indicators/catalogue.toml`) parsed
-//! and checked. A server or tile configuration that validates must write out as TOML and read
-//! back the same, and still validate — except a server configuration with a string of 256 or more
-//! `'` or `"` in a row, which the TOML writer cannot write (see [`trips_the_toml_writer`]). A
-//! file without a `[server]` table is also read as one, so the fuzzer need not find the header
-//! first.
+//! and checked. A validated admin token must be one a client can send in `Authorization`. A
+//! server or tile configuration that validates must write out as TOML, read back the same and
+//! still validate — except a server configuration with a string of 256 or more `'` or `"` in a
+//! row, which the TOML writer cannot write (see [`trips_the_toml_writer`]). A file without a
+//! `[server]` table is also read as one, so the fuzzer need not find the header first.
 #![no_main]
 
 use kvarter_service::server_config::ServerConfig;
@@ -38,7 +38,27 @@ fn check_server(table: toml::Value) {
     let Ok(config) = ServerConfig::deserialize(table.clone()) else {
         return;
     };
-    if config.validate().is_err() || trips_the_toml_writer(&table) {
+    if config.validate().is_err() {
+        return;
+    }
+    // A validated admin token is one a client can send: `Authorization: Bearer <token>` as
+    // kvarter-server's auth reads it (text only when every byte is visible ASCII, a space or a
+    // tab; then trimmed) matches it.
+    if let (Some(token), Some(text)) = (
+        &config.admin_token,
+        table.get("admin_token").and_then(toml::Value::as_str),
+    ) {
+        let header = format!("Bearer {text}");
+        assert!(
+            header
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b)),
+            "{text:?}"
+        );
+        let given = header.strip_prefix("Bearer ").map(str::trim);
+        assert!(given.is_some_and(|given| token.matches(given)), "{text:?}");
+    }
+    if trips_the_toml_writer(&table) {
         return;
     }
     let written = toml::to_string(&config).expect("a valid server configuration writes as TOML");

@@ -74,6 +74,39 @@ mod tests {
     }
 
     #[test]
+    fn an_admin_token_validates_exactly_when_the_auth_extractor_can_read_it_back() {
+        let mut tokens: Vec<String> = samples()
+            .into_iter()
+            .flat_map(|text| {
+                [
+                    format!("0123456789abcdef{text}"),
+                    format!("{text}0123456789abcdef"),
+                ]
+            })
+            .collect();
+        tokens.push("correct horse\tbattery staple".to_owned());
+        for token in tokens {
+            let config = ServerConfig {
+                admin_token: Some(AdminToken::new(token.clone())),
+                ..ServerConfig::default()
+            };
+            // As crate::auth reads `Authorization`.
+            let header = HeaderValue::from_str(&format!("Bearer {token}"));
+            let given = header
+                .as_ref()
+                .ok()
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim);
+            assert_eq!(
+                config.validate().is_ok(),
+                given == Some(token.as_str()),
+                "{token:?}"
+            );
+        }
+    }
+
+    #[test]
     fn an_origin_that_validates_is_one_the_cors_layer_can_use() {
         for text in samples() {
             let origin = format!("https://{text}");

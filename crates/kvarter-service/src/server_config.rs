@@ -51,7 +51,8 @@ pub struct ServerConfig {
     pub batch_max_rows: usize,
     /// The bearer token of the admin routes (`/admin/reload`, `/admin/status`); the binary also
     /// takes it from `KVARTER_ADMIN_TOKEN`. Without one the admin routes answer 404 and the
-    /// service is read-only. At least 16 characters.
+    /// service is read-only. At least 16 characters, all of them ones a client can send in
+    /// `Authorization: Bearer <token>` (visible ASCII, spaces and tabs only inside).
     pub admin_token: Option<AdminToken>,
     /// The largest upload `POST /admin/layers` accepts, in bytes; larger is answered `413`.
     /// Default 512 MiB.
@@ -101,6 +102,16 @@ impl AdminToken {
     fn len(&self) -> usize {
         self.0.chars().count()
     }
+
+    /// Whether a client can send the token so that it matches: the server reads
+    /// `Authorization: Bearer <token>` as text only when every byte is visible ASCII, a space
+    /// or a tab (`HeaderValue::to_str`), and trims what follows `Bearer ` at both ends.
+    fn can_be_sent(&self) -> bool {
+        self.0
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+            && self.0.trim() == self.0
+    }
 }
 
 impl std::fmt::Debug for AdminToken {
@@ -148,6 +159,14 @@ pub enum ConfigError {
     /// changes the data.
     #[error("admin_token (KVARTER_ADMIN_TOKEN) must be at least 16 characters")]
     ShortAdminToken,
+    /// The admin token holds a character no client can send in `Authorization: Bearer <token>`
+    /// (one outside ASCII, a line break or another control character) or starts or ends with
+    /// a blank, which the server trims from what it is given: no request could ever match it.
+    /// Use visible ASCII, e.g. the output of `openssl rand -hex 24`.
+    #[error(
+        "admin_token (KVARTER_ADMIN_TOKEN) cannot be sent in Authorization: Bearer <token>; use visible ASCII without blanks at either end, e.g. openssl rand -hex 24"
+    )]
+    UnsendableAdminToken,
     /// `tile_cache_control` is not a valid header value (no control characters, no line
     /// breaks).
     #[error("tile_cache_control: {0:?} is not a valid Cache-Control header value")]
@@ -212,6 +231,13 @@ impl ServerConfig {
             .is_some_and(|token| token.len() < 16)
         {
             return Err(ConfigError::ShortAdminToken);
+        }
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|token| !token.can_be_sent())
+        {
+            return Err(ConfigError::UnsendableAdminToken);
         }
         self.tiles.validate()?;
         Ok(())
@@ -386,5 +412,38 @@ mod tests {
             ..ServerConfig::default()
         };
         assert_eq!(config.validate(), Err(ConfigError::ShortAdminToken));
+    }
+
+    #[test]
+    fn an_admin_token_no_client_can_send_fails_validation() {
+        for bad in [
+            "ææææææææææææææææ",
+            "0123456789abcdef\n",
+            "0123456789abcdef\r",
+            " 0123456789abcdef",
+            "0123456789abcdef\t",
+            "0123456789\u{7f}abcdef",
+        ] {
+            let config = ServerConfig {
+                admin_token: Some(AdminToken::new(bad)),
+                ..ServerConfig::default()
+            };
+            assert_eq!(
+                config.validate(),
+                Err(ConfigError::UnsendableAdminToken),
+                "{bad:?}"
+            );
+        }
+        for good in [
+            "0123456789abcdef",
+            "correct horse\tbattery staple",
+            "~!@#$%^&*()_+'\"=-",
+        ] {
+            let config = ServerConfig {
+                admin_token: Some(AdminToken::new(good)),
+                ..ServerConfig::default()
+            };
+            assert_eq!(config.validate(), Ok(()), "{good:?}");
+        }
     }
 }
