@@ -1,235 +1,16 @@
-//! The server's settings: CORS origins, the request timeout, the size limit of a features
-//! answer, tiles, and the limits of a batch lookup. Read from the `[server]` table of the config
-//! file by the binary; every key optional.
+//! The server's settings, read from the `[server]` table of the config file by the binary:
+//! [`ServerConfig`] and its checks live in [`kvarter_service::server_config`] (plain data, so the
+//! fuzz targets read the table as start-up does) and are re-exported here under their names.
+//! What needs HTTP types stays here: an origin as a header value for the CORS layer.
 
 use axum::http::HeaderValue;
-use serde::{Deserialize, Serialize};
+use kvarter_service::server_config::is_origin;
+pub use kvarter_service::server_config::{AdminToken, ConfigError, ServerConfig};
 
-/// How the HTTP API behaves. Unknown keys are rejected, so a typo in the config file is an error
-/// rather than a silently ignored setting.
-///
-/// ```
-/// let config: kvarter_server::ServerConfig =
-///     serde_json::from_str(r#"{"request_timeout_secs": 10}"#).unwrap();
-/// assert_eq!(config.max_features, 20_000);
-/// assert!(config.cors_allowed_origins.is_empty());
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServerConfig {
-    /// Origins a browser may call the API from (CORS), e.g. `["https://kort.kk.dk"]`. Empty (the
-    /// default) or containing `"*"`: any origin. Only `GET`, `HEAD` and `OPTIONS` are ever allowed.
-    pub cors_allowed_origins: Vec<String>,
-    /// Seconds a request may take before it is answered `503 {"error":"timeout"}`. Default 30;
-    /// 0 turns the timeout off.
-    pub request_timeout_secs: u64,
-    /// The most features one `/api/layers/{id}/features` answer may hold. A request that would
-    /// return more is answered `413` naming the count and suggesting `bbox=`. Default 20 000.
-    pub max_features: usize,
-    /// MiB of memory for rendered tiles (each kept with its gzip and brotli bytes). Default 256;
-    /// 0 turns the cache off, so every tile request renders.
-    pub tile_cache_mb: u64,
-    /// The `Cache-Control` header of tile and TileJSON responses, and of map images. Default
-    /// `public, max-age=3600`.
-    pub tile_cache_control: String,
-    /// MiB of memory for rendered map images (`/api/static/…`). Default 64; 0 turns the cache
-    /// off, so every image request renders.
-    pub image_cache_mb: u64,
-    /// The service's public base URL (e.g. `https://kort.kk.dk/kvarter`), for the tile URLs in
-    /// TileJSON. Default: taken from each request's `Host` (and `X-Forwarded-Proto`) header.
-    pub public_url: Option<String>,
-    /// How tiles are cut (`[server.tiles]`: `extent`, `buffer`, `simplify`, `maxzoom`).
-    pub tiles: kvarter_tiles::TileConfig,
-    /// The largest CSV body `POST /api/lookup/batch` accepts, in bytes; a larger one is answered
-    /// `413`. Default 5 MiB (5 242 880). Only that route reads a body.
-    pub batch_max_bytes: usize,
-    /// The most data rows (header not counted) one `POST /api/lookup/batch` may hold; more is
-    /// answered `413`. Default 10 000.
-    pub batch_max_rows: usize,
-    /// The bearer token of the admin routes (`/admin/reload`, `/admin/status`); the binary also
-    /// takes it from `KVARTER_ADMIN_TOKEN`. Without one the admin routes answer 404 and the
-    /// service is read-only. At least 16 characters.
-    pub admin_token: Option<AdminToken>,
-    /// The largest upload `POST /admin/layers` accepts, in bytes; larger is answered `413`.
-    /// Default 512 MiB.
-    pub admin_upload_max_bytes: usize,
-    /// How long an admin request (an upload and its import) may take, in seconds, instead of
-    /// `request_timeout_secs`. Default 600.
-    pub admin_timeout_secs: u64,
-}
-
-/// The admin token: compared in constant time, never printed (its `Debug` says `<redacted>`).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AdminToken(String);
-
-impl AdminToken {
-    /// The token `text`.
-    pub fn new(text: impl Into<String>) -> Self {
-        Self(text.into())
-    }
-
-    /// Whether `given` is the token. Both are hashed first and the digests compared byte by
-    /// byte without stopping early, so the time taken says nothing about how much of a guess
-    /// was right.
-    pub fn matches(&self, given: &str) -> bool {
-        use sha2::{Digest, Sha256};
-        let (a, b) = (
-            Sha256::digest(self.0.as_bytes()),
-            Sha256::digest(given.as_bytes()),
-        );
-        a.iter()
-            .zip(b.iter())
-            .fold(0_u8, |diff, (x, y)| diff | (x ^ y))
-            == 0
-    }
-
-    /// What the logs name the token by: the first 8 hex digits of its SHA-256, so an operator
-    /// with several tokens can tell who acted, and the log never holds the token.
-    pub fn id(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(self.0.as_bytes());
-        format!(
-            "{:02x}{:02x}{:02x}{:02x}",
-            digest[0], digest[1], digest[2], digest[3]
-        )
-    }
-
-    fn len(&self) -> usize {
-        self.0.chars().count()
-    }
-}
-
-impl std::fmt::Debug for AdminToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            cors_allowed_origins: Vec::new(),
-            request_timeout_secs: 30,
-            max_features: 20_000,
-            tile_cache_mb: 256,
-            tile_cache_control: "public, max-age=3600".to_owned(),
-            image_cache_mb: 64,
-            public_url: None,
-            tiles: kvarter_tiles::TileConfig::default(),
-            batch_max_bytes: 5 * 1024 * 1024,
-            batch_max_rows: 10_000,
-            admin_token: None,
-            admin_upload_max_bytes: 512 * 1024 * 1024,
-            admin_timeout_secs: 600,
-        }
-    }
-}
-
-/// Why a [`ServerConfig`] cannot be used.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConfigError {
-    /// An entry of `cors_allowed_origins` is not a valid `Origin` header value; write it as
-    /// `scheme://host[:port]`, e.g. `https://kort.kk.dk`, without a path or a trailing slash.
-    #[error(
-        "cors_allowed_origins: {origin:?} is not an origin; write it as scheme://host[:port], e.g. https://kort.kk.dk"
-    )]
-    BadOrigin {
-        /// The entry as given.
-        origin: String,
-    },
-    /// `max_features` is 0, which would refuse every features request; use a positive number.
-    #[error("max_features must be at least 1")]
-    NoFeaturesAllowed,
-    /// The admin token is shorter than 16 characters: too easy to guess for a route that
-    /// changes the data.
-    #[error("admin_token (KVARTER_ADMIN_TOKEN) must be at least 16 characters")]
-    ShortAdminToken,
-    /// `tile_cache_control` is not a valid header value (no control characters, no line
-    /// breaks).
-    #[error("tile_cache_control: {0:?} is not a valid Cache-Control header value")]
-    BadCacheControl(String),
-    /// `public_url` must be an absolute http(s) URL without a query.
-    #[error("public_url: {0:?} is not an absolute http:// or https:// URL without a query")]
-    BadPublicUrl(String),
-    /// `batch_max_bytes` or `batch_max_rows` is 0, which would refuse every batch; use a
-    /// positive number.
-    #[error("{0} must be at least 1")]
-    NoBatchAllowed(&'static str),
-    /// A `[server.tiles]` setting is out of range.
-    #[error(transparent)]
-    Tiles(#[from] kvarter_tiles::TileConfigError),
-}
-
-impl ServerConfig {
-    /// The settings of the service core: the features limit, the tile cache and how tiles are
-    /// cut.
-    pub fn service(&self) -> kvarter_service::ServiceConfig {
-        kvarter_service::ServiceConfig {
-            max_features: self.max_features,
-            tile_cache_mb: self.tile_cache_mb,
-            tiles: self.tiles.clone(),
-        }
-    }
-
-    /// Checks the settings that serde cannot: call this at start-up so a bad value stops the
-    /// service with a clear message. ([`crate::app`] also copes with a config that fails this check:
-    /// it skips bad origins, never widening CORS to more origins than were named.)
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        for origin in &self.cors_allowed_origins {
-            if origin != "*" && parse_origin(origin).is_none() {
-                return Err(ConfigError::BadOrigin {
-                    origin: origin.clone(),
-                });
-            }
-        }
-        if self.max_features == 0 {
-            return Err(ConfigError::NoFeaturesAllowed);
-        }
-        if HeaderValue::from_str(&self.tile_cache_control).is_err() {
-            return Err(ConfigError::BadCacheControl(
-                self.tile_cache_control.clone(),
-            ));
-        }
-        if let Some(url) = &self.public_url {
-            let absolute = url.starts_with("http://") || url.starts_with("https://");
-            if !absolute || url.contains(['?', '#', ' ']) {
-                return Err(ConfigError::BadPublicUrl(url.clone()));
-            }
-        }
-        if self.batch_max_bytes == 0 {
-            return Err(ConfigError::NoBatchAllowed("batch_max_bytes"));
-        }
-        if self.batch_max_rows == 0 {
-            return Err(ConfigError::NoBatchAllowed("batch_max_rows"));
-        }
-        if self
-            .admin_token
-            .as_ref()
-            .is_some_and(|token| token.len() < 16)
-        {
-            return Err(ConfigError::ShortAdminToken);
-        }
-        self.tiles.validate()?;
-        Ok(())
-    }
-
-    /// Whether every origin is allowed: no origins named, or `"*"` among them.
-    pub(crate) fn allows_any_origin(&self) -> bool {
-        self.cors_allowed_origins.is_empty() || self.cors_allowed_origins.iter().any(|o| o == "*")
-    }
-}
-
-/// An origin as a header value, or `None` when it cannot be one (`scheme://host[:port]`).
+/// An origin as a header value, or `None` when it cannot be one (`scheme://host[:port]`; see
+/// [`is_origin`]).
 pub(crate) fn parse_origin(origin: &str) -> Option<HeaderValue> {
-    let (scheme, rest) = origin.split_once("://")?;
-    let well_formed = !scheme.is_empty()
-        && scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
-        && !rest.is_empty()
-        && !rest.contains(['/', '?', '#', ' ']);
-    if well_formed {
+    if is_origin(origin) {
         HeaderValue::from_str(origin).ok()
     } else {
         None
@@ -239,86 +20,103 @@ pub(crate) fn parse_origin(origin: &str) -> Option<HeaderValue> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
 mod tests {
+    use kvarter_service::server_config::is_header_value;
+
     use super::*;
 
-    #[test]
-    fn an_empty_config_gives_the_documented_defaults() {
-        let config: ServerConfig = serde_json::from_str("{}").unwrap();
-        assert_eq!(config, ServerConfig::default());
-        assert_eq!(config.request_timeout_secs, 30);
-        assert_eq!(config.max_features, 20_000);
-        assert_eq!(config.batch_max_bytes, 5 * 1024 * 1024);
-        assert_eq!(config.batch_max_rows, 10_000);
-        assert!(config.allows_any_origin());
+    /// Strings at and around every byte class `HeaderValue` tells apart: control characters,
+    /// tab, space, visible ASCII, DEL, and non-ASCII (obs-text in UTF-8).
+    fn samples() -> Vec<String> {
+        let mut samples: Vec<String> = (0..=0xff_u8)
+            .map(char::from)
+            .flat_map(|c| {
+                [
+                    c.to_string(),
+                    format!("public, max-age=3600{c}"),
+                    format!("{c}x"),
+                ]
+            })
+            .collect();
+        samples.extend(
+            [
+                "",
+                "public, max-age=3600",
+                "no-store",
+                "public\nx",
+                "a\r\nSet-Cookie: x=1",
+                "\t",
+                "https://kort.kk.dk",
+                "https://københavn.dk",
+                "https://xn--kbenhavn-54a.dk",
+                "http://localhost:5173",
+                "http://[::1]:8080",
+                "https://a\u{7f}b",
+                "https://a\u{0}b",
+                "max-age=60 \u{2028}",
+                "\u{feff}public",
+                "😀",
+                "\u{10ffff}",
+            ]
+            .map(str::to_owned),
+        );
+        samples
     }
 
     #[test]
-    fn unknown_keys_are_rejected() {
-        let err = serde_json::from_str::<ServerConfig>(r#"{"max_feature": 5}"#).unwrap_err();
-        assert!(err.to_string().contains("max_feature"), "{err}");
-    }
-
-    #[test]
-    fn origins_with_a_path_or_without_a_scheme_fail_validation() {
-        for bad in [
-            "kort.kk.dk",
-            "https://kort.kk.dk/",
-            "https://",
-            "https://a b",
-        ] {
-            let config = ServerConfig {
-                cors_allowed_origins: vec![bad.to_owned()],
-                ..ServerConfig::default()
-            };
-            assert!(
-                matches!(config.validate(), Err(ConfigError::BadOrigin { .. })),
-                "{bad}"
+    fn the_header_value_check_agrees_with_the_http_crate() {
+        for text in samples() {
+            assert_eq!(
+                is_header_value(&text),
+                HeaderValue::from_str(&text).is_ok(),
+                "{text:?}"
             );
         }
-        let good = ServerConfig {
-            cors_allowed_origins: vec!["https://kort.kk.dk".into(), "http://localhost:5173".into()],
-            ..ServerConfig::default()
-        };
-        assert_eq!(good.validate(), Ok(()));
-        assert!(!good.allows_any_origin());
     }
 
     #[test]
-    fn tile_settings_are_checked() {
-        let bad = [
-            r#"{"tile_cache_control": "public\nx"}"#,
-            r#"{"public_url": "kort.kk.dk"}"#,
-            r#"{"tiles": {"extent": 1000}}"#,
-            r#"{"tiles": {"buffer": 5000}}"#,
-        ];
-        for text in bad {
-            let config: ServerConfig = serde_json::from_str(text).unwrap();
-            assert!(config.validate().is_err(), "{text}");
+    fn an_admin_token_validates_exactly_when_the_auth_extractor_can_read_it_back() {
+        let mut tokens: Vec<String> = samples()
+            .into_iter()
+            .flat_map(|text| {
+                [
+                    format!("0123456789abcdef{text}"),
+                    format!("{text}0123456789abcdef"),
+                ]
+            })
+            .collect();
+        tokens.push("correct horse\tbattery staple".to_owned());
+        for token in tokens {
+            let config = ServerConfig {
+                admin_token: Some(AdminToken::new(token.clone())),
+                ..ServerConfig::default()
+            };
+            // As crate::auth reads `Authorization`.
+            let header = HeaderValue::from_str(&format!("Bearer {token}"));
+            let given = header
+                .as_ref()
+                .ok()
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim);
+            assert_eq!(
+                config.validate().is_ok(),
+                given == Some(token.as_str()),
+                "{token:?}"
+            );
         }
-        let good: ServerConfig = serde_json::from_str(
-            r#"{"public_url": "https://kort.kk.dk/kvarter", "tile_cache_mb": 0}"#,
-        )
-        .unwrap();
-        assert_eq!(good.validate(), Ok(()));
     }
 
     #[test]
-    fn a_zero_feature_limit_fails_validation() {
-        let config = ServerConfig {
-            max_features: 0,
-            ..ServerConfig::default()
-        };
-        assert_eq!(config.validate(), Err(ConfigError::NoFeaturesAllowed));
-    }
-
-    #[test]
-    fn zero_batch_limits_fail_validation() {
-        for (text, key) in [
-            (r#"{"batch_max_bytes": 0}"#, "batch_max_bytes"),
-            (r#"{"batch_max_rows": 0}"#, "batch_max_rows"),
-        ] {
-            let config: ServerConfig = serde_json::from_str(text).unwrap();
-            assert_eq!(config.validate(), Err(ConfigError::NoBatchAllowed(key)));
+    fn an_origin_that_validates_is_one_the_cors_layer_can_use() {
+        for text in samples() {
+            let origin = format!("https://{text}");
+            assert_eq!(
+                is_origin(&origin),
+                parse_origin(&origin).is_some(),
+                "{origin:?}"
+            );
         }
+        assert!(parse_origin("https://kort.kk.dk").is_some());
+        assert!(parse_origin("https://kort.kk.dk/").is_none());
     }
 }

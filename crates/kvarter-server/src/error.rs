@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kvarter_service::ServiceError;
 use kvarter_service::batch::BatchError;
+use kvarter_service::params::ParamError;
 use serde::Serialize;
 
 pub use kvarter_service::error::{quoted, shortened};
@@ -220,6 +221,14 @@ impl ApiError {
             Self::Import(error) => import_status(error) == StatusCode::INTERNAL_SERVER_ERROR,
             _ => false,
         }
+    }
+}
+
+/// A query parameter the service's parameter reader refused: a [`ApiError::bad_parameter`]
+/// (400 `bad_parameter`) with the same name and message.
+impl From<ParamError> for ApiError {
+    fn from(error: ParamError) -> Self {
+        Self::Service(error.into())
     }
 }
 

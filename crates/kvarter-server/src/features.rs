@@ -8,13 +8,13 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use geo::Rect;
 use kvarter_service::features::{DEFAULT_PRECISION, MAX_PRECISION, MAX_SIMPLIFY_METRES, Shaping};
+use kvarter_service::params::parse_bbox;
 use kvarter_service::{LayerAt, Service};
 
 use crate::error::{ApiError, quoted};
 use crate::indicators::choropleth;
-use crate::params::{Params, RawQuery, parse_number};
+use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 
 const COLLECTION_PARAMETERS: [&str; 6] = [
@@ -78,49 +78,6 @@ fn shaping(params: &Params, service: &Service, at: LayerAt<'_>) -> Result<Shapin
     )?)
 }
 
-/// `bbox=west,south,east,north` in lon/lat degrees.
-pub fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
-    let parts: Vec<&str> = text.split(',').collect();
-    let [w, s, e, n] = parts.as_slice() else {
-        return Err(ApiError::bad_parameter(
-            "bbox",
-            format!(
-                "expected 4 comma-separated numbers west,south,east,north in degrees, got {} value(s) in {}",
-                parts.len(),
-                quoted(text)
-            ),
-        ));
-    };
-    let [w, s, e, n] = [w, s, e, n].map(|part| parse_number("bbox", part));
-    let (w, s, e, n) = (w?, s?, e?, n?);
-    for (what, value, limit) in [
-        ("west", w, 180.0),
-        ("south", s, 90.0),
-        ("east", e, 180.0),
-        ("north", n, 90.0),
-    ] {
-        if value.abs() > limit {
-            return Err(ApiError::bad_parameter(
-                "bbox",
-                format!("{what} edge {value} is outside -{limit} to {limit} degrees"),
-            ));
-        }
-    }
-    if w > e {
-        return Err(ApiError::bad_parameter(
-            "bbox",
-            format!("west edge {w} is east of east edge {e}; write west,south,east,north"),
-        ));
-    }
-    if s > n {
-        return Err(ApiError::bad_parameter(
-            "bbox",
-            format!("south edge {s} is north of north edge {n}; write west,south,east,north"),
-        ));
-    }
-    Ok(Rect::new((w, s), (e, n)))
-}
-
 /// `GET /api/layers/{id}/features`: the layer's areas as a `FeatureCollection`.
 pub async fn collection(
     State(state): State<Arc<AppState>>,
@@ -164,32 +121,4 @@ pub async fn single(
     })
     .await
     .map_err(|error| ApiError::internal("building a Feature", error))?
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "a test should fail loudly")]
-mod tests {
-    use geo::Coord;
-
-    use super::*;
-
-    #[test]
-    fn a_bbox_needs_four_ordered_finite_numbers_on_the_globe() {
-        let rect = parse_bbox("12.5,55.6,12.6,55.7").unwrap();
-        assert_eq!(rect.min(), Coord { x: 12.5, y: 55.6 });
-        for (bad, says) in [
-            ("1,2,3", "4 comma-separated"),
-            ("1,2,3,4,5", "4 comma-separated"),
-            ("a,2,3,4", "not a number"),
-            ("NaN,2,3,4", "not a finite"),
-            ("-181,2,3,4", "west edge"),
-            ("1,-91,3,4", "south edge"),
-            ("3,2,1,4", "east of east"),
-            ("1,4,3,2", "north of north"),
-        ] {
-            let error = parse_bbox(bad).unwrap_err().to_string();
-            assert!(error.starts_with("bbox"), "{error}");
-            assert!(error.contains(says), "{bad}: {error}");
-        }
-    }
 }

@@ -502,11 +502,11 @@ fn bbox(params: &Params) -> Result<Option<geo::Rect<f64>>, ApiError> {
         return Ok(None);
     };
     match crs(params, "bbox-crs")? {
-        OutputCrs::Crs84 => Ok(Some(crate::features::parse_bbox(text)?)),
+        OutputCrs::Crs84 => Ok(Some(kvarter_service::params::parse_bbox(text)?)),
         OutputCrs::Utm32 => {
             let numbers: Vec<f64> = text
                 .split(',')
-                .map(|part| crate::params::parse_number("bbox", part))
+                .map(|part| kvarter_service::params::parse_number("bbox", part))
                 .collect::<Result<_, _>>()?;
             let [west, south, east, north] = numbers[..] else {
                 return Err(ApiError::bad_parameter(

@@ -1,10 +1,11 @@
 //! The service's settings: what every face gets the same (the features limit, the tile cache,
-//! how tiles are cut). The HTTP settings — CORS, timeouts, caching headers — are the server's.
+//! how tiles are cut). The HTTP API's settings — CORS, timeouts, caching headers — are
+//! [`ServerConfig`](crate::server_config::ServerConfig), which makes this one from its own.
 
 use kvarter_tiles::TileConfig;
 
-/// How the service behaves, whatever face asks it. (The HTTP settings — CORS, timeouts,
-/// caching headers — are the server's.)
+/// How the service behaves, whatever face asks it. (The HTTP API's settings — CORS, timeouts,
+/// caching headers — are [`ServerConfig`](crate::server_config::ServerConfig).)
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceConfig {
     /// The most features one features answer may hold; more is

@@ -12,7 +12,9 @@
 //!   (kept comparisons, their encodings and maps), [`counters`] (the work done, for metrics), [`designation`] (which state lists count as
 //!   part of which municipal designation, and the designation as a whole), [`choropleth`] (indicator values on features
 //!   and tiles), [`batch`] (the batch CSV), [`encoding`] (bytes and their gzip/brotli forms,
-//!   made once), [`error`];
+//!   made once), [`error`]; and what a face reads before it asks: [`params`] (query
+//!   parameters checked and typed) and [`server_config`] (the HTTP API's settings, the config
+//!   file's `[server]`);
 //! * [`Service`], built from them — the data version's index, layer catalogue, tiles and tile
 //!   cache, comparisons, indicator joins and address index, built once ([`Service::load`] from
 //!   a [`DataSource`](kvarter_data::store::DataSource)) and replaced whole ([`Live`]);
@@ -55,6 +57,8 @@ pub mod counters;
 pub mod designation;
 pub mod encoding;
 pub mod error;
+pub mod params;
+pub mod server_config;
 pub mod tile_cache;
 
 // The service, built from those parts, and the live one a process answers from.

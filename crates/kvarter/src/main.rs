@@ -81,8 +81,8 @@ enum Command {
         #[arg(long)]
         watch: bool,
         /// The bearer token of the admin routes (/admin/…: status, reload, layer import and
-        /// remove, history) and the /admin page (at least 16 characters; prefer the environment
-        /// variable to the command line). Without one the admin routes answer 404.
+        /// remove, history) and the /admin page (at least 16 characters of visible ASCII; prefer
+        /// the environment variable to the command line). Without one the admin routes answer 404.
         #[arg(long, env = "KVARTER_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
     },
