@@ -103,13 +103,12 @@ impl<S> TileLane<S> {
         let mut response = how.answer_now(request.headers(), Some(&rendered)).ok()?;
         service.counters().tile_hit();
 
-        let id = match request.headers().get(&REQUEST_ID) {
-            Some(id) => id.clone(),
-            None => {
-                let id = next_request_id()?;
-                request.headers_mut().insert(REQUEST_ID, id.clone());
-                id
-            }
+        let id = if let Some(id) = request.headers().get(&REQUEST_ID) {
+            id.clone()
+        } else {
+            let id = next_request_id()?;
+            request.headers_mut().insert(REQUEST_ID, id.clone());
+            id
         };
         let length = http_body::Body::size_hint(response.body()).exact();
         let headers = response.headers_mut();
@@ -327,7 +326,7 @@ mod tests {
                 if headers.iter().any(|(name, _)| *name == "x-request-id") {
                     assert_eq!(id, "report-7");
                 } else {
-                    assert_eq!(id.len() > 9, true, "{id}");
+                    assert!(id.len() > 9, "{id}");
                 }
             }
         }

@@ -228,7 +228,7 @@ mod tests {
             b"{".to_vec(),
             br#"{"data_version":"v1","query":{"lon":12.5,"lat":55.7},"#.to_vec(),
             // More than one stored block.
-            [b"{\"x\":\"".as_slice(), &[b'a'; 70_000], b"\","].concat(),
+            [b"{\"x\":\"".as_slice(), &vec![b'a'; 70_000], b"\","].concat(),
         ] {
             let gzip = gzip_joined(&head, &kept.json, kept.deflated().unwrap());
             assert_eq!(gunzip(&gzip), [head.as_slice(), &rest].concat());
