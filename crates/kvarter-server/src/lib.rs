@@ -3,8 +3,8 @@
 //! errors become HTTP responses. This is the only crate that knows axum, tokio and tower; a
 //! handler reads its parameters, calls the service and encodes the answer.
 //!
-//! [`app`] builds the router, so tests can call it without a socket; [`serve`] runs it on a
-//! listener until Ctrl-C or SIGTERM. The routes are listed in [`ROUTES`] and described by
+//! [`app`] builds the service (the router, behind the cached tile's lane), so tests can call it
+//! without a socket; [`serve`] runs it on a listener until Ctrl-C or SIGTERM. The routes are listed in [`ROUTES`] and described by
 //! `GET /api/openapi.json`. The map front end (`web/dist/`) and its glyphs are embedded in the
 //! binary by `build.rs` and served by [`web`].
 //!
@@ -396,7 +396,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> s
         );
     }
     let app = app(state);
-    // Each connection's service knows the peer's address, as `Router::into_make_service_with_connect_info` does it.
+    // Each connection's service knows the peer's address, as
+    // `Router::into_make_service_with_connect_info` does it.
     let per_connection = tower::service_fn(
         move |stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>| {
             let peer = axum::extract::ConnectInfo(*stream.remote_addr());
