@@ -101,8 +101,6 @@ impl<S> TileLane<S> {
         let rendered = service.cached_tile_named(layers, tile)?;
         let how = crate::tiles::how(&self.state, service.data_version(), layers, tile);
         let mut response = how.answer_now(request.headers(), Some(&rendered)).ok()?;
-        service.counters().tile_hit();
-
         let id = if let Some(id) = request.headers().get(&REQUEST_ID) {
             id.clone()
         } else {
@@ -110,6 +108,8 @@ impl<S> TileLane<S> {
             request.headers_mut().insert(REQUEST_ID, id.clone());
             id
         };
+        // Counted only now that the lane answers: a request it hands on is counted by the router.
+        service.counters().tile_hit();
         let length = http_body::Body::size_hint(response.body()).exact();
         let headers = response.headers_mut();
         headers.extend(any_origin_headers());
