@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs the HTTP fast-path benchmark: Kvarter's cached tiles and lookups against nginx serving
-the same tiles as static files, and a bare axum handler as the ceiling. Called by
+the same tiles as static files, with a bare axum handler and bare hyper as the ceilings. Called by
 scripts/bench-http (which installs wrk and nginx and builds the release binaries).
 Usage: bench_http.py [seconds-per-run, default 10 | --smoke]
 
@@ -8,7 +8,8 @@ The tiles: every non-empty tile of the composite 2011 + 2017 + bydele tileset at
 by `kvarter tiles export` (1,359 on the embedded data) and gzipped beside themselves for nginx's
 gzip_static. nginx 1.22 serves them at the same paths as Kvarter's /tiles/{layers}/{z}/{x}/{y}.mvt
 (its ETag is its own: size and mtime). The bare axum example answers 800 fixed bytes on the same
-route shape. Kvarter runs with its defaults and RUST_LOG=warn (no access log line per request),
+route shape; the bare hyper example (hyper alone, no router) answers the same bytes, or a 304
+with Kvarter's headers to any If-None-Match: the ceiling of a conditional request. Kvarter runs with its defaults and RUST_LOG=warn (no access log line per request),
 nginx with access_log off, so neither writes a log per request.
 
 Cases: cached tile identity, gzip, If-None-Match (gzip asked for with each tile's ETag from that
@@ -42,9 +43,10 @@ ZOOM = "10-16"
 SEED = 20261205
 N_POINTS = 2_000
 BBOX = (12.45, 55.61, 12.65, 55.73)  # Copenhagen, lon/lat
-PORTS = {"kvarter": 18180, "nginx": 18181, "bare axum": 18182}
+PORTS = {"kvarter": 18180, "nginx": 18181, "bare axum": 18182, "bare hyper": 18183}
 KVARTER = benchlib.release_binary(os.environ.get("CARGO_TARGET_DIR"))
 BARE_AXUM = KVARTER.parent / "examples" / "bare-axum"
+BARE_HYPER = KVARTER.parent / "examples" / "bare-hyper"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 GOALS = {"identity": 0.8, "gzip": 0.8, "If-None-Match": 0.8, "lookup": 0.6, "lookup gzip": 0.6}
 
@@ -121,10 +123,13 @@ def check_and_warm(paths, exported):
 
 
 def points():
+    """Writes the seeded points (for bench/lookup.lua) and their lookup paths (for
+    scripts/callgrind-request); returns the points' file."""
     rng = random.Random(SEED)
+    pairs = [(round(rng.uniform(BBOX[0], BBOX[2]), 6), round(rng.uniform(BBOX[1], BBOX[3]), 6)) for _ in range(N_POINTS)]
     path = OUT / "http-points.csv"
-    path.write_text("".join(f"{round(rng.uniform(BBOX[0], BBOX[2]), 6)},{round(rng.uniform(BBOX[1], BBOX[3]), 6)}\n"
-                            for _ in range(N_POINTS)))
+    path.write_text("".join(f"{lon},{lat}\n" for lon, lat in pairs))
+    (OUT / "http-lookups.txt").write_text("".join(f"/api/lookup?lon={lon}&lat={lat}\n" for lon, lat in pairs))
     return path
 
 
@@ -154,6 +159,8 @@ def main():
                                                "kvarter", log=OUT / "http-kvarter.log"))
         processes.append(benchlib.start_server([str(BARE_AXUM), f"127.0.0.1:{PORTS['bare axum']}"], PORTS["bare axum"],
                                                "bare axum", ready=paths[0]))
+        processes.append(benchlib.start_server([str(BARE_HYPER), f"127.0.0.1:{PORTS['bare hyper']}"], PORTS["bare hyper"],
+                                               "bare hyper", ready=paths[0]))
         for _ in range(50):
             if benchlib.healthy(PORTS["nginx"], path=paths[0]):
                 break
@@ -170,11 +177,12 @@ def main():
         started = time.time()
         for c in CONNECTIONS:
             for name, gzip_, conditional in cases:
-                servers = ["kvarter", "nginx"] + ([] if conditional else ["bare axum"])
+                servers = ["kvarter", "nginx", "bare hyper"] + ([] if conditional else ["bare axum"])
                 runs = {s: [] for s in servers}
                 for _ in range(RUNS):
                     for s in servers:
-                        tiles = lists[s] if conditional else plain
+                        # bare hyper answers any If-None-Match with a 304; it gets Kvarter's list.
+                        tiles = lists.get(s, lists["kvarter"]) if conditional else plain
                         result = wrk_tiles(PORTS[s], c, tiles, gzip_)
                         if result.non_2xx or result.socket_errors:
                             sys.exit(f"{s} {name} c{c}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors")
@@ -204,15 +212,18 @@ def report(rows, tiles, wall):
         f"{os.getloadavg()[0]:.1f}. {tiles} tiles ({LAYERS}, z{ZOOM}); median of {RUNS} run(s) of "
         f"`wrk -t2 -cN -d{SECONDS}s --latency` per cell, servers taking turns; {wall / 60:.0f} minutes.",
         "",
-        "| case | conns | Kvarter req/s | p99 ms | nginx req/s | p99 ms | bare axum req/s | Kvarter ÷ nginx | goal |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| case | conns | Kvarter req/s | p99 ms | nginx req/s | p99 ms | bare axum req/s | bare hyper req/s "
+        "| Kvarter ÷ nginx | bare hyper ÷ nginx | goal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (name, c), r in rows.items():
         k, n = r["kvarter"], r["nginx"]
         bare = f"{r['bare axum'][0]:,.0f}" if "bare axum" in r else "–"
+        hyper = f"{r['bare hyper'][0]:,.0f}" if "bare hyper" in r else "–"
+        hyper_ratio = f"{r['bare hyper'][0] / n[0]:.2f}×" if "bare hyper" in r else "–"
         versus = "(÷ nginx's tile rate, same coding)" if name.startswith("lookup") else ""
-        lines.append(f"| {name} {versus} | {c} | {k[0]:,.0f} | {k[1]:.2f} | {n[0]:,.0f} | {n[1]:.2f} | {bare} | "
-                     f"{k[0] / n[0]:.2f}× | ≥ {GOALS[name]}× |")
+        lines.append(f"| {name} {versus} | {c} | {k[0]:,.0f} | {k[1]:.2f} | {n[0]:,.0f} | {n[1]:.2f} | {bare} | {hyper} | "
+                     f"{k[0] / n[0]:.2f}× | {hyper_ratio} | ≥ {GOALS[name]}× |")
     text = "\n".join(lines) + "\n"
     (OUT / "http.md").write_text(text)
     print(text)

@@ -33,6 +33,7 @@ pub mod gzip;
 pub mod health;
 pub mod images;
 pub mod indicators;
+pub mod lane;
 pub mod layers;
 pub mod lookup;
 pub mod metrics;
@@ -46,7 +47,6 @@ pub mod respond;
 pub mod reverse;
 pub mod search;
 pub mod state;
-pub mod tile_lane;
 pub mod tiles;
 pub mod web;
 
@@ -132,13 +132,13 @@ pub const COMPARE_TILE_ROUTE: &str = "/tiles/compare/{from}/{to}/{z}/{x}/{y}";
 pub const GLYPHS_ROUTE: &str = "/fonts/{fontstack}/{range}";
 
 /// The service: every route, the JSON 404/405 fallbacks and the middleware (request ids, logs,
-/// CORS, gzip, timeout; see [`middleware`]), behind the lane that answers cached tiles
-/// ([`tile_lane`]).
-pub fn app(state: Arc<AppState>) -> tile_lane::TileLane<Router> {
-    tile_lane::TileLane::new(routes(state.clone()), state)
+/// CORS, gzip, timeout; see [`middleware`]), behind the fast lane that answers cached tiles and
+/// point lookups ([`lane`]).
+pub fn app(state: Arc<AppState>) -> lane::Lane<Router> {
+    lane::Lane::new(routes(state.clone()), state)
 }
 
-/// The router of [`app`] without the cached tile's lane in front.
+/// The router of [`app`] without the fast lane in front.
 pub(crate) fn routes(state: Arc<AppState>) -> Router {
     let [
         map,
@@ -254,6 +254,7 @@ pub fn run_with(
     startup: Startup,
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(blocking_threads())
         .enable_all()
         .build()?;
     runtime.block_on(async move {
@@ -271,6 +272,18 @@ pub fn run_with(
         }
         serve(listener, state).await
     })
+}
+
+/// The most threads the runtime's blocking pool may hold: four per core, at least eight.
+///
+/// Its work — rendering tiles and images, compressing, comparisons, batch lookups, imports — is
+/// CPU-bound, so more threads than that add no throughput, only memory: each thread keeps its
+/// own allocator heap. With tokio's default of 512, the ten-minute soak ran 84 threads and the
+/// server's resident memory rose all along (420 MiB and climbing); with this limit, 11 threads
+/// and 225 MiB, flat, at the same rate (BENCHMARKS.md, "The HTTP fast path", the soak).
+fn blocking_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    (4 * cores).max(8)
 }
 
 /// Loads the data of a server that listens before its data is read, then warms the tile cache.
@@ -396,15 +409,16 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> s
         );
     }
     let app = app(state);
-    // Each connection's service knows the peer's address, as
-    // `Router::into_make_service_with_connect_info` does it.
+    // Each connection's router knows the peer's address, as
+    // `Router::into_make_service_with_connect_info` does it; the lane's answers need none, so
+    // they do not pay for putting it in every request.
     let per_connection = tower::service_fn(
         move |stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>| {
             let peer = axum::extract::ConnectInfo(*stream.remote_addr());
-            std::future::ready(Ok::<_, std::convert::Infallible>(tower::Layer::layer(
-                &axum::Extension(peer),
-                app.clone(),
-            )))
+            std::future::ready(Ok::<_, std::convert::Infallible>(
+                app.clone()
+                    .map_inner(|router| tower::Layer::layer(&axum::Extension(peer), router)),
+            ))
         },
     );
     axum::serve(listener, per_connection)

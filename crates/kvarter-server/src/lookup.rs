@@ -110,8 +110,7 @@ pub async fn lookup(
     query_string: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::new(query_string, &PARAMETERS)?;
-    let service = state.service();
+    let params = read(query_string)?;
     if let Some(address) = params.get("address") {
         if let Some(point) = POINT_PARAMETERS.iter().find(|name| params.has(name)) {
             return Err(ApiError::bad_parameter(
@@ -119,20 +118,36 @@ pub async fn lookup(
                 format!("give either address or a point ({point} and the rest), not both"),
             ));
         }
+        let service = state.service();
         let query = query(&params, &service)?;
         let answer = service.lookup_address(address, &query)?;
         let body = serde_json::to_string(&answer)
             .map_err(|error| ApiError::internal("encoding a lookup", error))?;
         return Ok(json(body));
     }
-    let at = located(&params)?;
+    at_point(&state, &params, &headers)
+}
+
+/// A lookup's query, checked: only its parameters, each at most once.
+pub(crate) fn read(query_string: RawQuery) -> Result<Params, ApiError> {
+    Params::new(query_string, &PARAMETERS)
+}
+
+/// The answer to a lookup at a point (`params` without `address`), whole, made without
+/// waiting: the handler's, and the fast lane's ([`crate::lane`]).
+pub(crate) fn at_point(
+    state: &AppState,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let service = state.service();
     let request = LookupRequest {
-        at,
-        query: query(&params, &service)?,
+        at: located(params)?,
+        query: query(params, &service)?,
     };
     // gzip when the client takes it (the lookup's own, see kvarter_service::answer_cache; the
     // gzip layer leaves an answer that has a coding alone); this JSON is never offered in brotli.
-    let gzip = crate::respond::accepted(&headers)
+    let gzip = crate::respond::accepted(headers)
         .any(|(coding, quality)| coding == Encoding::Gzip && quality > 0);
     let coding = if gzip { Coding::Gzip } else { Coding::Identity };
     let mut response = json(service.lookup_json(&request, coding)?);

@@ -112,7 +112,7 @@ impl HttpMetrics {
 
 /// The counter and histogram of one route, method and status, looked up once: for answers so
 /// frequent and cheap that finding their labels' series each time would be a good part of their
-/// cost (the cached tile's lane, [`crate::tile_lane`]).
+/// cost (the fast lane, [`crate::lane`]).
 #[derive(Debug, Clone)]
 pub struct Recorder {
     requests: Counter,

@@ -187,7 +187,7 @@ fn cors(config: &ServerConfig) -> CorsLayer {
 }
 
 /// The CORS headers [`cors`] gives the answer to a request that is not a preflight when any
-/// origin is allowed — for answers made outside the stack ([`crate::tile_lane`]; its tests check
+/// origin is allowed — for answers made outside the stack ([`crate::lane`]; its tests check
 /// that the two agree).
 pub(crate) fn any_origin_headers() -> [(HeaderName, HeaderValue); 2] {
     [
@@ -215,16 +215,16 @@ impl<B> MakeSpan<B> for RequestSpan {
 /// The span of `request`'s log lines: its method, path and request id (`x-request-id`, set by
 /// then).
 pub(crate) fn request_span<B>(request: &Request<B>) -> Span {
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
+    // The fields are read inside the macro, so only when the span is logged.
     tracing::info_span!(
         "request",
         method = %request.method(),
         path = %request.uri().path(),
-        request_id,
+        request_id = request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default(),
     )
 }
 

@@ -86,7 +86,7 @@ impl Cached {
     /// The answer to `request` when it takes no work: a `304`, or the bytes of `ready` when
     /// they are there in the coding the client is answered in. Otherwise `Err` with what the
     /// answer will carry, for [`Cached::answer`] to finish once the bytes are made — and for the
-    /// cached tile's fast path ([`crate::tile_lane`]) to leave the request to the router.
+    /// fast lane ([`crate::lane`]) to leave the request to the router.
     pub fn answer_now(
         &self,
         request: &HeaderMap,
@@ -166,6 +166,13 @@ fn with_headers(status: StatusCode, headers: HeaderMap, body: Body) -> Response 
 /// The coding to answer in: brotli or gzip when the client accepts it (brotli first at equal
 /// preference, being smaller), else identity.
 pub fn negotiate(headers: &HeaderMap) -> Encoding {
+    // What tile clients (GDAL, QGIS, MapLibre Native) and caches send, answered before parsing.
+    let mut sent = headers.get_all(header::ACCEPT_ENCODING).iter();
+    if let (Some(only), None) = (sent.next(), sent.next())
+        && only.as_bytes() == b"gzip"
+    {
+        return Encoding::Gzip;
+    }
     let mut best = (Encoding::Identity, 0_u32);
     for (encoding, quality) in accepted(headers) {
         let better = quality > best.1 || (quality == best.1 && encoding == Encoding::Brotli);
@@ -212,12 +219,15 @@ pub fn accepted(headers: &HeaderMap) -> impl Iterator<Item = (Encoding, u32)> + 
 
 /// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for GET).
 pub fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let sent = headers.get_all(header::IF_NONE_MATCH);
+    // What a cache or a browser revalidating sends, compared before any parsing: the tag alone.
+    if sent.iter().any(|value| value == etag) {
+        return true;
+    }
     let Ok(etag) = etag.to_str() else {
         return false;
     };
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
+    sent.iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|text| text.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))

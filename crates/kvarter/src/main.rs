@@ -30,7 +30,9 @@ use crate::config::{FileConfig, LogFormat};
 /// short-lived allocations (hyper's buffers, headers, the middleware's futures), and with
 /// glibc's malloc they cost about a sixth of a cached tile's CPU time; mimalloc's per-thread free
 /// lists make them a fraction of that (BENCHMARKS.md, "The HTTP fast path"). Memory after
-/// reloads still levels off (the reload load test checks it), and stays flat in the soak.
+/// reloads still levels off (the reload load test checks it), and stays flat in the soak — with
+/// the blocking pool held to a few threads per core (`kvarter_server::run_with`): each thread
+/// has a heap of its own, and with tokio's default of up to 512 threads memory rose all along.
 /// mimalloc 2 rather than the crate's default 3: with 3, which gives freed memory back to the
 /// system after a second rather than 10 ms, the server held 312 MiB after loading the embedded
 /// data instead of 76, and grew by 85 MiB over the ten-minute soak instead of staying flat,

@@ -1,31 +1,41 @@
-//! The cached tile's lane: a tile already in the cache, asked for by its plain address
-//! (`GET /tiles/{layers}/{z}/{x}/{y}.mvt`, no query), is answered here, in front of the router,
-//! with exactly the answer the router would give — status, body and every header — and
-//! everything else goes on to the router unchanged.
+//! The fast lane: the two answers a map and a planner's tools ask for most — a tile already in
+//! the cache, and a lookup at a point — are answered here, in front of the router, with exactly
+//! the answer the router would give (status, body and every header), and everything else goes
+//! on to the router unchanged.
 //!
-//! Why a lane: most of a map's requests are tiles from the cache, and each passed through the
-//! whole stack — routing with four percent-decoded path parameters, the request id, trace and
-//! propagation layers, CORS, two compression layers, the timeout, the readiness gate, the label
-//! lookup of the request metrics, the layer list parsed and checked. For an answer that is a
-//! cache lookup, that stack was two thirds of the work, and Kvarter served its own cached tiles at
-//! under half nginx's rate on the same files (BENCHMARKS.md, "The HTTP fast path"). The lane does
-//! only what such an answer needs, with the same pieces the stack uses:
+//! * A cached tile asked for by its plain address: `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, no
+//!   query, the tile in the cache in the coding the client is answered in.
+//! * A point lookup: `GET /api/lookup?lon=…&lat=…` (or `x`, `y`, `srid`; with `at` and `layers`)
+//!   whose query is valid, answered by the handler's own function ([`crate::lookup::at_point`],
+//!   the answer cache's JSON text); not `address=`, whose answer the stack gzips.
+//!
+//! Why a lane: each request passed through the whole stack — routing (four percent-decoded path
+//! parameters for a tile), the request id, trace and propagation layers, CORS, two compression
+//! layers, the timeout, the readiness gate, the label lookup of the request metrics. For an
+//! answer that is a cache lookup, or a lookup in the R-tree, that stack was between a third and
+//! two thirds of the work: Kvarter served its own cached tiles at under half nginx's rate on the
+//! same files (BENCHMARKS.md, "The HTTP fast path"). The lane does only what such an answer
+//! needs, with the same pieces the stack uses:
 //!
 //! * the request id: the client's `x-request-id`, or a new one ([`crate::middleware`]'s), echoed;
 //! * the log line, in the same span ([`crate::middleware`]'s);
 //! * CORS as the stack gives it when any origin is allowed (the default; with a list of origins
 //!   the lane is off and the stack decides);
-//! * the answer itself by [`Cached::answer_now`] — `ETag`, `304`, content negotiation, `204` for an
-//!   empty tile — the tile handler's own builder ([`crate::tiles::how`]);
-//! * the request metrics, in the series the stack counts the tile route in, with its handles
+//! * the answer itself by the route's own builder: for a tile [`Cached::answer_now`] — `ETag`,
+//!   `304`, content negotiation, `204` for an empty tile — with [`crate::tiles::how`]; for a
+//!   lookup [`crate::lookup::at_point`];
+//! * the request metrics, in the series the stack counts the route in, with their handles
 //!   looked up once ([`crate::metrics::Recorder`]); the tile cache's hit counter.
 //!
 //! It steps aside — the router answers — for anything else: another method (`HEAD`, `OPTIONS`),
-//! a query string, percent-escapes, a path that is not a tile's, a layer list not written as
-//! the cache names it (another order, an unknown id), a tile not in the cache or not yet in the
-//! coding the client asks for, and while the data is not loaded. A timeout cannot apply: the lane
-//! never waits. The tests below send every kind of tile request to the lane and to the router
-//! alone and compare the answers.
+//! a tile's address with a query string or percent-escapes, a path that is neither, a layer list
+//! not written as the cache names it (another order, an unknown id), a tile not in the cache or
+//! not yet in the coding the client asks for, a lookup by address or with a query the handler
+//! refuses (the router's answer names the problem), and while the data is not loaded. A timeout
+//! cannot apply: the lane never waits. The tests below send every kind of tile and lookup
+//! request to the lane and to the router alone and compare the answers.
+//!
+//! [`Cached::answer_now`]: crate::respond::Cached::answer_now
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -35,6 +45,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Body;
+use axum::extract::Query;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use kvarter_tiles::TileCoord;
 use tower::Service;
@@ -45,38 +56,48 @@ use crate::middleware::{
 };
 use crate::state::AppState;
 
-/// Where tile paths start.
-const PREFIX: &str = "/tiles/";
+const TILES: &str = "/tiles/";
 
-/// The lane in front of `inner` (the router): see the [module docs](self).
+/// How the router matches a point lookup (and the lane, the whole path).
+const LOOKUP_ROUTE: &str = "/api/lookup";
+
+/// The router (`S`) behind the fast lane: see the module docs.
 #[derive(Clone)]
-pub struct TileLane<S> {
+pub struct Lane<S> {
     inner: S,
     state: Arc<AppState>,
-    /// Off when CORS allows only some origins: the stack then decides per request.
+    /// Off when CORS is restricted to a list of origins (then the stack decides).
     on: bool,
     recorders: Arc<Recorders>,
 }
 
-impl<S> std::fmt::Debug for TileLane<S> {
+impl<S> std::fmt::Debug for Lane<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TileLane")
+        f.debug_struct("Lane")
             .field("on", &self.on)
             .finish_non_exhaustive()
     }
 }
 
-/// The metrics series of the statuses the lane answers with, each looked up on its first use
-/// (so no series appears in `/metrics` before a request was counted in it).
+/// The request metrics' handles of each answer the lane gives, looked up on first use.
 #[derive(Debug, Default)]
 struct Recorders {
-    ok: OnceLock<Recorder>,
-    no_content: OnceLock<Recorder>,
-    not_modified: OnceLock<Recorder>,
+    tile_ok: OnceLock<Recorder>,
+    tile_no_content: OnceLock<Recorder>,
+    tile_not_modified: OnceLock<Recorder>,
+    lookup_ok: OnceLock<Recorder>,
 }
 
-impl<S> TileLane<S> {
-    /// The lane in front of `inner`, answering from `state`'s tile cache.
+/// What a request the lane answers asks for.
+enum Asked<'a> {
+    /// A tile of the tileset named so (the layer ids, comma-separated).
+    Tile(&'a str, TileCoord),
+    /// A point lookup.
+    Lookup,
+}
+
+impl<S> Lane<S> {
+    /// The lane in front of `inner` (the router of [`crate::routes`]).
     pub fn new(inner: S, state: Arc<AppState>) -> Self {
         Self {
             inner,
@@ -86,21 +107,40 @@ impl<S> TileLane<S> {
         }
     }
 
-    /// The answer to `request` when it is a cached tile the lane may answer (see the module
-    /// docs), else `None`.
+    /// The same lane (sharing its metrics handles) in front of `wrap(inner)`: how [`crate::serve`]
+    /// gives the router, and only the router, each connection's peer address.
+    pub fn map_inner<T>(self, wrap: impl FnOnce(S) -> T) -> Lane<T> {
+        Lane {
+            inner: wrap(self.inner),
+            state: self.state,
+            on: self.on,
+            recorders: self.recorders,
+        }
+    }
+
+    /// The answer, when the lane gives it (then the request has its request id, for the log
+    /// line); `None` leaves the request to the router.
     fn answer(&self, request: &mut Request<Body>) -> Option<Response<Body>> {
-        if !self.on || request.method() != Method::GET || request.uri().query().is_some() {
+        if !self.on || request.method() != Method::GET {
             return None;
         }
-        let (layers, tile) = tile_address(request.uri().path())?;
+        let path = request.uri().path();
+        let asked = if path == LOOKUP_ROUTE {
+            Asked::Lookup
+        } else if request.uri().query().is_none() {
+            let (layers, tile) = tile_address(path)?;
+            Asked::Tile(layers, tile)
+        } else {
+            return None;
+        };
         if !self.state.is_ready() {
             return None;
         }
         let started = Instant::now();
-        let service = self.state.service();
-        let rendered = service.cached_tile_named(layers, tile)?;
-        let how = crate::tiles::how(&self.state, service.data_version(), layers, tile);
-        let mut response = how.answer_now(request.headers(), Some(&rendered)).ok()?;
+        let (mut response, route) = match asked {
+            Asked::Tile(layers, tile) => (self.tile(request, layers, tile)?, crate::TILE_ROUTE),
+            Asked::Lookup => (self.lookup(request)?, LOOKUP_ROUTE),
+        };
         let id = if let Some(id) = request.headers().get(&REQUEST_ID) {
             id.clone()
         } else {
@@ -108,54 +148,76 @@ impl<S> TileLane<S> {
             request.headers_mut().insert(REQUEST_ID, id.clone());
             id
         };
-        // Counted only now that the lane answers: a request it hands on is counted by the router.
-        service.counters().tile_hit();
+        if route == crate::TILE_ROUTE {
+            self.state.service().counters().tile_hit();
+        }
+        // As axum's routes set it for a body of known length.
         let length = http_body::Body::size_hint(response.body()).exact();
         let headers = response.headers_mut();
         headers.extend(any_origin_headers());
         headers.insert(REQUEST_ID, id);
-        // As axum's routes do, whatever the status.
         if let Some(length) = length {
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
         }
 
         let status = response.status();
-        let recorder = match status {
-            StatusCode::OK => &self.recorders.ok,
-            StatusCode::NO_CONTENT => &self.recorders.no_content,
-            _ => &self.recorders.not_modified,
+        let recorder = match (route == crate::TILE_ROUTE, status) {
+            (true, StatusCode::OK) => &self.recorders.tile_ok,
+            (true, StatusCode::NO_CONTENT) => &self.recorders.tile_no_content,
+            (true, _) => &self.recorders.tile_not_modified,
+            (false, _) => &self.recorders.lookup_ok,
         };
         let latency = started.elapsed();
         recorder
             .get_or_init(|| {
                 self.state
                     .metrics
-                    .recorder(crate::TILE_ROUTE, &Method::GET, status.as_u16())
+                    .recorder(route, &Method::GET, status.as_u16())
             })
             .record(latency.as_secs_f64());
         request_span(request).in_scope(|| log_answer(status, latency));
         Some(response)
     }
+
+    /// A cached tile's answer (`200`, `204` or `304`), or `None` when it is not in the cache in
+    /// the coding the client is answered in.
+    fn tile(
+        &self,
+        request: &Request<Body>,
+        layers: &str,
+        tile: TileCoord,
+    ) -> Option<Response<Body>> {
+        let service = self.state.service();
+        let rendered = service.cached_tile_named(layers, tile)?;
+        let how = crate::tiles::how(&self.state, service.data_version(), layers, tile);
+        how.answer_now(request.headers(), Some(&rendered)).ok()
+    }
+
+    /// A point lookup's answer (always a `200`), or `None` for a lookup by address or a query
+    /// the handler refuses.
+    fn lookup(&self, request: &Request<Body>) -> Option<Response<Body>> {
+        let params = crate::lookup::read(Query::try_from_uri(request.uri())).ok()?;
+        if params.get("address").is_some() {
+            return None;
+        }
+        crate::lookup::at_point(&self.state, &params, request.headers()).ok()
+    }
 }
 
-/// The layer list and tile of a tile path, `/tiles/{layers}/{z}/{x}/{y}.mvt`, when `path` is
-/// one written plainly (no percent-escapes) and names a tile in the grid.
+/// The layer list and tile of a tile's plain address, `/tiles/{layers}/{z}/{x}/{y}.mvt`; `None`
+/// for anything else, and for a path with percent-escapes (the router decodes them).
 fn tile_address(path: &str) -> Option<(&str, TileCoord)> {
-    let rest = path.strip_prefix(PREFIX)?;
-    if rest.contains('%') {
+    let rest = path.strip_prefix(TILES)?.strip_suffix(".mvt")?;
+    // From the end: the three numbers are short, the layer list long.
+    let mut parts = rest.rsplitn(4, '/');
+    let (y, x, z, layers) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if layers.is_empty() || layers.contains(['/', '%']) {
         return None;
     }
-    let mut parts = rest.split('/');
-    let (layers, z, x, y) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || layers.is_empty() {
-        return None;
-    }
-    TileCoord::parse(z, x, y.strip_suffix(".mvt")?)
-        .ok()
-        .map(|tile| (layers, tile))
+    TileCoord::parse(z, x, y).ok().map(|tile| (layers, tile))
 }
 
-impl<S> Service<Request<Body>> for TileLane<S>
+impl<S> Service<Request<Body>> for Lane<S>
 where
     S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
 {
@@ -259,7 +321,7 @@ mod tests {
     async fn a_cached_tile_is_answered_by_the_lane_exactly_as_by_the_router() {
         let state = state(ServerConfig::default());
         let router = crate::routes(state.clone());
-        let lane = TileLane::new(router.clone(), state.clone());
+        let lane = Lane::new(router.clone(), state.clone());
         let service = state.service();
         let tag = |path: &str, coding: &str| {
             let (layers, tile) = tile_address(path).unwrap();
@@ -336,10 +398,94 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_point_lookup_is_answered_by_the_lane_exactly_as_by_the_router() {
+        use kvarter_testkit::husum;
+        let state = state(ServerConfig::default());
+        let router = crate::routes(state.clone());
+        let lane = Lane::new(router.clone(), state.clone());
+        let mut queries = Vec::new();
+        for (lon, lat) in [
+            husum::IN_BOTH_YEARS,
+            husum::IN_2011_ONLY,
+            husum::ON_SHARED_EDGE,
+            husum::IN_THE_LAKE,
+            husum::OUTSIDE,
+        ] {
+            queries.push(format!("lon={lon}&lat={lat}"));
+            queries.push(format!("lat={lat}&lon={lon}&at=2012-05-01"));
+            queries.push(format!("lon={lon}&lat={lat}&layers={}", husum::Y2017));
+        }
+        queries.push("x=716000&y=6178000&srid=25832".to_owned());
+        queries.push("x=716000&y=6178000&srid=EPSG:25832&layers=".to_owned());
+        let mut lane_answers = 0;
+        for query in &queries {
+            let path = format!("{LOOKUP_ROUTE}?{query}");
+            for headers in [
+                vec![],
+                vec![("accept-encoding", "gzip")],
+                vec![("accept-encoding", "gzip;q=0")],
+                vec![("accept-encoding", "br")],
+                vec![("accept-encoding", "br, gzip;q=0.2, deflate")],
+                vec![("origin", "https://kort.example.dk")],
+                vec![("x-request-id", "report-7")],
+            ] {
+                let by_lane = lane.answer(&mut request(&path, &headers)).is_some();
+                lane_answers += usize::from(by_lane);
+                let expected = seen(
+                    router
+                        .clone()
+                        .oneshot(request(&path, &headers))
+                        .await
+                        .unwrap(),
+                )
+                .await;
+                assert_eq!(expected.0, StatusCode::OK, "{path}");
+                let got = seen(
+                    lane.clone()
+                        .oneshot(request(&path, &headers))
+                        .await
+                        .unwrap(),
+                )
+                .await;
+                assert_eq!(
+                    got, expected,
+                    "{path} with {headers:?} (by the lane: {by_lane})"
+                );
+            }
+        }
+        assert_eq!(lane_answers, queries.len() * 7);
+    }
+
+    #[tokio::test]
+    async fn a_lookup_the_handler_refuses_or_by_address_goes_to_the_router() {
+        let state = state(ServerConfig::default());
+        let router = crate::routes(state.clone());
+        let lane = Lane::new(router.clone(), state.clone());
+        for query in [
+            "",
+            "?lon=12.46",
+            "?lon=12.46&lat=55.715&lat=55.7",
+            "?lon=12.46&lat=95",
+            "?lon=12.46&lat=55.715&zoom=3",
+            "?lon=12.46&lat=55.715&layers=no-such-layer",
+            "?lon=12.46&lat=55.715&at=yesterday",
+            "?lon=12.46&lat=55.715&srid=25832",
+            "?lon=%ZZ&lat=55.715",
+            "?address=Husumvej%201",
+        ] {
+            let path = format!("{LOOKUP_ROUTE}{query}");
+            assert!(lane.answer(&mut request(&path, &[])).is_none(), "{path}");
+            let expected = seen(router.clone().oneshot(request(&path, &[])).await.unwrap()).await;
+            let got = seen(lane.clone().oneshot(request(&path, &[])).await.unwrap()).await;
+            assert_eq!(got, expected, "{path}");
+        }
+    }
+
+    #[tokio::test]
     async fn the_lane_steps_aside_for_what_it_does_not_answer() {
         let state = state(ServerConfig::default());
         let router = crate::routes(state.clone());
-        let lane = TileLane::new(router.clone(), state.clone());
+        let lane = Lane::new(router.clone(), state.clone());
         let layer = kvarter_testkit::husum::dataset().layers[0]
             .meta
             .id
@@ -358,7 +504,8 @@ mod tests {
             format!("/tiles/compare/{layer}/{layer}/14/8759/5125.mvt"),
             format!("/tiles/{layer}.json"),
             "/tiles/".to_owned(),
-            "/api/lookup".to_owned(),
+            "/api/lookup/batch".to_owned(),
+            "/api/lookup/".to_owned(),
         ] {
             assert!(lane.answer(&mut request(&other, &[])).is_none(), "{other}");
         }
@@ -368,7 +515,7 @@ mod tests {
         let only_some = state_with_origins();
         let router = crate::routes(only_some.clone());
         router.clone().oneshot(request(&path, &[])).await.unwrap();
-        let lane = TileLane::new(router, only_some);
+        let lane = Lane::new(router, only_some);
         assert!(lane.answer(&mut request(&path, &[])).is_none());
     }
 
@@ -392,6 +539,11 @@ mod tests {
             let response = app.clone().oneshot(request(&path, &[])).await.unwrap();
             assert!(response.status().is_success());
         }
+        for _ in 0..2 {
+            let lookup = format!("{LOOKUP_ROUTE}?lon=12.46&lat=55.715");
+            let response = app.clone().oneshot(request(&lookup, &[])).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
         let metrics = app.oneshot(request("/metrics", &[])).await.unwrap();
         let (_, _, body) = seen(metrics).await;
         let text = String::from_utf8(body).unwrap();
@@ -403,6 +555,14 @@ mod tests {
             })
             .unwrap();
         assert!(line.ends_with(" 3"), "{line}");
+        let lookups = text
+            .lines()
+            .find(|line| {
+                line.starts_with("kvarter_http_requests_total{")
+                    && line.contains("route=\"/api/lookup\"")
+            })
+            .unwrap();
+        assert!(lookups.ends_with(" 2"), "{lookups}");
         let hits = text
             .lines()
             .find(|line| line.starts_with("kvarter_tile_cache_hits_total"))
