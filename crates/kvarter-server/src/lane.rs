@@ -118,9 +118,29 @@ impl<S> Lane<S> {
         }
     }
 
+    /// Answers `request` — here, or by a clone of the router — without cloning the lane: how
+    /// [`crate::serve`] calls it for each request of a connection. A request the lane answers
+    /// is not even given axum's body type.
+    pub fn serve<B>(&self, mut request: Request<B>) -> Answer<S::Future>
+    where
+        S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        match self.answer(&mut request) {
+            Some(response) => Answer::Lane {
+                response: Some(response),
+            },
+            // axum's router is always ready: its `poll_ready` answers at once.
+            None => Answer::Router {
+                inner: self.inner.clone().call(request.map(Body::new)),
+            },
+        }
+    }
+
     /// The answer, when the lane gives it (then the request has its request id, for the log
     /// line); `None` leaves the request to the router.
-    fn answer(&self, request: &mut Request<Body>) -> Option<Response<Body>> {
+    fn answer<B>(&self, request: &mut Request<B>) -> Option<Response<Body>> {
         if !self.on || request.method() != Method::GET {
             return None;
         }
@@ -154,7 +174,9 @@ impl<S> Lane<S> {
         // As axum's routes set it for a body of known length.
         let length = http_body::Body::size_hint(response.body()).exact();
         let headers = response.headers_mut();
-        headers.extend(any_origin_headers());
+        for (name, value) in any_origin_headers() {
+            headers.insert(name, value);
+        }
         headers.insert(REQUEST_ID, id);
         if let Some(length) = length {
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
@@ -181,9 +203,9 @@ impl<S> Lane<S> {
 
     /// A cached tile's answer (`200`, `204` or `304`), or `None` when it is not in the cache in
     /// the coding the client is answered in.
-    fn tile(
+    fn tile<B>(
         &self,
-        request: &Request<Body>,
+        request: &Request<B>,
         layers: &str,
         tile: TileCoord,
     ) -> Option<Response<Body>> {
@@ -195,7 +217,7 @@ impl<S> Lane<S> {
 
     /// A point lookup's answer (always a `200`), or `None` for a lookup by address or a query
     /// the handler refuses.
-    fn lookup(&self, request: &Request<Body>) -> Option<Response<Body>> {
+    fn lookup<B>(&self, request: &Request<B>) -> Option<Response<Body>> {
         let params = crate::lookup::read(Query::try_from_uri(request.uri())).ok()?;
         if params.get("address").is_some() {
             return None;
@@ -208,10 +230,11 @@ impl<S> Lane<S> {
 /// for anything else, and for a path with percent-escapes (the router decodes them).
 fn tile_address(path: &str) -> Option<(&str, TileCoord)> {
     let rest = path.strip_prefix(TILES)?.strip_suffix(".mvt")?;
-    // From the end: the three numbers are short, the layer list long.
-    let mut parts = rest.rsplitn(4, '/');
-    let (y, x, z, layers) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if layers.is_empty() || layers.contains(['/', '%']) {
+    // From the end: the three numbers are short, the layer list long (searched by memchr).
+    let (rest, y) = rest.rsplit_once('/')?;
+    let (rest, x) = rest.rsplit_once('/')?;
+    let (layers, z) = rest.rsplit_once('/')?;
+    if layers.is_empty() || layers.contains('/') || layers.contains('%') {
         return None;
     }
     TileCoord::parse(z, x, y).ok().map(|tile| (layers, tile))

@@ -393,7 +393,24 @@ async fn reload_on_change(state: Arc<AppState>, manifest: std::path::PathBuf) {
 /// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then finishes the requests in flight.
 /// Handlers see the client's address ([`axum::extract::ConnectInfo`]; the admin routes slow down
 /// wrong tokens by it).
+///
+/// Each connection is served by hyper's HTTP/1 directly, with hyper-util's graceful shutdown,
+/// rather than by `axum::serve`: for every request that wraps the connection in HTTP/2
+/// detection, clones the whole service, boxes the body and selects on a shutdown signal — about
+/// 1,500 instructions, a tenth of a `304` (BENCHMARKS.md, "The HTTP fast path"). Kvarter speaks
+/// HTTP/1.1 (browsers use HTTP/2 only over TLS, which a proxy in front terminates).
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    serve_until(listener, state, shutdown_signal()).await
+}
+
+/// [`serve`], until `shutdown` resolves rather than a signal arrives: then it stops accepting,
+/// lets each open connection finish the request it is in (an idle keep-alive connection is
+/// closed at once) and returns when all are closed.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
     if let Ok(address) = listener.local_addr() {
         let service = state.service();
         let data_version = if state.is_ready() {
@@ -409,23 +426,54 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> s
         );
     }
     let app = app(state);
-    // Each connection's router knows the peer's address, as
-    // `Router::into_make_service_with_connect_info` does it; the lane's answers need none, so
-    // they do not pay for putting it in every request.
-    let per_connection = tower::service_fn(
-        move |stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>| {
-            let peer = axum::extract::ConnectInfo(*stream.remote_addr());
-            std::future::ready(Ok::<_, std::convert::Infallible>(
-                app.clone()
-                    .map_inner(|router| tower::Layer::layer(&axum::Extension(peer), router)),
-            ))
-        },
-    );
-    axum::serve(listener, per_connection)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    accept_failed(&error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // The connection's router knows the peer's address, as
+        // `Router::into_make_service_with_connect_info` does it; the lane's answers need none.
+        let lane = app.clone().map_inner(|router| {
+            tower::Layer::layer(&axum::Extension(axum::extract::ConnectInfo(peer)), router)
+        });
+        let connection = hyper::server::conn::http1::Builder::new().serve_connection(
+            hyper_util::rt::TokioIo::new(stream),
+            hyper::service::service_fn(move |request| lane.serve(request)),
+        );
+        let connection = connections.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::trace!(%error, "connection ended with an error");
+            }
+        });
+    }
+    // Open connections finish the request they are in, then close.
+    drop(listener);
+    connections.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// After a failed `accept`: a connection reset before it was accepted is the client's business;
+/// anything else (out of file descriptors) is logged and waited out for a second, as hyper and
+/// axum do, rather than spinning.
+async fn accept_failed(error: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if !matches!(
+        error.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        tracing::error!(%error, "cannot accept a connection");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM. A signal that cannot be listened for is logged and

@@ -93,10 +93,11 @@ fn tile_tag(data_version: &str, tileset: &str, tile: TileCoord) -> String {
     tag.push_str(data_version);
     tag.push('-');
     let hash = fnv1a(tileset);
-    for shift in (0..16).rev() {
-        let digit = u32::try_from((hash >> (shift * 4)) & 0xf).unwrap_or_default();
-        tag.push(char::from_digit(digit, 16).unwrap_or('0'));
+    let mut hex = [0_u8; 16];
+    for (i, digit) in hex.iter_mut().enumerate() {
+        *digit = b"0123456789abcdef"[usize::try_from((hash >> (60 - 4 * i)) & 0xf).unwrap_or(0)];
     }
+    tag.push_str(std::str::from_utf8(&hex).unwrap_or_default());
     let mut number = itoa::Buffer::new();
     for n in [u32::from(tile.z()), tile.x(), tile.y()] {
         tag.push('-');

@@ -14,6 +14,7 @@ mod areas;
 mod bad_input;
 mod batch;
 mod compare;
+mod connections;
 mod cross_cutting;
 mod features;
 mod gazetteer;
