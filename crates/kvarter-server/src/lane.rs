@@ -309,8 +309,12 @@ mod tests {
         ))
     }
 
-    /// Status, headers (the request id's value left out: each answer has its own) and body.
-    async fn seen(response: Response<Body>) -> (StatusCode, Vec<(String, String)>, Vec<u8>) {
+    /// Status, headers (sorted; the request id's value left out: each answer has its own) and
+    /// body.
+    type Seen = (StatusCode, Vec<(String, String)>, Vec<u8>);
+
+    /// What `response` is, as [`Seen`].
+    async fn seen(response: Response<Body>) -> Seen {
         let status = response.status();
         let mut headers: Vec<(String, String)> = response
             .headers()
@@ -338,6 +342,25 @@ mod tests {
             );
         }
         request
+    }
+
+    /// The answers of `router` alone and of `lane` (in front of it) to the same request.
+    async fn both(
+        router: &axum::Router,
+        lane: &Lane<axum::Router>,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (Seen, Seen) {
+        let expected = seen(
+            router
+                .clone()
+                .oneshot(request(path, headers))
+                .await
+                .unwrap(),
+        )
+        .await;
+        let got = seen(lane.clone().oneshot(request(path, headers)).await.unwrap()).await;
+        (expected, got)
     }
 
     #[tokio::test]
@@ -383,21 +406,7 @@ mod tests {
                 let mut probe = request(&path, &headers);
                 let by_lane = lane.answer(&mut probe).is_some();
                 lane_answers += usize::from(by_lane);
-                let expected = seen(
-                    router
-                        .clone()
-                        .oneshot(request(&path, &headers))
-                        .await
-                        .unwrap(),
-                )
-                .await;
-                let got = seen(
-                    lane.clone()
-                        .oneshot(request(&path, &headers))
-                        .await
-                        .unwrap(),
-                )
-                .await;
+                let (expected, got) = both(&router, &lane, &path, &headers).await;
                 assert_eq!(
                     got, expected,
                     "{path} with {headers:?} (by the lane: {by_lane})"
@@ -454,22 +463,8 @@ mod tests {
             ] {
                 let by_lane = lane.answer(&mut request(&path, &headers)).is_some();
                 lane_answers += usize::from(by_lane);
-                let expected = seen(
-                    router
-                        .clone()
-                        .oneshot(request(&path, &headers))
-                        .await
-                        .unwrap(),
-                )
-                .await;
+                let (expected, got) = both(&router, &lane, &path, &headers).await;
                 assert_eq!(expected.0, StatusCode::OK, "{path}");
-                let got = seen(
-                    lane.clone()
-                        .oneshot(request(&path, &headers))
-                        .await
-                        .unwrap(),
-                )
-                .await;
                 assert_eq!(
                     got, expected,
                     "{path} with {headers:?} (by the lane: {by_lane})"
@@ -498,8 +493,7 @@ mod tests {
         ] {
             let path = format!("{LOOKUP_ROUTE}{query}");
             assert!(lane.answer(&mut request(&path, &[])).is_none(), "{path}");
-            let expected = seen(router.clone().oneshot(request(&path, &[])).await.unwrap()).await;
-            let got = seen(lane.clone().oneshot(request(&path, &[])).await.unwrap()).await;
+            let (expected, got) = both(&router, &lane, &path, &[]).await;
             assert_eq!(got, expected, "{path}");
         }
     }
