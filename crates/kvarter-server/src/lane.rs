@@ -58,9 +58,6 @@ use crate::state::AppState;
 
 const TILES: &str = "/tiles/";
 
-/// How the router matches a point lookup (and the lane, the whole path).
-const LOOKUP_ROUTE: &str = "/api/lookup";
-
 /// The router (`S`) behind the fast lane: see the module docs.
 #[derive(Clone)]
 pub struct Lane<S> {
@@ -86,6 +83,13 @@ struct Recorders {
     tile_no_content: OnceLock<Recorder>,
     tile_not_modified: OnceLock<Recorder>,
     lookup_ok: OnceLock<Recorder>,
+}
+
+/// The route an answer of the lane is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Tile,
+    Lookup,
 }
 
 /// What a request the lane answers asks for.
@@ -145,7 +149,7 @@ impl<S> Lane<S> {
             return None;
         }
         let path = request.uri().path();
-        let asked = if path == LOOKUP_ROUTE {
+        let asked = if path == crate::lookup::ROUTE {
             Asked::Lookup
         } else if request.uri().query().is_none() {
             let (layers, tile) = tile_address(path)?;
@@ -158,8 +162,8 @@ impl<S> Lane<S> {
         }
         let started = Instant::now();
         let (mut response, route) = match asked {
-            Asked::Tile(layers, tile) => (self.tile(request, layers, tile)?, crate::TILE_ROUTE),
-            Asked::Lookup => (self.lookup(request)?, LOOKUP_ROUTE),
+            Asked::Tile(layers, tile) => (self.tile(request, layers, tile)?, Route::Tile),
+            Asked::Lookup => (self.lookup(request)?, Route::Lookup),
         };
         let id = if let Some(id) = request.headers().get(&REQUEST_ID) {
             id.clone()
@@ -168,7 +172,7 @@ impl<S> Lane<S> {
             request.headers_mut().insert(REQUEST_ID, id.clone());
             id
         };
-        if route == crate::TILE_ROUTE {
+        if route == Route::Tile {
             self.state.service().counters().tile_hit();
         }
         // As axum's routes set it for a body of known length.
@@ -183,18 +187,20 @@ impl<S> Lane<S> {
         }
 
         let status = response.status();
-        let recorder = match (route == crate::TILE_ROUTE, status) {
-            (true, StatusCode::OK) => &self.recorders.tile_ok,
-            (true, StatusCode::NO_CONTENT) => &self.recorders.tile_no_content,
-            (true, _) => &self.recorders.tile_not_modified,
-            (false, _) => &self.recorders.lookup_ok,
+        let (recorder, pattern) = match (route, status) {
+            (Route::Tile, StatusCode::OK) => (&self.recorders.tile_ok, crate::TILE_ROUTE),
+            (Route::Tile, StatusCode::NO_CONTENT) => {
+                (&self.recorders.tile_no_content, crate::TILE_ROUTE)
+            }
+            (Route::Tile, _) => (&self.recorders.tile_not_modified, crate::TILE_ROUTE),
+            (Route::Lookup, _) => (&self.recorders.lookup_ok, crate::lookup::ROUTE),
         };
         let latency = started.elapsed();
         recorder
             .get_or_init(|| {
                 self.state
                     .metrics
-                    .recorder(route, &Method::GET, status.as_u16())
+                    .recorder(pattern, &Method::GET, status.as_u16())
             })
             .record(latency.as_secs_f64());
         request_span(request).in_scope(|| log_answer(status, latency));
@@ -242,7 +248,7 @@ fn tile_address(path: &str) -> Option<(&str, TileCoord)> {
 
 impl<S> Service<Request<Body>> for Lane<S>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone,
 {
     type Response = Response<Body>;
     type Error = Infallible;
@@ -252,15 +258,8 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        match self.answer(&mut request) {
-            Some(response) => Answer::Lane {
-                response: Some(response),
-            },
-            None => Answer::Router {
-                inner: self.inner.call(request),
-            },
-        }
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        self.serve(request)
     }
 }
 
@@ -298,6 +297,7 @@ where
 mod tests {
     use super::*;
     use crate::ServerConfig;
+    use crate::lookup::ROUTE as LOOKUP;
     use http_body_util::BodyExt;
     use kvarter_service::Service as Core;
     use tower::ServiceExt;
@@ -451,7 +451,7 @@ mod tests {
         queries.push("x=716000&y=6178000&srid=EPSG:25832&layers=".to_owned());
         let mut lane_answers = 0;
         for query in &queries {
-            let path = format!("{LOOKUP_ROUTE}?{query}");
+            let path = format!("{LOOKUP}?{query}");
             for headers in [
                 vec![],
                 vec![("accept-encoding", "gzip")],
@@ -491,7 +491,7 @@ mod tests {
             "?lon=%ZZ&lat=55.715",
             "?address=Husumvej%201",
         ] {
-            let path = format!("{LOOKUP_ROUTE}{query}");
+            let path = format!("{LOOKUP}{query}");
             assert!(lane.answer(&mut request(&path, &[])).is_none(), "{path}");
             let (expected, got) = both(&router, &lane, &path, &[]).await;
             assert_eq!(got, expected, "{path}");
@@ -557,7 +557,7 @@ mod tests {
             assert!(response.status().is_success());
         }
         for _ in 0..2 {
-            let lookup = format!("{LOOKUP_ROUTE}?lon=12.46&lat=55.715");
+            let lookup = format!("{LOOKUP}?lon=12.46&lat=55.715");
             let response = app.clone().oneshot(request(&lookup, &[])).await.unwrap();
             assert_eq!(response.status(), StatusCode::OK);
         }

@@ -3,9 +3,9 @@
 //! errors become HTTP responses. This is the only crate that knows axum, tokio and tower; a
 //! handler reads its parameters, calls the service and encodes the answer.
 //!
-//! [`app`] builds the service (the router, behind the cached tile's lane), so tests can call it
-//! without a socket; [`serve`] runs it on a listener until Ctrl-C or SIGTERM. The routes are listed in [`ROUTES`] and described by
-//! `GET /api/openapi.json`. The map front end (`web/dist/`) and its glyphs are embedded in the
+//! [`app`] builds the service (the router, behind the fast lane), so tests can call it without
+//! a socket; [`serve`] runs it on a listener until Ctrl-C or SIGTERM. The routes are listed in
+//! [`ROUTES`] and described by `GET /api/openapi.json`. The map front end (`web/dist/`) and its glyphs are embedded in the
 //! binary by `build.rs` and served by [`web`].
 //!
 //! ```no_run
@@ -84,7 +84,7 @@ pub const ROUTES: [&str; 39] = [
     "/api/indicators",
     "/api/compare",
     "/api/static/{view}.{format}",
-    "/api/lookup",
+    lookup::ROUTE,
     BATCH_ROUTE,
     "/api/search",
     "/api/reverse",

@@ -18,6 +18,9 @@ use crate::error::{ApiError, quoted};
 use crate::params::{Params, RawQuery};
 use crate::state::AppState;
 
+/// The route of a lookup (the router's, and the fast lane's whole path).
+pub const ROUTE: &str = "/api/lookup";
+
 const PARAMETERS: [&str; 8] = ["lon", "lat", "x", "y", "srid", "at", "layers", "address"];
 
 /// The parameters that give a point.
