@@ -8,9 +8,10 @@ The tiles: every non-empty tile of the composite 2011 + 2017 + bydele tileset at
 by `kvarter tiles export` (1,359 on the embedded data) and gzipped beside themselves for nginx's
 gzip_static. nginx 1.22 serves them at the same paths as Kvarter's /tiles/{layers}/{z}/{x}/{y}.mvt
 (its ETag is its own: size and mtime). The bare axum example answers 800 fixed bytes on the same
-route shape; the bare hyper example (hyper alone, no router) answers the same bytes, or a 304
-with Kvarter's headers to any If-None-Match: the ceiling of a conditional request. Kvarter runs with its defaults and RUST_LOG=warn (no access log line per request),
-nginx with access_log off, so neither writes a log per request.
+route shape; the bare hyper example (hyper alone, no router) answers the same bytes, or a 304 with
+Kvarter's headers to any If-None-Match: the ceiling of a conditional request. Kvarter runs with its
+defaults and RUST_LOG=warn (no access log line per request), nginx with access_log off, so neither
+writes a log per request.
 
 Cases: cached tile identity, gzip, If-None-Match (gzip asked for with each tile's ETag from that
 server: every answer a 304), and /api/lookup on 2,000 seeded points (identity and gzip, each
