@@ -115,16 +115,32 @@ export async function startServer(args = []) {
   };
 }
 
+/** How many times a browser that dies while starting is started again. */
+const LAUNCH_ATTEMPTS = 3;
+
 /**
  * Launches headless Chromium. Playwright gives every launch a fresh, empty user-data-dir of its
  * own (and removes it on close); each test then gets a fresh context, so no storage is shared.
+ *
+ * A launch that fails is tried again, up to `LAUNCH_ATTEMPTS` times in all, each failure written
+ * to stderr: headless Chromium on a loaded CI machine now and then dies with SIGSEGV before its
+ * first page, which says nothing about Kvarter. Only the start is retried, never a test.
  */
-export function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.KVARTER_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+export async function launchBrowser() {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await chromium.launch({
+        executablePath: process.env.KVARTER_CHROMIUM ?? '/usr/bin/chromium',
+        headless: true,
+        args: CHROMIUM_ARGS,
+      });
+    } catch (error) {
+      if (attempt >= LAUNCH_ATTEMPTS) throw error;
+      const reason = error.message.split('\n')[0];
+      process.stderr.write(`Chromium did not start (attempt ${attempt}): ${reason}; starting it again\n`);
+      await sleep(1000);
+    }
+  }
 }
 
 /** The folder for screenshots, created on first use. */
