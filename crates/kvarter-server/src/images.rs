@@ -7,6 +7,7 @@
 //! the blocking pool on a miss and the image cache ([`kvarter_render::Images`]) on a hit. SVG is
 //! compressed when the client accepts it; PNG and PDF are compressed already.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
@@ -80,19 +81,23 @@ pub async fn image(
     let how = Cached {
         tag: key.tag(),
         content_type: format.content_type(),
-        cache_control: state.cache_control().clone(),
-        headers: vec![(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_str(&disposition)
-                .unwrap_or_else(|_| HeaderValue::from_static("inline")),
-        )],
+        headers: Cow::Owned(Cached::headers(
+            state.cache_control().clone(),
+            [(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or_else(|_| HeaderValue::from_static("inline")),
+            )],
+        )),
         empty_is_no_content: false,
         compress: format == Format::Svg,
     };
     let ready = images.cached(&key);
-    how.answer(&headers, ready, move || {
-        Ok(images.render(&service, &request, format, key)?)
-    })
+    how.answer(
+        &headers,
+        move || ready,
+        move || Ok(images.render(&service, &request, format, key)?),
+    )
     .await
 }
 

@@ -37,16 +37,18 @@
 //!
 //! [`Cached::answer_now`]: crate::respond::Cached::answer_now
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::Query;
-use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use kvarter_service::Service as Core;
 use kvarter_tiles::TileCoord;
 use tower::Service;
 
@@ -65,6 +67,9 @@ pub struct Lane<S> {
     state: Arc<AppState>,
     /// Off when CORS is restricted to a list of origins (then the stack decides).
     on: bool,
+    /// The headers of every tile answer besides its `ETag`: the state's
+    /// ([`AppState::tile_headers`]) and CORS.
+    tile_headers: Arc<HeaderMap>,
     recorders: Arc<Recorders>,
 }
 
@@ -103,10 +108,13 @@ enum Asked<'a> {
 impl<S> Lane<S> {
     /// The lane in front of `inner` (the router of [`crate::routes`]).
     pub fn new(inner: S, state: Arc<AppState>) -> Self {
+        let mut tile_headers = state.tile_headers().clone();
+        tile_headers.extend(any_origin_headers());
         Self {
             inner,
             on: state.config.allows_any_origin(),
             state,
+            tile_headers: Arc::new(tile_headers),
             recorders: Arc::default(),
         }
     }
@@ -118,6 +126,7 @@ impl<S> Lane<S> {
             inner: wrap(self.inner),
             state: self.state,
             on: self.on,
+            tile_headers: self.tile_headers,
             recorders: self.recorders,
         }
     }
@@ -125,13 +134,13 @@ impl<S> Lane<S> {
     /// Answers `request` — here, or by a clone of the router — without cloning the lane: how
     /// [`crate::serve`] calls it for each request of a connection. A request the lane answers
     /// is not even given axum's body type.
-    pub fn serve<B>(&self, mut request: Request<B>) -> Answer<S::Future>
+    pub fn serve<B>(&self, request: Request<B>) -> Answer<S::Future>
     where
         S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Clone,
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
-        match self.answer(&mut request) {
+        match self.answer(&request) {
             Some(response) => Answer::Lane {
                 response: Some(response),
             },
@@ -142,9 +151,8 @@ impl<S> Lane<S> {
         }
     }
 
-    /// The answer, when the lane gives it (then the request has its request id, for the log
-    /// line); `None` leaves the request to the router.
-    fn answer<B>(&self, request: &mut Request<B>) -> Option<Response<Body>> {
+    /// The answer, when the lane gives it; `None` leaves the request to the router.
+    fn answer<B>(&self, request: &Request<B>) -> Option<Response<Body>> {
         if !self.on || request.method() != Method::GET {
             return None;
         }
@@ -163,27 +171,25 @@ impl<S> Lane<S> {
         let started = Instant::now();
         let (mut response, route) = match asked {
             Asked::Tile(layers, tile) => (self.tile(request, layers, tile)?, Route::Tile),
-            Asked::Lookup => (self.lookup(request)?, Route::Lookup),
+            Asked::Lookup => {
+                let mut response = self.lookup(request)?;
+                response.headers_mut().extend(any_origin_headers());
+                (response, Route::Lookup)
+            }
         };
-        let id = if let Some(id) = request.headers().get(&REQUEST_ID) {
-            id.clone()
-        } else {
-            let id = next_request_id()?;
-            request.headers_mut().insert(REQUEST_ID, id.clone());
-            id
+        let id = match request.headers().get(&REQUEST_ID) {
+            Some(id) => id.clone(),
+            None => next_request_id()?,
         };
-        if route == Route::Tile {
-            self.state.service().counters().tile_hit();
-        }
         // As axum's routes set it for a body of known length.
-        let length = http_body::Body::size_hint(response.body()).exact();
+        let length = match http_body::Body::size_hint(response.body()).exact() {
+            // A 304's or a 204's, made without formatting a number.
+            Some(0) => Some(HeaderValue::from_static("0")),
+            length => length.map(HeaderValue::from),
+        };
         let headers = response.headers_mut();
-        for (name, value) in any_origin_headers() {
-            headers.insert(name, value);
-        }
-        headers.insert(REQUEST_ID, id);
         if let Some(length) = length {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            headers.insert(header::CONTENT_LENGTH, length);
         }
 
         let status = response.status();
@@ -203,12 +209,20 @@ impl<S> Lane<S> {
                     .recorder(pattern, &Method::GET, status.as_u16())
             })
             .record(latency.as_secs_f64());
-        request_span(request).in_scope(|| log_answer(status, latency));
+        request_span(request.method(), request.uri().path(), Some(&id))
+            .in_scope(|| log_answer(status, latency));
+        response.headers_mut().insert(REQUEST_ID, id);
         Some(response)
     }
 
-    /// A cached tile's answer (`200`, `204` or `304`), or `None` when it is not in the cache in
-    /// the coding the client is answered in.
+    /// A cached tile's answer (`200` or `204`), or a `304`; `None` when the tile is not in the
+    /// cache in the coding the client is answered in.
+    ///
+    /// A `304` is given, as the router gives it, without looking in the cache — the `ETag` is
+    /// made of the data version, the tileset's name and the tile, not of the bytes — when the
+    /// tileset's name is known to be one the router answers for: the one this thread last found
+    /// in the cache with the same data ([`KNOWN_TILESET`]). A map asks for all its tiles by one
+    /// tileset name.
     fn tile<B>(
         &self,
         request: &Request<B>,
@@ -216,9 +230,20 @@ impl<S> Lane<S> {
         tile: TileCoord,
     ) -> Option<Response<Body>> {
         let service = self.state.service();
+        let how = crate::tiles::how_with(&self.tile_headers, service.data_version(), layers, tile);
+        let conditional = how.conditional(request.headers());
+        if conditional.not_modified && is_known_tileset(&service, layers) {
+            return how.answer_conditional(conditional, None).ok();
+        }
         let rendered = service.cached_tile_named(layers, tile)?;
-        let how = crate::tiles::how(&self.state, service.data_version(), layers, tile);
-        how.answer_now(request.headers(), Some(&rendered)).ok()
+        remember_tileset(&service, layers);
+        let not_modified = conditional.not_modified;
+        let response = how.answer_conditional(conditional, Some(&rendered)).ok()?;
+        // As the router counts: a tile sent from the cache, not a 304.
+        if !not_modified {
+            service.counters().tile_hit();
+        }
+        Some(response)
     }
 
     /// A point lookup's answer (always a `200`), or `None` for a lookup by address or a query
@@ -232,17 +257,63 @@ impl<S> Lane<S> {
     }
 }
 
+thread_local! {
+    /// The tileset name this thread last found in the tile cache — so a name the router
+    /// answers for, written as the cache names it — and the service (the data) it was found in.
+    /// The `Weak` keeps the service's allocation, so no later service can have its address.
+    static KNOWN_TILESET: RefCell<Option<(Weak<Core>, Box<str>)>> = const { RefCell::new(None) };
+}
+
+/// Whether `layers` is the tileset name this thread last found in `service`'s tile cache.
+fn is_known_tileset(service: &Arc<Core>, layers: &str) -> bool {
+    KNOWN_TILESET.with_borrow(|known| {
+        known.as_ref().is_some_and(|(of, name)| {
+            std::ptr::eq(of.as_ptr(), Arc::as_ptr(service)) && **name == *layers
+        })
+    })
+}
+
+/// Notes that `layers` was found in `service`'s tile cache (see [`KNOWN_TILESET`]).
+fn remember_tileset(service: &Arc<Core>, layers: &str) {
+    if !is_known_tileset(service, layers) {
+        KNOWN_TILESET.set(Some((Arc::downgrade(service), layers.into())));
+    }
+}
+
 /// The layer list and tile of a tile's plain address, `/tiles/{layers}/{z}/{x}/{y}.mvt`; `None`
 /// for anything else, and for a path with percent-escapes (the router decodes them).
 fn tile_address(path: &str) -> Option<(&str, TileCoord)> {
     let rest = path.strip_prefix(TILES)?.strip_suffix(".mvt")?;
-    // From the end: the three numbers are short, the layer list long (searched by memchr).
-    let (rest, y) = rest.rsplit_once('/')?;
-    let (rest, x) = rest.rsplit_once('/')?;
-    let (layers, z) = rest.rsplit_once('/')?;
-    if layers.is_empty() || layers.contains('/') || layers.contains('%') {
+    // From the end, byte by byte: the three numbers are a few digits, and three searches for
+    // a slash (`rsplit_once`) cost more than this whole scan.
+    let mut slashes = [0_usize; 3];
+    let mut found = 0;
+    for (at, byte) in rest.bytes().enumerate().rev() {
+        match byte {
+            b'/' => {
+                slashes[found] = at;
+                found += 1;
+                if found == slashes.len() {
+                    break;
+                }
+            }
+            b'0'..=b'9' => {}
+            _ => return None,
+        }
+    }
+    let [y_at, x_at, z_at] = slashes;
+    if found < slashes.len() {
         return None;
     }
+    let layers = &rest[..z_at];
+    if layers.is_empty() || memchr::memchr2(b'/', b'%', layers.as_bytes()).is_some() {
+        return None;
+    }
+    let (z, x, y) = (
+        &rest[z_at + 1..x_at],
+        &rest[x_at + 1..y_at],
+        &rest[y_at + 1..],
+    );
     TileCoord::parse(z, x, y).ok().map(|tile| (layers, tile))
 }
 
@@ -299,7 +370,6 @@ mod tests {
     use crate::ServerConfig;
     use crate::lookup::ROUTE as LOOKUP;
     use http_body_util::BodyExt;
-    use kvarter_service::Service as Core;
     use tower::ServiceExt;
 
     fn state(config: ServerConfig) -> Arc<AppState> {
@@ -403,8 +473,8 @@ mod tests {
                     ("if-none-match", tag(&path, "gzip").as_str()),
                 ],
             ] {
-                let mut probe = request(&path, &headers);
-                let by_lane = lane.answer(&mut probe).is_some();
+                let probe = request(&path, &headers);
+                let by_lane = lane.answer(&probe).is_some();
                 lane_answers += usize::from(by_lane);
                 let (expected, got) = both(&router, &lane, &path, &headers).await;
                 assert_eq!(
@@ -461,7 +531,7 @@ mod tests {
                 vec![("origin", "https://kort.example.dk")],
                 vec![("x-request-id", "report-7")],
             ] {
-                let by_lane = lane.answer(&mut request(&path, &headers)).is_some();
+                let by_lane = lane.answer(&request(&path, &headers)).is_some();
                 lane_answers += usize::from(by_lane);
                 let (expected, got) = both(&router, &lane, &path, &headers).await;
                 assert_eq!(expected.0, StatusCode::OK, "{path}");
@@ -492,10 +562,90 @@ mod tests {
             "?address=Husumvej%201",
         ] {
             let path = format!("{LOOKUP}{query}");
-            assert!(lane.answer(&mut request(&path, &[])).is_none(), "{path}");
+            assert!(lane.answer(&request(&path, &[])).is_none(), "{path}");
             let (expected, got) = both(&router, &lane, &path, &[]).await;
             assert_eq!(got, expected, "{path}");
         }
+    }
+
+    #[test]
+    fn a_tile_address_is_a_plain_layer_list_and_three_numbers() {
+        let tile = |z, x, y| TileCoord::new(z, x, y).unwrap();
+        let address = |path| tile_address(path).map(|(layers, tile)| (layers.to_owned(), tile));
+        assert_eq!(
+            address("/tiles/a,b/14/8759/5125.mvt"),
+            Some(("a,b".to_owned(), tile(14, 8759, 5125)))
+        );
+        assert_eq!(
+            address("/tiles/a/0/0/0.mvt"),
+            Some(("a".to_owned(), tile(0, 0, 0)))
+        );
+        for other in [
+            "/tiles/14/8759/5125.mvt",
+            "/tiles//14/8759/5125.mvt",
+            "/tiles/compare/a/b/14/8759/5125.mvt",
+            "/tiles/a%2Cb/14/8759/5125.mvt",
+            "/tiles/a/14//5125.mvt",
+            "/tiles/a/14/8759/51x25.mvt",
+            "/tiles/a/14/8759/-5.mvt",
+            "/tiles/a/14/8759/5125.pbf",
+            "/tiles/a/14/16384/0.mvt",
+            "/tiles/a/99999999999999999999999/0/0.mvt",
+            "/tile/a/14/8759/5125.mvt",
+        ] {
+            assert_eq!(address(other), None, "{other}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_304_skips_the_cache_only_for_the_tileset_last_found_there_in_the_same_data() {
+        let state = state(ServerConfig::default());
+        let router = crate::routes(state.clone());
+        let lane = Lane::new(router.clone(), state.clone());
+        let layers = kvarter_testkit::husum::dataset()
+            .layers
+            .iter()
+            .map(|layer| layer.meta.id.to_string())
+            .collect::<Vec<_>>();
+        let conditional = |path: &str| {
+            let (layers, tile) = tile_address(path).unwrap();
+            let service = state.service();
+            let how = crate::tiles::how(&state, service.data_version(), layers, tile);
+            let etag = format!("\"{}-identity\"", how.tag);
+            request(path, &[("if-none-match", etag.as_str())])
+        };
+        let rendered = || state.service().counters().now().tiles_rendered;
+
+        let cached = format!("/tiles/{}/14/8759/5125.mvt", layers[0]);
+        router.clone().oneshot(request(&cached, &[])).await.unwrap();
+        assert!(lane.answer(&request(&cached, &[])).is_some());
+        let before = rendered();
+        // Not in the cache, of the tileset just found there: a 304 from the lane, as the router
+        // gives it, and nothing rendered.
+        let uncached = format!("/tiles/{}/14/8759/5126.mvt", layers[0]);
+        let answer = lane.answer(&conditional(&uncached)).unwrap();
+        assert_eq!(answer.status(), StatusCode::NOT_MODIFIED);
+        let expected = router
+            .clone()
+            .oneshot(conditional(&uncached))
+            .await
+            .unwrap();
+        assert_eq!(seen(answer).await, seen(expected).await);
+        assert_eq!(rendered(), before);
+        // Another tileset, never found in the cache: the router's, which knows the layers.
+        let other = format!("/tiles/{}/14/8759/5126.mvt", layers[1]);
+        assert!(lane.answer(&conditional(&other)).is_none());
+        // A tileset the router does not know: its 404, not a 304.
+        let unknown = "/tiles/no-such-layer/14/8759/5126.mvt";
+        assert!(lane.answer(&conditional(unknown)).is_none());
+        let answer = lane.clone().oneshot(conditional(unknown)).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+        // New data (the same dataset, read again): the name is not known in it until found.
+        state.live.replace(Core::new(
+            kvarter_testkit::husum::dataset(),
+            ServerConfig::default().service(),
+        ));
+        assert!(lane.answer(&conditional(&uncached)).is_none());
     }
 
     #[tokio::test]
@@ -509,7 +659,7 @@ mod tests {
             .to_string();
         let path = format!("/tiles/{layer}/14/8759/5125.mvt");
         router.clone().oneshot(request(&path, &[])).await.unwrap();
-        assert!(lane.answer(&mut request(&path, &[])).is_some());
+        assert!(lane.answer(&request(&path, &[])).is_some());
         for other in [
             format!("/tiles/{layer}/14/8759/5126.mvt"),
             format!("{path}?indicators=x"),
@@ -524,16 +674,16 @@ mod tests {
             "/api/lookup/batch".to_owned(),
             "/api/lookup/".to_owned(),
         ] {
-            assert!(lane.answer(&mut request(&other, &[])).is_none(), "{other}");
+            assert!(lane.answer(&request(&other, &[])).is_none(), "{other}");
         }
-        let mut head = Request::head(&path).body(Body::empty()).unwrap();
-        assert!(lane.answer(&mut head).is_none());
+        let head = Request::head(&path).body(Body::empty()).unwrap();
+        assert!(lane.answer(&head).is_none());
 
         let only_some = state_with_origins();
         let router = crate::routes(only_some.clone());
         router.clone().oneshot(request(&path, &[])).await.unwrap();
         let lane = Lane::new(router, only_some);
-        assert!(lane.answer(&mut request(&path, &[])).is_none());
+        assert!(lane.answer(&request(&path, &[])).is_none());
     }
 
     fn state_with_origins() -> Arc<AppState> {

@@ -208,23 +208,20 @@ struct RequestSpan;
 
 impl<B> MakeSpan<B> for RequestSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        request_span(request)
+        // The request id is set by then.
+        let id = request.headers().get(REQUEST_ID);
+        request_span(request.method(), request.uri().path(), id)
     }
 }
 
-/// The span of `request`'s log lines: its method, path and request id (`x-request-id`, set by
-/// then).
-pub(crate) fn request_span<B>(request: &Request<B>) -> Span {
+/// The span of a request's log lines: its method, path and request id.
+pub(crate) fn request_span(method: &Method, path: &str, id: Option<&HeaderValue>) -> Span {
     // The fields are read inside the macro, so only when the span is logged.
     tracing::info_span!(
         "request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        request_id = request
-            .headers()
-            .get(REQUEST_ID)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default(),
+        method = %method,
+        path = %path,
+        request_id = id.and_then(|value| value.to_str().ok()).unwrap_or_default(),
     )
 }
 

@@ -7,6 +7,7 @@
 //! must still be made (a tile to render) or compressed in a new coding is worked out on the
 //! blocking pool, so an async worker never renders or compresses.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -19,18 +20,18 @@ use crate::error::ApiError;
 
 /// How one answer of cached bytes is made, besides its bytes.
 #[derive(Debug, Clone)]
-pub struct Cached {
+pub struct Cached<'a> {
     /// The `ETag` without its quotes and coding: what identifies the bytes (a data version and a
     /// tile address, a hash of a file). The coding's token is appended, so each coding has its
     /// own tag.
     pub tag: String,
     /// The `Content-Type` of a `200`.
     pub content_type: &'static str,
-    /// The `Cache-Control` of every answer (`200`, `204` and `304` alike).
-    pub cache_control: HeaderValue,
-    /// More headers every answer carries (`X-Content-Type-Options`, a
-    /// `Content-Security-Policy`).
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The headers of every answer (`200`, `204` and `304` alike) besides the `ETag`, made by
+    /// [`Cached::headers`]: `Cache-Control`, `Vary` and more. Borrowed where many answers share
+    /// them (a tile's), and copied once into each answer: a copy of a map costs less than
+    /// inserting its headers one by one (BENCHMARKS.md, "The HTTP fast path").
+    pub headers: Cow<'a, HeaderMap>,
     /// Empty bytes are a `204 No Content` (a tile without features) rather than an empty
     /// `200`.
     pub empty_is_no_content: bool,
@@ -38,7 +39,32 @@ pub struct Cached {
     pub compress: bool,
 }
 
-impl Cached {
+/// The coding an answer is in, its `ETag`, and whether the client has those bytes already
+/// (`If-None-Match` names the `ETag`): the part of an answer worked out before its bytes are
+/// needed (see [`Cached::conditional`]).
+#[derive(Debug)]
+pub struct Conditional {
+    encoding: Encoding,
+    etag: HeaderValue,
+    /// Whether the answer is a `304 Not Modified`.
+    pub not_modified: bool,
+}
+
+impl Cached<'_> {
+    /// The headers every answer of cached bytes carries: `cache_control`,
+    /// `Vary: Accept-Encoding`, and `more` (`X-Content-Type-Options`, a
+    /// `Content-Security-Policy`, CORS). Room is left for the headers added per answer.
+    pub fn headers(
+        cache_control: HeaderValue,
+        more: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
+    ) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(16);
+        headers.insert(header::CACHE_CONTROL, cache_control);
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        headers.extend(more);
+        headers
+    }
+
     /// The strong `ETag` of the answer in `encoding`.
     fn etag(&self, encoding: Encoding) -> HeaderValue {
         // Pushed rather than format!ted, and handed to the header without a copy: this runs
@@ -54,19 +80,42 @@ impl Cached {
             .unwrap_or_else(|_| HeaderValue::from_static("\"cached\""))
     }
 
-    /// Answers `request`: `304` when `If-None-Match` names the `ETag`; else the bytes —
-    /// `ready` when at hand (a cache hit), otherwise made by `make` — in the best coding the
-    /// client accepts. `make` and any compression not done yet run on the blocking pool.
+    /// The coding the answer to `request` is in, its `ETag`, and whether it is a `304`.
+    pub fn conditional(&self, request: &HeaderMap) -> Conditional {
+        let encoding = if self.compress {
+            negotiate(request)
+        } else {
+            Encoding::Identity
+        };
+        let etag = self.etag(encoding);
+        let not_modified = none_match(request, &etag);
+        Conditional {
+            encoding,
+            etag,
+            not_modified,
+        }
+    }
+
+    /// Answers `request`: `304` when `If-None-Match` names the `ETag`, without looking for
+    /// the bytes; else the bytes — from `ready` when it has them (a cache hit), otherwise made
+    /// by `make` — in the best coding the client accepts. `make` and any compression not done
+    /// yet run on the blocking pool.
     pub async fn answer<F>(
         &self,
         request: &HeaderMap,
-        ready: Option<Arc<Rendered>>,
+        ready: impl FnOnce() -> Option<Arc<Rendered>>,
         make: F,
     ) -> Result<Response, ApiError>
     where
         F: FnOnce() -> Result<Arc<Rendered>, ApiError> + Send + 'static,
     {
-        let pending = match self.answer_now(request, ready.as_deref()) {
+        let conditional = self.conditional(request);
+        let ready = if conditional.not_modified {
+            None
+        } else {
+            ready()
+        };
+        let pending = match self.answer_conditional(conditional, ready.as_deref()) {
             Ok(response) => return Ok(response),
             Err(pending) => pending,
         };
@@ -92,21 +141,24 @@ impl Cached {
         request: &HeaderMap,
         ready: Option<&Rendered>,
     ) -> Result<Response, Pending> {
-        let encoding = if self.compress {
-            negotiate(request)
-        } else {
-            Encoding::Identity
-        };
-        let etag = self.etag(encoding);
-        // Room for what the stack or the tile lane adds (CORS, request id, length) too.
-        let mut headers = HeaderMap::with_capacity(12 + self.headers.len());
-        headers.insert(header::ETAG, etag.clone());
-        headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        for (name, value) in &self.headers {
-            headers.insert(name.clone(), value.clone());
-        }
-        if none_match(request, &etag) {
+        self.answer_conditional(self.conditional(request), ready)
+    }
+
+    /// [`Cached::answer_now`] for a request whose [`Cached::conditional`] is worked out
+    /// already.
+    pub fn answer_conditional(
+        &self,
+        conditional: Conditional,
+        ready: Option<&Rendered>,
+    ) -> Result<Response, Pending> {
+        let Conditional {
+            encoding,
+            etag,
+            not_modified,
+        } = conditional;
+        let mut headers = self.headers.as_ref().clone();
+        headers.insert(header::ETAG, etag);
+        if not_modified {
             return Ok(with_headers(
                 StatusCode::NOT_MODIFIED,
                 headers,
@@ -257,12 +309,11 @@ mod tests {
         assert_eq!(negotiate(&accept("deflate")), Encoding::Identity);
     }
 
-    fn cached() -> Cached {
+    fn cached() -> Cached<'static> {
         Cached {
             tag: "v1-thing".into(),
             content_type: "text/plain",
-            cache_control: HeaderValue::from_static("no-cache"),
-            headers: vec![],
+            headers: Cow::Owned(Cached::headers(HeaderValue::from_static("no-cache"), [])),
             empty_is_no_content: true,
             compress: true,
         }
@@ -276,7 +327,11 @@ mod tests {
             HeaderValue::from_static("\"v1-thing-gzip\""),
         );
         let response = cached()
-            .answer(&request, None, || panic!("a 304 makes nothing"))
+            .answer(
+                &request,
+                || panic!("a 304 looks for nothing"),
+                || panic!("a 304 makes nothing"),
+            )
             .await
             .unwrap_or_else(|_| panic!("answered"));
         assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
@@ -287,7 +342,7 @@ mod tests {
     async fn made_bytes_are_compressed_as_asked_and_empty_ones_are_a_204() {
         let made = Arc::new(Rendered::new(b"bytes bytes bytes".to_vec()));
         let response = cached()
-            .answer(&accept("br"), None, move || Ok(made))
+            .answer(&accept("br"), || None, move || Ok(made))
             .await
             .unwrap_or_else(|_| panic!("answered"));
         assert_eq!(response.status(), StatusCode::OK);
@@ -296,7 +351,7 @@ mod tests {
         let empty = cached()
             .answer(
                 &HeaderMap::new(),
-                Some(Arc::new(Rendered::new(Vec::new()))),
+                || Some(Arc::new(Rendered::new(Vec::new()))),
                 || panic!("a ready answer makes nothing"),
             )
             .await

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use kvarter_core::Dataset;
 use kvarter_service::reload::{Outcome, Reloader};
 use kvarter_service::{Live, Service};
@@ -23,6 +23,9 @@ pub struct AppState {
     pub config: ServerConfig,
     /// The `Cache-Control` of tiles and of other answers derived from the data alone.
     cache_control: HeaderValue,
+    /// The headers of every tile answer but its `ETag` ([`crate::respond::Cached::headers`]):
+    /// made once, copied into each answer.
+    tile_headers: HeaderMap,
     /// The base URL of tile URLs in `TileJSON`, when configured (without a trailing `/`).
     public_url: Option<String>,
     /// Reads the data again on SIGHUP, `POST /admin/reload` and (with `--watch`) a changed
@@ -60,6 +63,7 @@ impl AppState {
         Self {
             live: Live::new(service),
             config,
+            tile_headers: crate::respond::Cached::headers(cache_control.clone(), []),
             cache_control,
             public_url,
             reloader: None,
@@ -143,6 +147,11 @@ impl AppState {
     /// The `Cache-Control` value of tiles (and of other answers derived from the data alone).
     pub fn cache_control(&self) -> &HeaderValue {
         &self.cache_control
+    }
+
+    /// The headers of every tile answer but its `ETag`: `Cache-Control` and `Vary`.
+    pub fn tile_headers(&self) -> &HeaderMap {
+        &self.tile_headers
     }
 
     /// The configured public base URL, if any.

@@ -5,6 +5,7 @@
 //! `ETag`s are strong and derived from the data version, the tileset, the tile and the encoding
 //! — not from the bytes — so a conditional request is answered `304` without rendering.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
@@ -56,9 +57,10 @@ pub fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
     TileCoord::parse(z, x, y).map_err(|error| tile_error(&error))
 }
 
-/// Answers a request for a tile of `tileset`: `304` when `If-None-Match` names its `ETag`, else
-/// the tile from the cache or rendered on the blocking pool, in the best encoding the client
-/// accepts (`204` when it is empty), with the caching headers.
+/// Answers a request for a tile of `tileset`: `304` when `If-None-Match` names its `ETag`
+/// (without looking in the cache), else the tile from the cache or rendered on the blocking
+/// pool, in the best encoding the client accepts (`204` when it is empty), with the caching
+/// headers.
 pub async fn answer(
     state: &AppState,
     service: Arc<Service>,
@@ -67,19 +69,40 @@ pub async fn answer(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let how = how(state, service.data_version(), tileset.name(), tile);
-    let ready = service.cached_tile(&tileset, tile);
-    how.answer(headers, ready, move || Ok(service.tile(&tileset, tile)))
-        .await
+    // Shared by the cache lookup and the rendering on the blocking pool.
+    let wanted = Arc::new((service, tileset));
+    let render = Arc::clone(&wanted);
+    how.answer(
+        headers,
+        || wanted.0.cached_tile(&wanted.1, tile),
+        move || Ok(render.0.tile(&render.1, tile)),
+    )
+    .await
 }
 
 /// How a tile of the tileset named `tileset` is answered, besides its bytes: its `ETag`, media
 /// type and caching headers; `204` when it is empty; gzip and brotli offered.
-pub fn how(state: &AppState, data_version: &str, tileset: &str, tile: TileCoord) -> Cached {
+pub fn how<'a>(
+    state: &'a AppState,
+    data_version: &str,
+    tileset: &str,
+    tile: TileCoord,
+) -> Cached<'a> {
+    how_with(state.tile_headers(), data_version, tileset, tile)
+}
+
+/// [`how`] with `headers` as every answer's headers besides the `ETag` (those of
+/// [`AppState::tile_headers`] and more).
+pub fn how_with<'a>(
+    headers: &'a HeaderMap,
+    data_version: &str,
+    tileset: &str,
+    tile: TileCoord,
+) -> Cached<'a> {
     Cached {
         tag: tile_tag(data_version, tileset, tile),
         content_type: MVT_CONTENT_TYPE,
-        cache_control: state.cache_control().clone(),
-        headers: Vec::new(),
+        headers: Cow::Borrowed(headers),
         empty_is_no_content: true,
         compress: true,
     }
@@ -93,11 +116,10 @@ fn tile_tag(data_version: &str, tileset: &str, tile: TileCoord) -> String {
     tag.push_str(data_version);
     tag.push('-');
     let hash = fnv1a(tileset);
-    let mut hex = [0_u8; 16];
-    for (i, digit) in hex.iter_mut().enumerate() {
-        *digit = b"0123456789abcdef"[usize::try_from((hash >> (60 - 4 * i)) & 0xf).unwrap_or(0)];
+    for shift in (0..16).rev().map(|digit| 4 * digit) {
+        let nibble = usize::try_from((hash >> shift) & 0xf).unwrap_or(0);
+        tag.push(char::from(b"0123456789abcdef"[nibble]));
     }
-    tag.push_str(std::str::from_utf8(&hex).unwrap_or_default());
     let mut number = itoa::Buffer::new();
     for n in [u32::from(tile.z()), tile.x(), tile.y()] {
         tag.push('-');

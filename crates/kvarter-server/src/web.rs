@@ -13,6 +13,7 @@
 //! A glyph range of a served font that was not generated is answered with an empty glyph set,
 //! made here, so that labels with rare characters still draw the rest of their text.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock};
@@ -133,27 +134,33 @@ struct Headers {
 /// the best coding the client accepts (compressed once per file and coding, on the blocking
 /// pool: brotli takes a tenth of a second for app.js), with the caching and security headers.
 async fn answer(file: &File, request: &HeaderMap, how: &Headers) -> Result<Response, ApiError> {
-    let mut headers = vec![(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    )];
-    if let Some(policy) = how.policy {
-        headers.push((
+    let policy = how.policy.map(|policy| {
+        (
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(policy),
-        ));
-    }
+        )
+    });
+    let headers = Cached::headers(
+        HeaderValue::from_static(how.cache_control),
+        [(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        )]
+        .into_iter()
+        .chain(policy),
+    );
     let cached = Cached {
         tag: file.hash.clone(),
         content_type: how.content_type,
-        cache_control: HeaderValue::from_static(how.cache_control),
-        headers,
+        headers: Cow::Owned(headers),
         empty_is_no_content: false,
         compress: true,
     };
+    // The bytes are always at hand: `make` is never called.
     let content = file.content.clone();
+    let made = content.clone();
     cached
-        .answer(request, Some(content.clone()), move || Ok(content))
+        .answer(request, move || Some(content), move || Ok(made))
         .await
 }
 
