@@ -21,6 +21,15 @@ pub enum LoadError {
         /// The folder.
         dir: PathBuf,
     },
+    /// The database the data is kept in could not be read (see the cause).
+    #[error("cannot read {what}")]
+    Store {
+        /// What was being read, and from which store.
+        what: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A file could not be read.
     #[error("cannot read {path}")]
     Io {

@@ -63,6 +63,10 @@ pub enum StoreError {
         #[source]
         source: FileError,
     },
+    /// The source itself failed: a database that cannot be reached, or refuses (the cause
+    /// says which, naming the database).
+    #[error(transparent)]
+    Source(Box<dyn std::error::Error + Send + Sync>),
     /// An address file exists but cannot be read.
     #[error("cannot read {path}")]
     Io {
@@ -235,8 +239,8 @@ impl DataSource for Embedded {
     }
 }
 
-/// The entries of a gazetteer file, none when there is no file.
-fn read_entries(bytes: Option<&[u8]>, origin: &str) -> Result<Vec<Entry>, StoreError> {
+/// The entries of a gazetteer file, none when there is no file; `origin` names it in errors.
+pub fn read_entries(bytes: Option<&[u8]>, origin: &str) -> Result<Vec<Entry>, StoreError> {
     match bytes {
         Some(bytes) => {
             kvarter_geocode::read_csv(bytes, origin).map_err(|source| StoreError::Addresses {

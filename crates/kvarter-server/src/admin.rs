@@ -107,10 +107,17 @@ pub const LAYER_ROUTE: &str = "/admin/layers/{id}";
 /// `GET`: the data folder's history.
 pub const HISTORY_ROUTE: &str = "/admin/layers/history";
 
-/// The data folder and reloader the layer routes change, or 409 for the embedded dataset.
+/// The data folder and reloader the layer routes change, or 409 for the embedded dataset and
+/// for a layer store (whose layers these routes do not change yet).
 fn folder(state: &AppState) -> Result<(std::path::PathBuf, Arc<Reloader>), ApiError> {
     match (&state.data_dir, &state.reloader) {
         (Some(dir), Some(reloader)) => Ok((dir.clone(), reloader.clone())),
+        (None, Some(reloader)) => Err(ApiError::Conflict {
+            reason: format!(
+                "this server serves {}; the admin routes change the layers of a data folder only (start it with --data DIR)",
+                reloader.describe()
+            ),
+        }),
         _ => Err(ApiError::Conflict {
             reason: "this server serves the dataset embedded in its binary, which cannot change; start it with --data DIR to import layers".into(),
         }),

@@ -5,7 +5,8 @@
 //!   base map) whose every answer is known;
 //! * [`member`], [`member_where`], [`strings`], [`numbers`], [`coordinates`], [`assert_near`] —
 //!   reading JSON answers;
-//! * [`csv_header`], [`csv_rows`] — reading CSV answers.
+//! * [`csv_header`], [`csv_rows`] — reading CSV answers;
+//! * [`postgres`] — a private PostgreSQL + PostGIS server for the layer store's tests.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,6 +15,7 @@
 )]
 
 pub mod husum;
+pub mod postgres;
 
 use serde_json::Value;
 

@@ -4,6 +4,7 @@
 //! | setting | flag | environment | config key | default |
 //! |---|---|---|---|---|
 //! | data folder | `--data` | `KVARTER_DATA` | `data` | the embedded dataset |
+//! | layer store (PostgreSQL URL), instead of a data folder | `--store` | `KVARTER_STORE` | `store` | none |
 //! | listen address | `--bind` | `KVARTER_BIND` | `bind` | `127.0.0.1:8080` |
 //! | log format | `--log-format` | `KVARTER_LOG_FORMAT` | `log_format` | `text` (`json` for machines) |
 //! | log filter | — | `RUST_LOG` | — | `info` |
@@ -34,6 +35,8 @@ use serde::Deserialize;
 pub struct FileConfig {
     /// Data folder.
     pub data: Option<PathBuf>,
+    /// The layer store's URL, instead of a data folder.
+    pub store: Option<String>,
     /// Listen address.
     pub bind: Option<SocketAddr>,
     /// `text` or `json`.

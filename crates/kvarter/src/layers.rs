@@ -13,7 +13,6 @@ use kvarter_core::{Date, LayerId, LayerKind, Status};
 use kvarter_crs::Crs;
 use kvarter_data::import::{self, Event, ImportOptions, ImportRequest, Source};
 use kvarter_data::manifest::{HistoryEntry, Manifest};
-use kvarter_data::store::DataSource;
 
 /// The environment variable of the test hook: an import stops for a minute after the step it
 /// names (`read`, `prepared`, `locked`, `file-written`, `manifest-staged`, `switched`), so a
@@ -210,16 +209,17 @@ impl ImportArgs {
 
 /// Runs a `kvarter layers` subcommand; `source` is the data the listing reads (the data folder,
 /// or the embedded dataset without `--data`).
-pub fn run(
-    command: LayersCommand,
-    data: Option<&Path>,
-    source: &dyn DataSource,
-) -> anyhow::Result<()> {
+pub fn run(command: LayersCommand, data: &crate::Data) -> anyhow::Result<()> {
     let folder = || {
-        data.context(
+        anyhow::ensure!(
+            data.store.is_none(),
+            "changing the layers of a store (--store) is not supported yet: import into a data folder (--data DIR) and load it with `kvarter --store URL store init --from DIR` into an empty store"
+        );
+        data.folder.as_deref().context(
             "give the data folder: --data DIR (make one from the embedded dataset with `kvarter --data DIR layers init`)",
         )
     };
+    let source = data.source();
     let mut progress = Progress::new(std::io::stderr().is_terminal());
     let mut on = |event: Event| progress.event(event);
     match command {
@@ -264,7 +264,12 @@ pub fn run(
             );
         }
         LayersCommand::History { json } => {
-            let history = import::history(folder()?)?;
+            let history = match &data.store {
+                Some(store) => store
+                    .history()
+                    .with_context(|| format!("cannot read the history of {}", store.shown()))?,
+                None => import::history(folder()?)?,
+            };
             if json {
                 let mut out = std::io::stdout().lock();
                 serde_json::to_writer_pretty(&mut out, &history)?;

@@ -9,6 +9,7 @@ mod embedded;
 mod export;
 mod layers;
 mod render;
+mod store;
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ use clap::{Parser, Subcommand};
 use kvarter_core::{Date, LayerId};
 use kvarter_data::store::{DataDir, DataSource};
 use kvarter_index::LookupQuery;
+use kvarter_pgstore::PgStore;
 use kvarter_service::lookup::{Located, LookupRequest};
 use kvarter_service::{Service, ServiceConfig};
 
@@ -45,8 +47,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(version, about)]
 struct Cli {
     /// A data folder made by `kvarter data build` (default: the dataset embedded in the binary).
-    #[arg(long, global = true, env = "KVARTER_DATA")]
+    #[arg(long, global = true, env = "KVARTER_DATA", conflicts_with = "store")]
     data: Option<PathBuf>,
+    /// The layer store: a PostgreSQL/PostGIS database (postgres://user:password@host:port/db)
+    /// made by `kvarter --store URL store init`, instead of a data folder.
+    #[arg(long, global = true, env = "KVARTER_STORE", hide_env_values = true)]
+    store: Option<String>,
     /// A TOML config file (see `kvarter serve --help` for the keys).
     #[arg(long, global = true, env = "KVARTER_CONFIG")]
     config: Option<PathBuf>,
@@ -166,6 +172,12 @@ enum Command {
         #[command(subcommand)]
         command: TilesCommand,
     },
+    /// The layer store (--store URL, PostgreSQL/PostGIS): create or migrate its schema, fill it
+    /// with the default dataset, show its state.
+    Store {
+        #[command(subcommand)]
+        command: store::StoreCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,7 +226,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(path) => FileConfig::read(path)?,
         None => FileConfig::default(),
     };
-    let data = cli.data.clone().or_else(|| file_config.data.clone());
+    let data = Data::new(
+        cli.data.clone().or_else(|| file_config.data.clone()),
+        cli.store.as_deref().or(file_config.store.as_deref()),
+    )?;
     match cli.command {
         Command::Serve {
             bind,
@@ -236,21 +251,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 server_config.admin_token = Some(kvarter_server::config::AdminToken::new(token));
             }
             anyhow::ensure!(
-                !watch || data.is_some(),
-                "--watch needs --data DIR: the embedded dataset cannot change"
+                !watch || data.folder.is_some(),
+                "--watch needs --data DIR: the embedded dataset cannot change, and a store is reloaded on SIGHUP and POST /admin/reload"
             );
             let watch = watch
                 .then(|| {
-                    data.as_deref()
+                    data.folder
+                        .as_deref()
                         .map(|dir| dir.join(kvarter_data::manifest::FILE_NAME))
                 })
                 .flatten();
-            serve(data.as_deref(), bind, server_config, warm, watch)
+            serve(&data, bind, server_config, warm, watch)
         }
         Command::Tiles {
             command: TilesCommand::Export(args),
         } => {
-            let (dataset, _) = load_layers(&*source(data.as_deref()))?;
+            let (dataset, _) = load_layers(&*data.source())?;
             let tiles = file_config
                 .server
                 .map(|server| server.tiles)
@@ -268,28 +284,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             at,
             layers,
         } => match (address, batch, lon, lat) {
-            (Some(address), _, _, _) => lookup_address(data.as_deref(), &address, at, layers),
-            (None, Some(path), _, _) => lookup_batch(data.as_deref(), &path),
-            (None, None, Some(lon), Some(lat)) => lookup(data.as_deref(), lon, lat, at, layers),
+            (Some(address), _, _, _) => lookup_address(&data, &address, at, layers),
+            (None, Some(path), _, _) => lookup_batch(&data, &path),
+            (None, None, Some(lon), Some(lat)) => lookup(&data, lon, lat, at, layers),
             // clap requires lon and lat unless --address or --batch is given.
             (None, None, _, _) => anyhow::bail!("give --lon and --lat, --address, or --batch"),
         },
         Command::Addresses {
             command: AddressesCommand::Import(args),
         } => {
-            let data_dir = args.out.clone().or_else(|| data.clone()).context(
+            let data_dir = args.out.clone().or_else(|| data.folder.clone()).context(
                 "give the data folder to import into: --data DIR (the folder `kvarter serve --data DIR` serves) or --out DIR",
             )?;
             addresses::run(&args, &data_dir)
         }
-        Command::Compare(args) => compare::run(&service(data.as_deref())?, &args),
-        Command::Render(args) => render::run(&service(data.as_deref())?, &args),
+        Command::Compare(args) => compare::run(&service(&data)?, &args),
+        Command::Render(args) => render::run(&service(&data)?, &args),
         Command::Healthcheck { url } => healthcheck(&url),
-        Command::Layers { command } => layers::run(
-            command.unwrap_or(layers::LayersCommand::List),
-            data.as_deref(),
-            &*source(data.as_deref()),
-        ),
+        Command::Layers { command } => {
+            layers::run(command.unwrap_or(layers::LayersCommand::List), &data)
+        }
+        Command::Store { command } => store::run(command, data.store.as_ref()),
         Command::Data {
             command:
                 DataCommand::Build {
@@ -354,7 +369,7 @@ fn data_build(sources: &Path, out: &Path, recipe: Option<PathBuf>) -> anyhow::Re
 /// `kvarter lookup --lon --lat`: the lookup answer at the point, as JSON on stdout (the answer
 /// of `/api/lookup`).
 fn lookup(
-    data: Option<&Path>,
+    data: &Data,
     lon: f64,
     lat: f64,
     at: Option<Date>,
@@ -375,7 +390,7 @@ fn lookup(
 /// `kvarter lookup --address`: the best match, its confidence and the areas at its point, as
 /// JSON on stdout (the answer of `/api/lookup?address=`).
 fn lookup_address(
-    data: Option<&Path>,
+    data: &Data,
     address: &str,
     at: Option<Date>,
     layers: Option<Vec<LayerId>>,
@@ -410,7 +425,7 @@ fn print_json(answer: &impl serde::Serialize) -> anyhow::Result<()> {
 
 /// `kvarter lookup --batch FILE`: the CSV answer of `POST /api/lookup/batch` on stdout, without
 /// its size limits, with a progress line on stderr when stderr is a terminal.
-fn lookup_batch(data: Option<&Path>, path: &Path) -> anyhow::Result<()> {
+fn lookup_batch(data: &Data, path: &Path) -> anyhow::Result<()> {
     let input = if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
@@ -438,7 +453,7 @@ fn lookup_batch(data: Option<&Path>, path: &Path) -> anyhow::Result<()> {
 
 /// The service the address commands answer from, warning when the data has no gazetteer
 /// (then every address gets no match, as the server answers).
-fn address_service(data: Option<&Path>) -> anyhow::Result<Service> {
+fn address_service(data: &Data) -> anyhow::Result<Service> {
     let service = service(data)?;
     if service.addresses().is_none() {
         eprintln!("warning: the data has no gazetteer, so no address can be matched");
@@ -446,11 +461,34 @@ fn address_service(data: Option<&Path>) -> anyhow::Result<Service> {
     Ok(service)
 }
 
-/// Where the data comes from: the data folder, or the dataset embedded in the binary.
-fn source(data: Option<&Path>) -> Arc<dyn DataSource> {
-    match data {
-        Some(dir) => Arc::new(DataDir::new(dir)),
-        None => Arc::new(embedded::source()),
+/// Where the data comes from: a data folder (`--data`), the layer store (`--store`), or else
+/// the dataset embedded in the binary.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    /// The data folder.
+    pub folder: Option<PathBuf>,
+    /// The layer store.
+    pub store: Option<PgStore>,
+}
+
+impl Data {
+    /// The data of `folder` or `store` (at most one of them).
+    fn new(folder: Option<PathBuf>, store: Option<&str>) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            folder.is_none() || store.is_none(),
+            "give a data folder (--data, KVARTER_DATA, `data`) or a store (--store, KVARTER_STORE, `store`), not both"
+        );
+        let store = store.map(PgStore::new).transpose()?;
+        Ok(Self { folder, store })
+    }
+
+    /// The source to load from.
+    pub fn source(&self) -> Arc<dyn DataSource> {
+        match (&self.folder, &self.store) {
+            (Some(dir), _) => Arc::new(DataDir::new(dir)),
+            (None, Some(store)) => Arc::new(store.clone()),
+            (None, None) => Arc::new(embedded::source()),
+        }
     }
 }
 
@@ -465,31 +503,31 @@ fn load_layers(
 }
 
 /// The service over the data (a command's, without a tile cache: it answers once).
-fn service(data: Option<&Path>) -> anyhow::Result<Service> {
+fn service(data: &Data) -> anyhow::Result<Service> {
     let config = ServiceConfig {
         tile_cache_mb: 0,
         ..ServiceConfig::default()
     };
-    Ok(Service::load(&*source(data), config)?)
+    Ok(Service::load(&*data.source(), config)?)
 }
 
 fn serve(
-    data: Option<&Path>,
+    data: &Data,
     bind: SocketAddr,
     config: kvarter_server::ServerConfig,
     warm: Option<kvarter_tiles::ZoomRange>,
     watch: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let source = source(data);
+    let source = data.source();
     config
         .validate()
         .context("the [server] settings of the config file are invalid")?;
     let service_config = config.service();
     let startup = kvarter_server::Startup { watch, warm };
-    // A data folder is read once the server listens, so /ready can say it is loading (and why
-    // not, should the first load fail); SIGHUP, POST /admin/reload and --watch read it again
-    // and swap it in, and the admin routes import into it.
-    let state = if let Some(dir) = data {
+    // A data folder or a store is read once the server listens, so /ready can say it is
+    // loading (and why not, should the first load fail); SIGHUP, POST /admin/reload and (for a
+    // folder) --watch read it again and swap it in, and the admin routes import into a folder.
+    let state = if let Some(dir) = &data.folder {
         anyhow::ensure!(
             dir.is_dir(),
             "the data folder {} does not exist (make one with `kvarter --data {} layers init`)",
@@ -498,6 +536,9 @@ fn serve(
         );
         let reloader = kvarter_service::reload::Reloader::new(source, service_config);
         kvarter_server::AppState::loading(config).with_data_dir(dir.to_owned(), reloader)
+    } else if data.store.is_some() {
+        let reloader = kvarter_service::reload::Reloader::new(source, service_config);
+        kvarter_server::AppState::loading(config).with_reloader(reloader)
     } else {
         let service = Service::load(&*source, service_config)?;
         log_addresses(&service);
