@@ -90,7 +90,10 @@ fn a_store_filled_by_store_init_serves_what_the_embedded_dataset_serves() {
     let refused = from_store.post("/admin/layers", Some(token));
     assert_eq!(refused.status().as_u16(), 409);
     let refused = refused.text().unwrap();
-    assert!(refused.contains("the store postgres://postgres@127.0.0.1"), "{refused}");
+    assert!(
+        refused.contains("the store postgres://postgres@127.0.0.1"),
+        "{refused}"
+    );
 
     let (ok, text) = kvarter(&["--store", url.as_str(), "--data", "/tmp", "layers"]);
     assert!(!ok && text.contains("cannot be used with"), "{text}");
@@ -119,19 +122,145 @@ fn store_init_from_a_data_folder_keeps_its_layers_history_and_data_version() {
     let url = postgres.database("kort");
 
     let (ok, text) = kvarter(&["--store", &url, "store", "init", "--from", dir]);
-    assert!(ok && text.contains(&format!("now holds the data folder {dir}")), "{text}");
+    assert!(
+        ok && text.contains(&format!("now holds the data folder {dir}")),
+        "{text}"
+    );
     let (_, in_folder) = kvarter(&["--data", dir, "layers"]);
     let (_, in_store) = kvarter(&["--store", &url, "layers"]);
     assert!(in_store.contains("test-2017"), "{in_store}");
     assert_eq!(in_store, in_folder);
     let (_, in_folder) = kvarter(&["--data", dir, "layers", "history", "--json"]);
     let (ok, in_store) = kvarter(&["--store", &url, "layers", "history", "--json"]);
-    assert!(ok && in_store.contains("\"action\": \"import\""), "{in_store}");
+    assert!(
+        ok && in_store.contains("\"action\": \"import\""),
+        "{in_store}"
+    );
     assert_eq!(in_store, in_folder);
 
-    // The store's layers are changed by store imports, which are not there yet: said, not done.
+    // Remove and restore in the store, as in the folder.
     let (ok, text) = kvarter(&["--store", &url, "layers", "remove", "test-2017"]);
-    assert!(!ok && text.contains("not supported yet"), "{text}");
+    assert!(ok && text.contains("stays in the store"), "{text}");
     let (_, after) = kvarter(&["--store", &url, "layers"]);
-    assert!(after.contains("test-2017"), "{after}");
+    assert!(!after.contains("test-2017"), "{after}");
+    let (ok, text) = kvarter(&["--store", &url, "layers", "restore", "test-2017"]);
+    assert!(ok && text.contains("restored test-2017"), "{text}");
+    let (_, restored) = kvarter(&["--store", &url, "layers"]);
+    assert!(restored.contains("test-2017"), "{restored}");
+    let (_, history) = kvarter(&["--store", &url, "layers", "history"]);
+    for action in ["import", "remove", "restore"] {
+        assert!(history.contains(action), "{history}");
+    }
+}
+
+/// `kvarter --store URL layers import SOURCE --id ID` with the test layer's metadata.
+fn import_args<'a>(store: &[&'a str], source: &'a str, id: &'a str) -> Vec<&'a str> {
+    let mut args = store.to_vec();
+    args.extend([
+        "layers",
+        "import",
+        source,
+        "--id",
+        id,
+        "--kind",
+        "admin_unit",
+    ]);
+    args.extend([
+        "--authority",
+        "test",
+        "--title-da",
+        "Test",
+        "--title-en",
+        "Test",
+    ]);
+    args.extend([
+        "--source-publisher",
+        "test",
+        "--source-url",
+        "test",
+        "--vintage",
+        "test",
+    ]);
+    args.extend(["--licence", "CC0", "--id-field", "ogc_fid"]);
+    args
+}
+
+/// Starts an import of `source` into `store` that stops once its rows and manifest are
+/// written, before the commit, and kills it there (SIGKILL).
+fn kill_import_before_commit(store: &[&str], source: &str) {
+    let mut child = std::process::Command::new(kvarter_e2e::binary())
+        .args(import_args(store, source, "killed"))
+        .env("KVARTER_TEST_PAUSE_AFTER", "manifest-staged")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0
+        && !line.contains("paused after")
+    {}
+    assert!(line.contains("paused after manifest-staged"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The rows of the store's tables and its data version, to see that a change left nothing.
+fn store_state(postgres: &Postgres) -> String {
+    postgres.psql(
+        "kort",
+        "SELECT (SELECT data_version FROM kvarter.manifest),
+                (SELECT count(*) FROM kvarter.layers), (SELECT count(*) FROM kvarter.areas)",
+    )
+}
+
+#[test]
+fn an_import_into_the_store_is_one_transaction_bad_input_and_kill_9_change_nothing() {
+    let postgres = Postgres::start();
+    let url = postgres.database("kort");
+    let store = ["--store", url.as_str()];
+    let (ok, text) = kvarter(&[&store[..], &["store", "init"]].concat());
+    assert!(ok, "{text}");
+    let source = kvarter_e2e::udsatte_2017_geojson();
+    let source = source.to_str().unwrap();
+
+    // A file that is no layer: refused; nothing written.
+    let before = store_state(&postgres);
+    let bad = tempfile::NamedTempFile::with_suffix(".geojson").unwrap();
+    std::fs::write(
+        bad.path(),
+        "{\"type\": \"FeatureCollection\", \"features\": [",
+    )
+    .unwrap();
+    let (ok, text) = kvarter(&import_args(&store, bad.path().to_str().unwrap(), "broken"));
+    assert!(!ok && text.contains("cannot import"), "{text}");
+    assert_eq!(store_state(&postgres), before);
+
+    // Killed after its rows and manifest are written, before the commit: rolled back.
+    kill_import_before_commit(&store, source);
+    let rolled_back = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        store_state(&postgres) == before
+    });
+    assert!(
+        rolled_back,
+        "the killed import rolled back: {}",
+        store_state(&postgres)
+    );
+
+    // A good import: one new layer version, in force, served.
+    let (ok, text) = kvarter(&import_args(&store, source, "test-2017"));
+    assert!(ok && text.contains("import test-2017"), "{text}");
+    let after = store_state(&postgres);
+    assert_ne!(after, before);
+    let server = Server::start(&store);
+    let layers = server.json("/api/layers", 200);
+    assert!(layers.to_string().contains("test-2017"), "{layers}");
+    // The same import again without --replace: refused; nothing written.
+    let (ok, text) = kvarter(&import_args(&store, source, "test-2017"));
+    assert!(
+        !ok && text.contains("there is already a layer test-2017"),
+        "{text}"
+    );
+    assert_eq!(store_state(&postgres), after);
 }

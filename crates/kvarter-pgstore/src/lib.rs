@@ -18,6 +18,9 @@
 //!   checksum;
 //! * `kvarter.current_areas` — a view of the areas of the layers in force, for QGIS.
 //!
+//! Layers are imported, removed and restored as in a data folder, in one transaction each
+//! ([`Session`]); `store init` fills an empty store.
+//!
 //! # The same checks as a data folder
 //! A load reads everything in one read-only, repeatable-read transaction (one version, never a
 //! mix), and goes through the loaders a data folder goes through
@@ -34,6 +37,7 @@
 
 mod migrations;
 mod read;
+mod session;
 mod write;
 
 use std::fmt;
@@ -43,6 +47,7 @@ use postgres::{Client, NoTls};
 
 pub use migrations::{MIGRATIONS, Migration, latest};
 pub use read::{Held, Status};
+pub use session::Session;
 pub use write::Init;
 
 /// The channel an import notifies, with the new data version as the payload; every replica

@@ -8,7 +8,7 @@ use geozero::{CoordDimensions, ToWkb as _};
 use kvarter_core::Layer;
 use kvarter_data::dataset::LoadError;
 use kvarter_data::manifest::{self, Manifest, ManifestFile, ManifestLayer};
-use postgres::{GenericClient, Transaction};
+use postgres::GenericClient;
 
 use crate::migrations::LOCK;
 use crate::read::is_lines;
@@ -88,7 +88,7 @@ impl PgStore {
     /// already; refuses a different layer under the same file name.
     pub(crate) fn put_layer(
         &self,
-        transaction: &mut Transaction<'_>,
+        transaction: &mut impl GenericClient,
         entry: &ManifestLayer,
         layer: &Layer,
     ) -> Result<(), PgStoreError> {
@@ -178,7 +178,7 @@ impl PgStore {
     /// checksum, unless the store has it already.
     fn put_file(
         &self,
-        transaction: &mut Transaction<'_>,
+        transaction: &mut impl GenericClient,
         listed: &ManifestFile,
         bytes: &[u8],
     ) -> Result<(), PgStoreError> {
@@ -205,7 +205,7 @@ impl PgStore {
     /// transaction; notifies the replicas (on commit). Returns the new data version.
     pub(crate) fn switch(
         &self,
-        transaction: &mut Transaction<'_>,
+        transaction: &mut impl GenericClient,
         manifest_bytes: &[u8],
     ) -> Result<String, PgStoreError> {
         let (_, manifest) = self.layers_in(transaction, manifest_bytes)?;

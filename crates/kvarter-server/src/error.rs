@@ -241,6 +241,7 @@ fn import_status(error: &kvarter_data::import::ImportError) -> StatusCode {
         E::Exists { .. } | E::InUse { .. } | E::Folder { .. } => StatusCode::CONFLICT,
         E::Unknown { .. } => StatusCode::NOT_FOUND,
         E::Load(_) | E::Fgb(_) | E::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        E::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

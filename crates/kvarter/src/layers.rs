@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use kvarter_core::{Date, LayerId, LayerKind, Status};
 use kvarter_crs::Crs;
-use kvarter_data::import::{self, Event, ImportOptions, ImportRequest, Source};
+use kvarter_data::import::{self, Event, ImportOptions, ImportRequest, Source, Target, change};
 use kvarter_data::manifest::{HistoryEntry, Manifest};
 
 /// The environment variable of the test hook: an import stops for a minute after the step it
@@ -211,13 +211,20 @@ impl ImportArgs {
 /// or the embedded dataset without `--data`).
 pub fn run(command: LayersCommand, data: &crate::Data) -> anyhow::Result<()> {
     let folder = || {
-        anyhow::ensure!(
-            data.store.is_none(),
-            "changing the layers of a store (--store) is not supported yet: import into a data folder (--data DIR) and load it with `kvarter --store URL store init --from DIR` into an empty store"
-        );
         data.folder.as_deref().context(
             "give the data folder: --data DIR (make one from the embedded dataset with `kvarter --data DIR layers init`)",
         )
+    };
+    // What import, remove and restore change: the store, or the data folder.
+    let target = || -> anyhow::Result<Box<dyn Target + '_>> {
+        match &data.store {
+            Some(store) => {
+                Ok(Box::new(store.session().with_context(|| {
+                    format!("cannot change {}", store.shown())
+                })?))
+            }
+            None => Ok(Box::new(import::folder::Folder::new(folder()?))),
+        }
     };
     let source = data.source();
     let mut progress = Progress::new(std::io::stderr().is_terminal());
@@ -230,31 +237,29 @@ pub fn run(command: LayersCommand, data: &crate::Data) -> anyhow::Result<()> {
             print_list(&dataset.version, &manifest);
         }
         LayersCommand::Import(args) => {
-            let dir = folder()?;
             let source = Source::parse(&args.source);
-            let report = import::import(dir, &source, &args.options(&source)?, &mut on)
+            let options = args.options(&source)?;
+            let report = import::import_into(&mut *target()?, &source, &options, &mut on)
                 .with_context(|| format!("cannot import {}", source.describe()))?;
             progress.finish();
             if let Some(path) = &args.report {
                 std::fs::write(path, report.to_text())
                     .with_context(|| format!("cannot write the report {}", path.display()))?;
             }
-            print_import(&report, args.report.as_deref());
+            print_import(&report, args.report.as_deref(), data.store.is_some());
         }
         LayersCommand::Remove { id } => {
-            let dir = folder()?;
-            let entry =
-                import::remove(dir, &id, &mut on).with_context(|| format!("cannot remove {id}"))?;
+            let mut target = target()?;
+            let entry = change::remove(&mut *target, &id, &mut on)
+                .with_context(|| format!("cannot remove {id}"))?;
             println!(
-                "removed {id}; its file {} stays in {} (`kvarter --data {} layers restore {id}` brings it back)",
+                "removed {id}; its version {} stays in {} (`kvarter layers restore {id}`, with the same --data or --store, brings it back)",
                 entry.entry.file,
-                dir.display(),
-                dir.display()
+                target.describe(),
             );
         }
         LayersCommand::Restore { id, sha256 } => {
-            let dir = folder()?;
-            let entry = import::restore(dir, &id, sha256.as_deref(), &mut on)
+            let entry = change::restore(&mut *target()?, &id, sha256.as_deref(), &mut on)
                 .with_context(|| format!("cannot restore {id}"))?;
             println!(
                 "restored {id} from {} (sha256 {}, {} features)",
@@ -279,6 +284,10 @@ pub fn run(command: LayersCommand, data: &crate::Data) -> anyhow::Result<()> {
             }
         }
         LayersCommand::Init => {
+            anyhow::ensure!(
+                data.store.is_none(),
+                "`layers init` makes a data folder; a store is filled by `kvarter --store URL store init`"
+            );
             let dir = folder()?;
             let version = import::init(dir, crate::embedded::FILES, &mut on)
                 .with_context(|| format!("cannot make the data folder {}", dir.display()))?;
@@ -292,7 +301,7 @@ pub fn run(command: LayersCommand, data: &crate::Data) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_import(report: &import::ImportReport, report_file: Option<&Path>) {
+fn print_import(report: &import::ImportReport, report_file: Option<&Path>, store: bool) {
     let f = &report.features;
     let entry = &report.entry;
     println!(
@@ -331,9 +340,15 @@ fn print_import(report: &import::ImportReport, report_file: Option<&Path>) {
         }
         None => {}
     }
-    println!(
-        "a running `kvarter serve --data DIR` serves it after SIGHUP or POST /admin/reload, at once with --watch"
-    );
+    if store {
+        println!(
+            "a running `kvarter serve --store URL` serves it after SIGHUP or POST /admin/reload"
+        );
+    } else {
+        println!(
+            "a running `kvarter serve --data DIR` serves it after SIGHUP or POST /admin/reload, at once with --watch"
+        );
+    }
 }
 
 fn print_history(history: &[HistoryEntry]) {

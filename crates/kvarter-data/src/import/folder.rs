@@ -19,16 +19,13 @@
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::path::Path;
-use std::time::SystemTime;
 
-use kvarter_core::LayerId;
+use kvarter_core::Layer;
 
-use super::formats::Digest;
-use super::read::Format;
-use super::{Event, ImportError, Prepared, Step};
+use super::change::{self, Target};
+use super::{Event, ImportError, Step};
 use crate::dataset::{self, LoadError};
-use crate::fgb;
-use crate::manifest::{self, Action, Manifest, ManifestLayer};
+use crate::manifest::{self, Manifest, ManifestLayer};
 
 pub use crate::manifest::HistoryEntry;
 
@@ -105,18 +102,6 @@ fn read_manifest(dir: &Path) -> Result<(Manifest, Vec<u8>), ImportError> {
     Ok((manifest, bytes))
 }
 
-/// Refuses early (before reading a source) an import into a folder that is not a data folder,
-/// or over an existing layer without `replace`.
-pub(crate) fn check_target(dir: &Path, id: &LayerId, replace: bool) -> Result<(), ImportError> {
-    let (manifest, _) = read_manifest(dir)?;
-    if !replace && manifest.layers.iter().any(|l| &l.meta.id == id) {
-        return Err(ImportError::Exists {
-            layer: id.to_string(),
-        });
-    }
-    Ok(())
-}
-
 /// Writes `bytes` to `dir/name` through a fsynced temporary file and a rename.
 fn write_synced(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), ImportError> {
     let temp = dir.join(format!("{TEMP_PREFIX}{}-{name}.tmp", std::process::id()));
@@ -136,16 +121,6 @@ fn sync_dir(dir: &Path) -> Result<(), ImportError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(ImportError::io(dir))
-}
-
-/// The current time in UTC, RFC 3339 to the second.
-fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
-
-/// The file name of a layer file: its id and the first 12 hex digits of its checksum.
-fn file_name(id: &LayerId, sha256: &str) -> String {
-    format!("{id}-{}.fgb", &sha256[..12])
 }
 
 /// Switches the folder to `manifest` (steps 3 and 4): written beside the old one, loaded back
@@ -179,215 +154,115 @@ fn switch(
     Ok(manifest::data_version(&bytes))
 }
 
-/// Writes a prepared layer into the folder and switches the manifest to it; see the
-/// [module docs](self).
-pub(crate) fn commit(
-    dir: &Path,
-    prepared: &Prepared,
-    origin: &str,
-    format: Format,
-    digest: &Digest,
-    replace: bool,
-    on: &mut dyn FnMut(Event),
-) -> Result<(HistoryEntry, String), ImportError> {
-    let _lock = lock(dir, on)?;
-    let (mut manifest, old_bytes) = read_manifest(dir)?;
-    let layer = &prepared.layer;
-    let id = &layer.meta.id;
-    let existing = manifest.layers.iter().position(|l| &l.meta.id == id);
-    if existing.is_some() && !replace {
-        return Err(ImportError::Exists {
-            layer: id.to_string(),
-        });
-    }
-    let bytes = fgb::write_layer(layer)?;
-    let sha256 = manifest::sha256_hex(&bytes);
-    let file = file_name(id, &sha256);
-    // A file of that name already holds these bytes (a re-import of the same layer, a restore):
-    // it stays whatever happens. A new one is removed again if the switch fails.
-    let new_file = !dir.join(&file).exists();
-    write_synced(dir, &file, &bytes)?;
-    on(Event::Step(Step::FileWritten));
-    let bounds = layer.bounds().ok_or_else(|| ImportError::Empty {
-        origin: origin.to_owned(),
-        reason: "the layer has no extent".into(),
-    })?;
-    let entry = ManifestLayer {
-        meta: layer.meta.clone(),
-        file: file.clone(),
-        geometry: prepared.geometry,
-        feature_count: layer.areas.len(),
-        bounds,
-        total_area_m2: (layer.areas.iter().filter_map(|a| a.area_m2).sum::<f64>() * 100.0).round()
-            / 100.0,
-        sha256,
-    };
-    let replaced = put(&mut manifest, existing, &entry);
-    let history = HistoryEntry {
-        at: now(),
-        action: if replaced.is_some() {
-            Action::Replace
-        } else {
-            Action::Import
-        },
-        layer: id.to_string(),
-        source: Some(origin.to_owned()),
-        format: Some(format.name().to_owned()),
-        source_sha256: Some(digest.sha256.clone()),
-        entry,
-        replaced,
-        previous_data_version: manifest::data_version(&old_bytes),
-    };
-    manifest.history.push(history.clone());
-    let data_version = switch(dir, &manifest, on).inspect_err(|_| {
-        if new_file {
-            let _ = fs::remove_file(dir.join(&file));
+/// A data folder as the [`Target`] of a change: its lock is held from [`Target::begin`] until
+/// the folder is dropped.
+#[derive(Debug)]
+pub struct Folder<'a> {
+    dir: &'a Path,
+    lock: Option<FolderLock>,
+    /// A layer file this change wrote that no manifest names yet: removed again if the switch
+    /// fails.
+    new_file: Option<String>,
+}
+
+impl<'a> Folder<'a> {
+    /// The data folder `dir`; nothing is locked or read yet.
+    pub fn new(dir: &'a Path) -> Self {
+        Self {
+            dir,
+            lock: None,
+            new_file: None,
         }
-    })?;
-    Ok((history, data_version))
-}
-
-/// Puts `entry` at `existing` (returning the entry it replaces) or, for a new layer, where
-/// [`insert_position`] says.
-fn put(
-    manifest: &mut Manifest,
-    existing: Option<usize>,
-    entry: &ManifestLayer,
-) -> Option<ManifestLayer> {
-    if let Some(at) = existing {
-        Some(std::mem::replace(&mut manifest.layers[at], entry.clone()))
-    } else {
-        let at = insert_position(manifest, entry);
-        manifest.layers.insert(at, entry.clone());
-        None
     }
 }
 
-/// Where a new layer goes in the list: after the last layer of its kind (designations stay
-/// together, in the order they were imported), or at the end.
-fn insert_position(manifest: &Manifest, entry: &ManifestLayer) -> usize {
-    manifest
-        .layers
-        .iter()
-        .rposition(|l| l.meta.kind == entry.meta.kind)
-        .map_or(manifest.layers.len(), |at| at + 1)
+impl Target for Folder<'_> {
+    fn describe(&self) -> String {
+        format!("the data folder {}", self.dir.display())
+    }
+
+    fn peek(&mut self) -> Result<Manifest, ImportError> {
+        Ok(read_manifest(self.dir)?.0)
+    }
+
+    fn begin(&mut self, on: &mut dyn FnMut(Event)) -> Result<(Manifest, Vec<u8>), ImportError> {
+        self.lock = Some(lock(self.dir, on)?);
+        read_manifest(self.dir)
+    }
+
+    fn put_layer(
+        &mut self,
+        entry: &ManifestLayer,
+        _layer: &Layer,
+        bytes: &[u8],
+    ) -> Result<(), ImportError> {
+        // A file of that name already holds these bytes (a re-import of the same layer, a
+        // restore): it stays whatever happens. A new one is removed again if the switch fails.
+        if !self.dir.join(&entry.file).exists() {
+            self.new_file = Some(entry.file.clone());
+        }
+        write_synced(self.dir, &entry.file, bytes)
+    }
+
+    fn check_layer(&mut self, entry: &ManifestLayer) -> Result<(), ImportError> {
+        let path = self.dir.join(&entry.file);
+        let bytes = fs::read(&path).map_err(|source| ImportError::Unknown {
+            what: format!(
+                "the file of that version, {}, cannot be read ({source}); it cannot be restored",
+                path.display()
+            ),
+        })?;
+        if manifest::sha256_hex(&bytes) != entry.sha256 {
+            return Err(ImportError::Unknown {
+                what: format!(
+                    "{} has changed since it was replaced (its checksum differs); it cannot be restored",
+                    path.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn switch(
+        &mut self,
+        manifest: &Manifest,
+        on: &mut dyn FnMut(Event),
+    ) -> Result<String, ImportError> {
+        let switched = switch(self.dir, manifest, on);
+        if switched.is_err()
+            && let Some(file) = self.new_file.take()
+        {
+            let _ = fs::remove_file(self.dir.join(file));
+        }
+        self.lock = None;
+        switched
+    }
 }
 
-/// Removes the layer `id` from the folder's manifest (`kvarter layers remove`). Its file stays,
-/// named in the history, so [`restore`] can bring it back. A layer an indicator table is joined
-/// to is refused.
+/// Removes the layer `id` from the data folder `dir` (see [`change::remove`]).
+///
+/// # Errors
+/// As [`change::remove`].
 pub fn remove(
     dir: &Path,
     id: &str,
     on: &mut dyn FnMut(Event),
 ) -> Result<HistoryEntry, ImportError> {
-    let _lock = lock(dir, on)?;
-    let (mut manifest, old_bytes) = read_manifest(dir)?;
-    let at = manifest
-        .layers
-        .iter()
-        .position(|l| l.meta.id.as_str() == id)
-        .ok_or_else(|| ImportError::Unknown {
-            what: format!(
-                "the data folder has no layer {id:?} (it has: {})",
-                manifest
-                    .layers
-                    .iter()
-                    .map(|l| l.meta.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })?;
-    if let Some(table) = manifest.tables.iter().find(|t| t.geography == id) {
-        return Err(ImportError::InUse {
-            layer: id.to_owned(),
-            table: table.dataset.clone(),
-        });
-    }
-    let entry = manifest.layers.remove(at);
-    let history = HistoryEntry {
-        at: now(),
-        action: Action::Remove,
-        layer: id.to_owned(),
-        source: None,
-        format: None,
-        source_sha256: None,
-        entry,
-        replaced: None,
-        previous_data_version: manifest::data_version(&old_bytes),
-    };
-    manifest.history.push(history.clone());
-    switch(dir, &manifest, on)?;
-    Ok(history)
+    change::remove(&mut Folder::new(dir), id, on)
 }
 
-/// Brings back a version of the layer `id` that an import replaced or a remove took out
-/// (`kvarter layers restore ID [--sha256 PREFIX]`): by default the latest; with `sha256`, the
-/// one whose file checksum starts with it. The file must still be in the folder with its
-/// checksum. The version it puts aside is kept in turn.
+/// Brings back a replaced or removed version of the layer `id` in the data folder `dir` (see
+/// [`change::restore`]).
+///
+/// # Errors
+/// As [`change::restore`].
 pub fn restore(
     dir: &Path,
     id: &str,
     sha256: Option<&str>,
     on: &mut dyn FnMut(Event),
 ) -> Result<HistoryEntry, ImportError> {
-    let _lock = lock(dir, on)?;
-    let (mut manifest, old_bytes) = read_manifest(dir)?;
-    let current = manifest
-        .layers
-        .iter()
-        .position(|l| l.meta.id.as_str() == id);
-    let current_sha = current.map(|at| manifest.layers[at].sha256.clone());
-    // Candidates: every version the history put aside, newest first, but not the one in use.
-    let candidate = manifest
-        .history
-        .iter()
-        .rev()
-        .filter(|h| h.layer == id)
-        .filter_map(|h| match h.action {
-            Action::Remove => Some(&h.entry),
-            Action::Replace | Action::Restore => h.replaced.as_ref(),
-            Action::Import => None,
-        })
-        .filter(|e| Some(&e.sha256) != current_sha.as_ref())
-        .find(|e| sha256.is_none_or(|prefix| e.sha256.starts_with(prefix)))
-        .cloned()
-        .ok_or_else(|| ImportError::Unknown {
-            what: format!(
-                "the history of {id:?} has no replaced or removed version{} to restore (see `kvarter layers history`)",
-                sha256.map(|p| format!(" with checksum {p}…")).unwrap_or_default()
-            ),
-        })?;
-    let path = dir.join(&candidate.file);
-    let bytes = fs::read(&path).map_err(|source| ImportError::Unknown {
-        what: format!(
-            "the file of that version, {}, cannot be read ({source}); it cannot be restored",
-            path.display()
-        ),
-    })?;
-    if manifest::sha256_hex(&bytes) != candidate.sha256 {
-        return Err(ImportError::Unknown {
-            what: format!(
-                "{} has changed since it was replaced (its checksum differs); it cannot be restored",
-                path.display()
-            ),
-        });
-    }
-    let replaced = put(&mut manifest, current, &candidate);
-    let history = HistoryEntry {
-        at: now(),
-        action: Action::Restore,
-        layer: id.to_owned(),
-        source: None,
-        format: None,
-        source_sha256: None,
-        entry: candidate,
-        replaced,
-        previous_data_version: manifest::data_version(&old_bytes),
-    };
-    manifest.history.push(history.clone());
-    switch(dir, &manifest, on)?;
-    Ok(history)
+    change::restore(&mut Folder::new(dir), id, sha256, on)
 }
 
 /// The folder's history, oldest first (`kvarter layers history`).

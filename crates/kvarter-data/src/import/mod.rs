@@ -21,6 +21,7 @@
 //! status) comes from the caller and is never guessed; the status is `imported` unless the
 //! importer states `official`.
 
+pub mod change;
 mod csv_wkt;
 mod dbf;
 pub mod folder;
@@ -54,6 +55,7 @@ use crate::names::text_of;
 use crate::repair::{self, RepairError};
 use crate::source::SourceFeature;
 
+pub use change::Target;
 pub use folder::{HistoryEntry, history, init, remove, restore};
 pub use read::{Declared, Format, RawFile, ReadError, ReadOptions};
 pub use request::ImportRequest;
@@ -177,7 +179,8 @@ impl Step {
     }
 }
 
-/// Why an import (or a remove, restore or init) failed. The folder is unchanged when it does.
+/// Why an import (or a remove, restore or init) failed. The data folder or store is unchanged
+/// when it does.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The source could not be read.
@@ -270,7 +273,7 @@ pub enum ImportError {
     },
     /// The layer exists and `--replace` was not given.
     #[error(
-        "the data folder already has a layer {layer}; give --replace to replace it (its files are kept and `layers restore` brings them back)"
+        "there is already a layer {layer}; give --replace to replace it (its version is kept and `layers restore` brings it back)"
     )]
     Exists {
         /// The layer.
@@ -297,11 +300,15 @@ pub enum ImportError {
         reason: String,
     },
     /// The folder's current data does not load (so an import would not either).
-    #[error("the data folder does not load")]
+    #[error("the data does not load")]
     Load(#[from] LoadError),
     /// Encoding the layer failed.
     #[error(transparent)]
     Fgb(#[from] FgbError),
+    /// The database the layers are kept in failed: unreachable, or a statement refused (the
+    /// cause names the database).
+    #[error(transparent)]
+    Store(Box<dyn std::error::Error + Send + Sync>),
     /// A file could not be written or read.
     #[error("cannot write {path}")]
     Io {
@@ -422,8 +429,25 @@ impl ImportReport {
 
 /// Imports `source` into the data folder `dir` as one layer; see the [module docs](self).
 /// `on` hears of progress and of each step done.
+///
+/// # Errors
+/// See [`ImportError`]; the folder is unchanged when there is one.
 pub fn import(
     dir: &Path,
+    source: &Source,
+    options: &ImportOptions,
+    on: &mut dyn FnMut(Event),
+) -> Result<ImportReport, ImportError> {
+    import_into(&mut folder::Folder::new(dir), source, options, on)
+}
+
+/// Imports `source` into `target` — a data folder or a database — as one layer; see the
+/// [module docs](self). `on` hears of progress and of each step done.
+///
+/// # Errors
+/// See [`ImportError`]; the target is unchanged when there is one.
+pub fn import_into(
+    target: &mut dyn Target,
     source: &Source,
     options: &ImportOptions,
     on: &mut dyn FnMut(Event),
@@ -431,15 +455,15 @@ pub fn import(
     let started = Instant::now();
     check_meta(&options.meta)?;
     // Fail fast, before a long read; checked again under the lock.
-    folder::check_target(dir, &options.meta.id, options.replace)?;
+    change::check_new(&target.peek()?, &options.meta.id, options.replace)?;
     let (raw, digest) = formats::read_source(source, &options.read, on)?;
     on(Event::Step(Step::Read));
     let format = raw.format;
     let origin = raw.origin.clone();
     let prepared = prepare(raw, options, on)?;
     on(Event::Step(Step::Prepared));
-    let (entry, data_version) = folder::commit(
-        dir,
+    let (entry, data_version) = change::commit(
+        target,
         &prepared,
         &origin,
         format,
