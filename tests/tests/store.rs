@@ -264,3 +264,92 @@ fn an_import_into_the_store_is_one_transaction_bad_input_and_kill_9_change_nothi
     );
     assert_eq!(store_state(&postgres), after);
 }
+
+/// The data version a server reports in `/admin/status`, and its store's state.
+fn status(server: &Server, token: &str) -> serde_json::Value {
+    let answer = server.get_with(
+        "/admin/status",
+        ("authorization", &format!("Bearer {token}")),
+    );
+    assert_eq!(answer.status().as_u16(), 200);
+    answer.json().unwrap()
+}
+
+/// Waits up to `seconds` for `done`; returns how long it took, or `None`.
+fn within(seconds: u64, mut done: impl FnMut() -> bool) -> Option<std::time::Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(seconds) {
+        if done() {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn replicas_follow_the_store_and_keep_serving_while_it_is_away() {
+    let postgres = Postgres::start();
+    let url = postgres.database("kort");
+    let store = ["--store", url.as_str()];
+    let (ok, text) = kvarter(&[&store[..], &["store", "init"]].concat());
+    assert!(ok, "{text}");
+    let token = "a-token-for-the-replica-test";
+    let args = [&store[..], &["--admin-token", token]].concat();
+    let replicas = [Server::start(&args), Server::start(&args)];
+    let version = |server: &Server| status(server, token)["data_version"].clone();
+    let before = version(&replicas[0]);
+    for replica in &replicas {
+        assert_eq!(status(replica, token)["store"]["connected"], true);
+    }
+
+    // An import from the command line: both replicas serve it within 2 s.
+    let source = kvarter_e2e::udsatte_2017_geojson();
+    let (ok, text) = kvarter(&import_args(&store, source.to_str().unwrap(), "test-2017"));
+    assert!(ok, "{text}");
+    for replica in &replicas {
+        let took = within(2, || version(replica) != before);
+        assert!(
+            took.is_some(),
+            "a replica did not reload within 2 s: {}",
+            replica.log().join("\n")
+        );
+        assert!(
+            replica
+                .json("/api/layers", 200)
+                .to_string()
+                .contains("test-2017")
+        );
+    }
+    let imported = version(&replicas[0]);
+    assert_eq!(version(&replicas[1]), imported);
+
+    // The database goes away: both keep serving, ready, and say the store is away.
+    postgres.pause();
+    for replica in &replicas {
+        assert!(within(15, || status(replica, token)["store"]["connected"] == false).is_some());
+        assert_eq!(replica.get("/ready").status().as_u16(), 200);
+        let answer = replica.json("/api/lookup?lon=12.5426&lat=55.7009", 200);
+        assert_eq!(answer["data_version"], imported);
+        let metrics = replica.get("/metrics").text().unwrap();
+        assert!(metrics.contains("kvarter_store_connected 0"), "{metrics}");
+    }
+    // It comes back: both reconnect, and follow the next change.
+    postgres.resume();
+    for replica in &replicas {
+        assert!(within(20, || status(replica, token)["store"]["connected"] == true).is_some());
+    }
+    let (ok, text) = kvarter(&[&store[..], &["layers", "remove", "test-2017"]].concat());
+    assert!(ok, "{text}");
+    for replica in &replicas {
+        let took = within(2, || version(replica) != imported);
+        assert!(took.is_some(), "{}", replica.log().join("\n"));
+        assert!(
+            !replica
+                .json("/api/layers", 200)
+                .to_string()
+                .contains("test-2017")
+        );
+        assert_eq!(status(replica, token)["store"]["reconnects"], 1);
+    }
+}

@@ -109,6 +109,33 @@ pub trait DataSource: Send + Sync + fmt::Debug {
     }
 }
 
+/// A source that says when it has changed — a database that notifies its readers — so that a
+/// server reloads at once rather than on a signal.
+pub trait Changes: Send + Sync + fmt::Debug {
+    /// Waits for changes, forever, calling `changed` on each — and after each reconnection,
+    /// since a change may have come meanwhile. Blocks: run it on a thread of its own. When the
+    /// source goes away it says so in [`Changes::state`] and tries again, less and less often.
+    fn follow(&self, changed: &dyn Fn());
+
+    /// Whether the source is reachable now, and what happened last.
+    fn state(&self) -> FollowState;
+}
+
+/// How a server's following of its source stands (`/admin/status`, `/metrics`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FollowState {
+    /// Whether the source is reachable and listened to now.
+    pub connected: bool,
+    /// Since when (UTC, RFC 3339) it has been connected, or unreachable.
+    pub since: Option<String>,
+    /// Why it was last unreachable.
+    pub last_error: Option<String>,
+    /// Changes announced so far.
+    pub notifications: u64,
+    /// Times it connected again after losing the source.
+    pub reconnects: u64,
+}
+
 /// A data folder made by `kvarter data build` (and `kvarter addresses import`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataDir {

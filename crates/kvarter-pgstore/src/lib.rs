@@ -30,18 +30,27 @@
 //! a folder with the same manifest — the default dataset has the same data version, and so the
 //! same `ETag`s, from the binary, from a folder and from the store.
 //!
+//! Every change of the store notifies `kvarter_reload` in its commit, and each `kvarter serve
+//! --store` follows it ([`kvarter_data::store::Changes`]): all replicas reload within a moment
+//! of an import through any of them, and keep serving the last version while the database is
+//! away.
+//!
 //! Why `postgres` (the synchronous client of rust-postgres): loads and imports are blocking work
 //! already (the service's reload runs on a thread of its own), and the crate keeps its own small
 //! runtime, so the data crates stay free of an async runtime. Geometries go as WKB, written and
 //! read by `geozero`, which the FlatGeobuf code already uses.
 
+mod follow;
 mod migrations;
 mod read;
 mod session;
 mod write;
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use kvarter_data::store::FollowState;
 
 use postgres::{Client, NoTls};
 
@@ -133,6 +142,8 @@ pub enum PgStoreError {
 pub struct PgStore {
     config: postgres::Config,
     shown: String,
+    /// How following the store's changes stands (shared by the clones).
+    follow: Arc<Mutex<FollowState>>,
 }
 
 impl fmt::Debug for PgStore {
@@ -163,7 +174,11 @@ impl PgStore {
             config.application_name("kvarter");
         }
         let shown = shown(&config);
-        Ok(Self { config, shown })
+        Ok(Self {
+            config,
+            shown,
+            follow: Arc::default(),
+        })
     }
 
     /// The store in words, without its password: `postgres://kvarter@db:5432/kvarter`.
@@ -197,6 +212,18 @@ impl PgStore {
             source,
         }
     }
+}
+
+/// `error` and its causes, as one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
 }
 
 /// The store as a connection's settings show it, without the password.

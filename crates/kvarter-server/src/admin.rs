@@ -93,6 +93,7 @@ pub async fn status(
         "data_version": service.data_version(),
         "source": state.reloader.as_ref().map_or_else(|| "the embedded dataset".to_owned(), |r| r.describe()),
         "reload": state.reloader.as_ref().map(|r| r.status()),
+        "store": state.changes.as_ref().map(|changes| changes.state()),
         "layers": layers,
         "memory": {"rss_bytes": crate::metrics::rss_bytes()},
         "tile_cache": service.tiles().cache_stats(),

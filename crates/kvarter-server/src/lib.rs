@@ -246,8 +246,9 @@ pub fn run(bind: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<
 /// * when the data is not loaded yet ([`AppState::loading`]), loads it once the server listens
 ///   (then warms the tile cache as `startup.warm` says); until then `/ready` and the public
 ///   routes answer 503 ([`health`]), and a first load that fails is retried by the next reload;
-/// * reads the data again and swaps it in on SIGHUP (Unix) and, with `startup.watch` (the data
-///   folder's manifest), when that file changes; a reload that fails keeps the old data serving.
+/// * reads the data again and swaps it in on SIGHUP (Unix), with `startup.watch` (the data
+///   folder's manifest) when that file changes, and with [`AppState::changes`] (a store) on
+///   each change it announces; a reload that fails keeps the old data serving.
 pub fn run_with(
     bind: std::net::SocketAddr,
     state: Arc<AppState>,
@@ -268,6 +269,9 @@ pub fn run_with(
             tokio::spawn(reload_on_hangup(state.clone()));
             if let Some(manifest) = startup.watch {
                 tokio::spawn(reload_on_change(state.clone(), manifest));
+            }
+            if let Some(changes) = state.changes.clone() {
+                follow(state.clone(), changes)?;
             }
         }
         serve(listener, state).await
@@ -388,6 +392,26 @@ async fn reload_on_change(state: Arc<AppState>, manifest: std::path::PathBuf) {
             reload(&state, kvarter_service::reload::Trigger::Watch).await;
         }
     }
+}
+
+/// Follows the source's announcements of changes on a thread of its own (the store's client
+/// blocks), reloading on each; the reload itself runs as the others do.
+fn follow(
+    state: Arc<AppState>,
+    changes: Arc<dyn kvarter_data::store::Changes>,
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("kvarter-follow".into())
+        .spawn(move || {
+            changes.follow(&|| {
+                let state = state.clone();
+                runtime.spawn(async move {
+                    reload(&state, kvarter_service::reload::Trigger::Notify).await;
+                });
+            });
+        })
+        .map(|_| ())
 }
 
 /// Serves [`app`] on `listener` until Ctrl-C or SIGTERM, then finishes the requests in flight.

@@ -291,6 +291,19 @@ fn scrape(state: &AppState) -> Registry {
     if let Some(reloader) = &state.reloader {
         reloads(&mut registry, reloader);
     }
+    if let Some(changes) = &state.changes {
+        let following = changes.state();
+        registry.register(
+            "store_connected",
+            "1 while the store is reachable and its changes are followed; 0 while it is away (the data loaded last keeps serving)",
+            ConstGauge::new(i64::from(following.connected)),
+        );
+        registry.register(
+            "store_reconnects",
+            "Times the store was reached again after it went away",
+            ConstCounter::new(following.reconnects),
+        );
+    }
     if let Some(rss) = rss_bytes() {
         registry.register_with_unit(
             "resident_memory",

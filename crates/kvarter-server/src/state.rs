@@ -31,6 +31,9 @@ pub struct AppState {
     /// Reads the data again on SIGHUP, `POST /admin/reload` and (with `--watch`) a changed
     /// manifest; `None` for the embedded dataset, which cannot change.
     pub reloader: Option<Arc<Reloader>>,
+    /// The source's announcements of changes (a store's notifications), followed on a thread
+    /// of its own: each one reloads.
+    pub changes: Option<Arc<dyn kvarter_data::store::Changes>>,
     /// The data folder the admin routes import into and remove from; `None` for the embedded
     /// dataset.
     pub data_dir: Option<std::path::PathBuf>,
@@ -67,6 +70,7 @@ impl AppState {
             cache_control,
             public_url,
             reloader: None,
+            changes: None,
             data_dir: None,
             loaded: AtomicBool::new(true),
             warming: AtomicBool::new(false),
@@ -101,6 +105,13 @@ impl AppState {
     #[must_use]
     pub fn with_reloader(mut self, reloader: Reloader) -> Self {
         self.reloader = Some(Arc::new(reloader));
+        self
+    }
+
+    /// Reloads whenever `changes` announces one (see [`crate::run_with`]).
+    #[must_use]
+    pub fn with_changes(mut self, changes: Arc<dyn kvarter_data::store::Changes>) -> Self {
+        self.changes = Some(changes);
         self
     }
 

@@ -40,6 +40,8 @@ pub enum Trigger {
     Admin,
     /// `serve --watch` saw the manifest change.
     Watch,
+    /// The store announced a change (an import through any replica or the command line).
+    Notify,
 }
 
 /// How a reload ended.

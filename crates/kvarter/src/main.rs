@@ -64,14 +64,16 @@ struct Cli {
 enum Command {
     /// Run the HTTP service (API, and the map page at /).
     ///
-    /// Config file keys: `data`, `bind`, `log_format`, and a `[server]` table with
+    /// Config file keys: `data` or `store`, `bind`, `log_format`, and a `[server]` table with
     /// `cors_allowed_origins`, `request_timeout_secs`, `max_features`, `tile_cache_mb`,
     /// `tile_cache_control`, `public_url`, `batch_max_bytes`, `batch_max_rows`, `admin_token` and
     /// a `[server.tiles]` table (`extent`, `buffer`, `simplify`, `maxzoom`).
     ///
     /// With `--data DIR` the folder is read again, and swapped in without downtime, on SIGHUP, on
     /// `POST /admin/reload` (with the admin token) and, with `--watch`, when its manifest
-    /// changes; a reload that fails keeps the old data serving.
+    /// changes; a reload that fails keeps the old data serving. With `--store URL` the same, and
+    /// on every change the store announces (an import through any replica or the command line);
+    /// while the store is away the data loaded last keeps serving.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "KVARTER_BIND")]
@@ -252,7 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             anyhow::ensure!(
                 !watch || data.folder.is_some(),
-                "--watch needs --data DIR: the embedded dataset cannot change, and a store is reloaded on SIGHUP and POST /admin/reload"
+                "--watch needs --data DIR: the embedded dataset cannot change, and a server on a store follows its changes by itself"
             );
             let watch = watch
                 .then(|| {
@@ -525,8 +527,9 @@ fn serve(
     let service_config = config.service();
     let startup = kvarter_server::Startup { watch, warm };
     // A data folder or a store is read once the server listens, so /ready can say it is
-    // loading (and why not, should the first load fail); SIGHUP, POST /admin/reload and (for a
-    // folder) --watch read it again and swap it in, and the admin routes import into a folder.
+    // loading (and why not, should the first load fail); SIGHUP, POST /admin/reload, --watch
+    // (a folder) and the store's notifications read it again and swap it in, and the admin
+    // routes import into a folder.
     let state = if let Some(dir) = &data.folder {
         anyhow::ensure!(
             dir.is_dir(),
@@ -536,9 +539,11 @@ fn serve(
         );
         let reloader = kvarter_service::reload::Reloader::new(source, service_config);
         kvarter_server::AppState::loading(config).with_data_dir(dir.to_owned(), reloader)
-    } else if data.store.is_some() {
+    } else if let Some(store) = &data.store {
         let reloader = kvarter_service::reload::Reloader::new(source, service_config);
-        kvarter_server::AppState::loading(config).with_reloader(reloader)
+        kvarter_server::AppState::loading(config)
+            .with_reloader(reloader)
+            .with_changes(Arc::new(store.clone()))
     } else {
         let service = Service::load(&*source, service_config)?;
         log_addresses(&service);
