@@ -52,6 +52,20 @@ impl PgStore {
     }
 }
 
+impl kvarter_data::import::Targets for PgStore {
+    fn describe(&self) -> String {
+        format!("the store {}", self.shown)
+    }
+
+    fn open(&self) -> Result<Box<dyn Target + '_>, ImportError> {
+        Ok(Box::new(self.session().map_err(as_import_error)?))
+    }
+
+    fn history(&self) -> Result<Vec<kvarter_data::manifest::HistoryEntry>, ImportError> {
+        PgStore::history(self).map_err(as_import_error)
+    }
+}
+
 /// A store error as an import's error.
 fn as_import_error(error: PgStoreError) -> ImportError {
     match error {

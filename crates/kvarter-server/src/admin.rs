@@ -15,7 +15,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kvarter_data::import::{self, Format, ImportRequest, Source};
+use kvarter_data::import::{self, Format, ImportRequest, Source, Targets};
 use kvarter_service::reload::{Attempt, Outcome, Reloader, Trigger};
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
@@ -108,19 +108,13 @@ pub const LAYER_ROUTE: &str = "/admin/layers/{id}";
 /// `GET`: the data folder's history.
 pub const HISTORY_ROUTE: &str = "/admin/layers/history";
 
-/// The data folder and reloader the layer routes change, or 409 for the embedded dataset and
-/// for a layer store (whose layers these routes do not change yet).
-fn folder(state: &AppState) -> Result<(std::path::PathBuf, Arc<Reloader>), ApiError> {
-    match (&state.data_dir, &state.reloader) {
-        (Some(dir), Some(reloader)) => Ok((dir.clone(), reloader.clone())),
-        (None, Some(reloader)) => Err(ApiError::Conflict {
-            reason: format!(
-                "this server serves {}; the admin routes change the layers of a data folder only (start it with --data DIR)",
-                reloader.describe()
-            ),
-        }),
+/// The data folder or store the layer routes change and the reloader, or 409 for the embedded
+/// dataset.
+fn targets(state: &AppState) -> Result<(Arc<dyn Targets>, Arc<Reloader>), ApiError> {
+    match (&state.targets, &state.reloader) {
+        (Some(targets), Some(reloader)) => Ok((targets.clone(), reloader.clone())),
         _ => Err(ApiError::Conflict {
-            reason: "this server serves the dataset embedded in its binary, which cannot change; start it with --data DIR to import layers".into(),
+            reason: "this server serves the dataset embedded in its binary, which cannot change; start it with --data DIR or --store URL to import layers".into(),
         }),
     }
 }
@@ -138,7 +132,7 @@ pub async fn import_layer(
     request: Request,
 ) -> Result<Response, ApiError> {
     Params::new(query, &[])?;
-    let (dir, reloader) = folder(&state)?;
+    let (targets, reloader) = targets(&state)?;
     let max_bytes = state.config.admin_upload_max_bytes;
     if crate::batch::announced_too_large(&headers, max_bytes) {
         return Err(crate::batch::drain_then_refuse(request.into_body(), max_bytes).await);
@@ -187,7 +181,7 @@ pub async fn import_layer(
     let options = request.options(&file)?;
     let live = state.clone();
     let (report, attempt) = tokio::task::spawn_blocking(move || {
-        let report = import::import(&dir, &source, &options, &mut |_| {})?;
+        let report = import::import_into(&mut *targets.open()?, &source, &options, &mut |_| {})?;
         let attempt = reloader.reload(&live.live, Trigger::Admin);
         drop(upload);
         Ok::<_, ApiError>((report, attempt))
@@ -319,10 +313,10 @@ pub async fn remove_layer(
     let Path(id) =
         path.map_err(|rejection| ApiError::bad_parameter("id", rejection.body_text()))?;
     Params::new(query, &[])?;
-    let (dir, reloader) = folder(&state)?;
+    let (targets, reloader) = targets(&state)?;
     let live = state.clone();
     let (entry, attempt) = tokio::task::spawn_blocking(move || {
-        let entry = import::remove(&dir, &id, &mut |_| {})?;
+        let entry = import::change::remove(&mut *targets.open()?, &id, &mut |_| {})?;
         let attempt = reloader.reload(&live.live, Trigger::Admin);
         Ok::<_, ApiError>((entry, attempt))
     })
@@ -341,8 +335,8 @@ pub async fn history(
     query: RawQuery,
 ) -> Result<Response, ApiError> {
     Params::new(query, &[])?;
-    let (dir, _) = folder(&state)?;
-    let history = tokio::task::spawn_blocking(move || import::history(&dir))
+    let (targets, _) = targets(&state)?;
+    let history = tokio::task::spawn_blocking(move || targets.history())
         .await
         .map_err(|error| ApiError::internal("reading the history", error))??;
     Ok(Json(history).into_response())

@@ -34,9 +34,9 @@ pub struct AppState {
     /// The source's announcements of changes (a store's notifications), followed on a thread
     /// of its own: each one reloads.
     pub changes: Option<Arc<dyn kvarter_data::store::Changes>>,
-    /// The data folder the admin routes import into and remove from; `None` for the embedded
-    /// dataset.
-    pub data_dir: Option<std::path::PathBuf>,
+    /// The data folder or store the admin routes import into and remove from; `None` for the
+    /// embedded dataset.
+    pub targets: Option<Arc<dyn kvarter_data::import::Targets>>,
     /// Whether the live service holds the data (not the empty stand-in of [`AppState::loading`]).
     /// Once true, it stays true: a failed reload keeps the old data serving.
     loaded: AtomicBool,
@@ -71,7 +71,7 @@ impl AppState {
             public_url,
             reloader: None,
             changes: None,
-            data_dir: None,
+            targets: None,
             loaded: AtomicBool::new(true),
             warming: AtomicBool::new(false),
             metrics: HttpMetrics::default(),
@@ -96,8 +96,22 @@ impl AppState {
     /// Serves the data folder `dir`: reloads from it (with `reloader`) and lets the admin routes
     /// change its layers.
     #[must_use]
-    pub fn with_data_dir(mut self, dir: std::path::PathBuf, reloader: Reloader) -> Self {
-        self.data_dir = Some(dir);
+    pub fn with_data_dir(self, dir: std::path::PathBuf, reloader: Reloader) -> Self {
+        self.with_targets(
+            Arc::new(kvarter_data::import::folder::FolderTargets(dir)),
+            reloader,
+        )
+    }
+
+    /// Serves the data of `targets` (a data folder, a store): reloads with `reloader` and lets
+    /// the admin routes change its layers.
+    #[must_use]
+    pub fn with_targets(
+        mut self,
+        targets: Arc<dyn kvarter_data::import::Targets>,
+        reloader: Reloader,
+    ) -> Self {
+        self.targets = Some(targets);
         self.with_reloader(reloader)
     }
 

@@ -529,7 +529,7 @@ fn serve(
     // A data folder or a store is read once the server listens, so /ready can say it is
     // loading (and why not, should the first load fail); SIGHUP, POST /admin/reload, --watch
     // (a folder) and the store's notifications read it again and swap it in, and the admin
-    // routes import into a folder.
+    // routes import into it.
     let state = if let Some(dir) = &data.folder {
         anyhow::ensure!(
             dir.is_dir(),
@@ -542,7 +542,7 @@ fn serve(
     } else if let Some(store) = &data.store {
         let reloader = kvarter_service::reload::Reloader::new(source, service_config);
         kvarter_server::AppState::loading(config)
-            .with_reloader(reloader)
+            .with_targets(Arc::new(store.clone()), reloader)
             .with_changes(Arc::new(store.clone()))
     } else {
         let service = Service::load(&*source, service_config)?;

@@ -70,6 +70,24 @@ pub trait Target {
     ) -> Result<String, ImportError>;
 }
 
+/// Where a server changes layers (its admin routes): a new [`Target`] session for each change.
+pub trait Targets: Send + Sync + std::fmt::Debug {
+    /// The place in words: `the data folder /srv/kvarter`, `the store postgres://…`.
+    fn describe(&self) -> String;
+
+    /// A new session for one change.
+    ///
+    /// # Errors
+    /// When the place cannot be reached.
+    fn open(&self) -> Result<Box<dyn Target + '_>, ImportError>;
+
+    /// What was imported, replaced, removed and restored, oldest first.
+    ///
+    /// # Errors
+    /// When the place cannot be read.
+    fn history(&self) -> Result<Vec<HistoryEntry>, ImportError>;
+}
+
 /// The current time in UTC, RFC 3339 to the second.
 fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()

@@ -239,6 +239,24 @@ impl Target for Folder<'_> {
     }
 }
 
+/// A data folder as the place a server's admin routes change layers in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderTargets(pub std::path::PathBuf);
+
+impl change::Targets for FolderTargets {
+    fn describe(&self) -> String {
+        format!("the data folder {}", self.0.display())
+    }
+
+    fn open(&self) -> Result<Box<dyn Target + '_>, ImportError> {
+        Ok(Box::new(Folder::new(&self.0)))
+    }
+
+    fn history(&self) -> Result<Vec<HistoryEntry>, ImportError> {
+        history(&self.0)
+    }
+}
+
 /// Removes the layer `id` from the data folder `dir` (see [`change::remove`]).
 ///
 /// # Errors

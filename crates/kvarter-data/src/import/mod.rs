@@ -55,7 +55,7 @@ use crate::names::text_of;
 use crate::repair::{self, RepairError};
 use crate::source::SourceFeature;
 
-pub use change::Target;
+pub use change::{Target, Targets};
 pub use folder::{HistoryEntry, history, init, remove, restore};
 pub use read::{Declared, Format, RawFile, ReadError, ReadOptions};
 pub use request::ImportRequest;
