@@ -397,9 +397,10 @@ fn a_server_whose_folder_does_not_load_listens_unready_and_becomes_ready_once_fi
     );
 }
 
-/// What the container in docker-compose.yml does: `layers init` into the empty volume (the
-/// folder from `KVARTER_DATA`), serve it, and `kvarter healthcheck` as its health check — which
-/// fails while nothing answers and passes once `/ready` does.
+/// One container on a data folder (README, "Running it with Docker", without the compose file):
+/// `layers init` into the empty volume (the folder from `KVARTER_DATA`), serve it, and `kvarter
+/// healthcheck` as its health check — which fails while nothing answers and passes once `/ready`
+/// does. The compose deployment's topology is tests/tests/topology.rs.
 #[test]
 fn the_container_start_up_inits_the_volume_and_the_health_check_follows_ready() {
     let volume = tempfile::tempdir().unwrap();
