@@ -171,6 +171,41 @@ fn source() -> PathBuf {
     kvarter_e2e::udsatte_2017_geojson()
 }
 
+/// Stops the database: both replicas keep serving `imported`, ready, and say the store is
+/// away; nginx keeps answering; an import is refused. Then starts it again.
+fn without_the_database(
+    postgres: &Postgres,
+    replicas: &[Server; 2],
+    nginx: &Nginx,
+    imported: &Value,
+    tile: &str,
+) {
+    postgres.pause();
+    for replica in replicas {
+        assert!(within(15, || status(replica)["store"]["connected"] == false).is_some());
+        assert_eq!(replica.get("/ready").status().as_u16(), 200);
+        let answer = replica.json("/api/lookup?lon=12.5426&lat=55.7009", 200);
+        assert_eq!(&answer["data_version"], imported);
+        let metrics = replica.get("/metrics").text().unwrap();
+        assert!(metrics.contains("kvarter_store_connected 0"), "{metrics}");
+    }
+    let answer = nginx.json("/api/lookup?lon=12.5426&lat=55.7009");
+    assert_eq!(&answer["data_version"], imported);
+    assert_eq!(nginx.get(tile).status().as_u16(), 200);
+    let refused = upload(
+        &nginx.base,
+        "udsatte-2017.geojson",
+        std::fs::read(source()).unwrap(),
+    );
+    assert_eq!(
+        refused.status().as_u16(),
+        503,
+        "{}",
+        refused.text().unwrap()
+    );
+    postgres.resume();
+}
+
 #[test]
 fn two_replicas_on_one_store_behind_nginx_serve_one_version_and_outlive_the_database() {
     let postgres = Postgres::start();
@@ -247,39 +282,9 @@ fn two_replicas_on_one_store_behind_nginx_serve_one_version_and_outlive_the_data
         .is_some()
     );
 
-    // The database goes away: both replicas keep serving the imported version, ready, and say
-    // the store is away; nginx keeps answering.
-    postgres.pause();
-    for replica in &replicas {
-        assert!(within(15, || status(replica)["store"]["connected"] == false).is_some());
-        assert_eq!(replica.get("/ready").status().as_u16(), 200);
-        assert_eq!(
-            replica.json("/api/lookup?lon=12.5426&lat=55.7009", 200)["data_version"],
-            imported
-        );
-        let metrics = replica.get("/metrics").text().unwrap();
-        assert!(metrics.contains("kvarter_store_connected 0"), "{metrics}");
-    }
-    assert_eq!(
-        nginx.json("/api/lookup?lon=12.5426&lat=55.7009")["data_version"],
-        imported
-    );
-    assert_eq!(nginx.get(tile).status().as_u16(), 200);
-    // An import while it is away: refused (503), nothing half-done.
-    let refused = upload(
-        &nginx.base,
-        "udsatte-2017.geojson",
-        std::fs::read(source()).unwrap(),
-    );
-    assert_eq!(
-        refused.status().as_u16(),
-        503,
-        "{}",
-        refused.text().unwrap()
-    );
+    without_the_database(&postgres, &replicas, &nginx, &imported, tile);
 
-    // It comes back: both reconnect and follow the next change, a remove through nginx.
-    postgres.resume();
+    // It came back: both reconnect and follow the next change, a remove through nginx.
     for replica in &replicas {
         assert!(within(20, || status(replica)["store"]["connected"] == true).is_some());
     }
