@@ -12,18 +12,27 @@ use kvarter_data::synthetic::{STATE_ESTATES_ID, state_estates};
 /// The id of the synthetic municipal layer of the 2025 kind.
 pub const SYNTHETIC_2025: &str = "synthetic-udsatte-byomraader-2025";
 
-/// The default layers, the synthetic state list and a synthetic municipal layer of the 2025
-/// kind (in force since 2025-07-01; one square in north-west Copenhagen, away from every
-/// synthetic estate), written as a data folder in `dir`; returns the state list.
-pub fn write_synthetic_2025_data(dir: &Path) -> Result<Layer, Box<dyn std::error::Error>> {
+/// The default dataset's layers (the repository's `geodata/`) with their file names, to write a
+/// data folder with more layers.
+///
+/// # Errors
+/// When `geodata/` does not load.
+pub fn default_layers() -> Result<Vec<(String, Layer)>, Box<dyn std::error::Error>> {
     let geodata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../geodata");
     let (default, manifest) = kvarter_data::dataset::load_dir(&geodata)?;
-    let mut layers: Vec<(String, Layer)> = manifest
+    Ok(manifest
         .layers
         .iter()
         .map(|entry| entry.file.clone())
         .zip(default.layers)
-        .collect();
+        .collect())
+}
+
+/// The default layers, the synthetic state list and a synthetic municipal layer of the 2025
+/// kind (in force since 2025-07-01; one square in north-west Copenhagen, away from every
+/// synthetic estate), written as a data folder in `dir`; returns the state list.
+pub fn write_synthetic_2025_data(dir: &Path) -> Result<Layer, Box<dyn std::error::Error>> {
+    let mut layers = default_layers()?;
     let estates = state_estates(2024, 5);
     layers.push((format!("{STATE_ESTATES_ID}.fgb"), estates.clone()));
     let square = Polygon::new(
