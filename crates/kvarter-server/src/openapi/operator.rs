@@ -53,12 +53,12 @@ pub(super) fn paths() -> Value {
         }},
         "/admin/status": {"get": {
             "operationId": "adminStatus", "tags": ["admin"], "security": security,
-            "summary": "Data version, source, the last reload and its outcome, layers, memory, tile cache.",
+            "summary": "Data version, source, the last reload and its outcome, layers, memory, tile cache, and for a server on a store whether it is reachable (store: {connected, since, last_error, notifications, reconnects}).",
             "responses": guarded(json!({"200": object("The status.")})),
         }},
         "/admin/reload": {"post": {
             "operationId": "adminReload", "tags": ["admin"], "security": security,
-            "summary": "Read the data folder again and swap it in; a failure keeps the old data serving.",
+            "summary": "Read the data folder or store again and swap it in; a failure keeps the old data serving.",
             "responses": guarded(json!({
                 "200": object("The reload: {at, trigger, outcome (reloaded | unchanged), seconds}."),
                 "409": response("Conflict"),
@@ -81,14 +81,19 @@ pub(super) fn paths() -> Value {
                 "400": response("BadRequest"),
                 "409": response("Conflict"),
                 "413": response("TooLarge"),
-                "422": json_response("The file or its metadata was refused; the folder is unchanged.", "Error"),
+                "422": json_response("The file or its metadata was refused; the folder or store is unchanged.", "Error"),
+                "503": json_response("The store (PostgreSQL) cannot be reached; nothing was changed.", "Error"),
             })),
         }},
         "/admin/layers/{id}": {"delete": {
             "operationId": "adminRemoveLayer", "tags": ["admin"], "security": security,
-            "summary": "Remove a layer from the data folder (its file is kept; `kvarter layers restore` brings it back), then reload.",
+            "summary": "Remove a layer from the data folder or store (its version is kept; `kvarter layers restore` brings it back), then reload.",
             "parameters": [super::layer_id()],
-            "responses": guarded(json!({"200": object("{removed, reload}."), "409": response("Conflict")})),
+            "responses": guarded(json!({
+                "200": object("{removed, reload}."),
+                "409": response("Conflict"),
+                "503": json_response("The store (PostgreSQL) cannot be reached; nothing was changed.", "Error"),
+            })),
         }},
         "/admin/layers/history": {"get": {
             "operationId": "adminHistory", "tags": ["admin"], "security": security,
