@@ -39,7 +39,12 @@ fn a_store_filled_by_store_init_serves_what_the_embedded_dataset_serves() {
     let (ok, text) = kvarter(&[&store[..], &["store", "migrate"]].concat());
     assert!(ok && text.contains("is up to date"), "{text}");
     let (ok, status) = kvarter(&[&store[..], &["store", "status"]].concat());
-    assert!(ok && status.contains("schema version  1"), "{status}");
+    let schema = status
+        .lines()
+        .find_map(|line| line.strip_prefix("schema version  "))
+        .unwrap();
+    let (found, known) = schema.split_once(" (this kvarter: ").unwrap();
+    assert!(ok && format!("{found})") == known, "{status}");
 
     let (ok, listed) = kvarter(&[&store[..], &["layers"]].concat());
     let (_, embedded) = kvarter(&["layers"]);
@@ -256,4 +261,54 @@ fn an_import_into_the_store_is_one_transaction_bad_input_and_kill_9_change_nothi
         "{text}"
     );
     assert_eq!(store_state(&postgres), after);
+}
+
+#[test]
+fn a_table_the_city_keeps_is_attached_and_detached_from_the_command_line() {
+    let postgres = Postgres::start();
+    let url = postgres.database("kort");
+    let store = ["--store", url.as_str()];
+    let (ok, text) = kvarter(&[&store[..], &["store", "init"]].concat());
+    assert!(ok, "{text}");
+    // A table the city keeps, attached from the command line and listed as a layer.
+    postgres.psql(
+        "kort",
+        "CREATE TABLE public.bydele_test (fid integer, navn text, geom geometry(Polygon, 4326));
+         INSERT INTO public.bydele_test VALUES
+           (1, 'Prøve', ST_MakeEnvelope(12.55, 55.68, 12.56, 55.69, 4326));",
+    );
+    let attach = [
+        "store",
+        "attach",
+        "--table",
+        "public.bydele_test",
+        "--id-column",
+        "fid",
+        "--name-column",
+        "navn",
+        "--id",
+        "test-table",
+        "--kind",
+        "admin_unit",
+        "--authority",
+        "test",
+        "--title-da",
+        "Test",
+        "--title-en",
+        "Test",
+        "--source-publisher",
+        "test",
+        "--source-url",
+        "test",
+        "--vintage",
+        "test",
+        "--licence",
+        "CC0",
+    ];
+    let (ok, text) = kvarter(&[&store[..], &attach[..]].concat());
+    assert!(ok && text.contains("(areas read: 1)"), "{text}");
+    let (_, listed) = kvarter(&[&store[..], &["layers"]].concat());
+    assert!(listed.contains("test-table"), "{listed}");
+    let (ok, text) = kvarter(&[&store[..], &["store", "detach", "test-table"]].concat());
+    assert!(ok && text.contains("detached test-table"), "{text}");
 }

@@ -16,7 +16,9 @@
 //!   version, in the layer's order;
 //! * `kvarter.files` — the indicator catalogue and tables and the gazetteer, by name and
 //!   checksum;
-//! * `kvarter.current_areas` — a view of the areas of the layers in force, for QGIS.
+//! * `kvarter.current_areas` — a view of the areas of the layers in force, for QGIS;
+//! * `kvarter.attached` — layers kept in tables or views of the GIS department's own, read on
+//!   each load ([`Attachment`]).
 //!
 //! Layers are imported, removed and restored as in a data folder, in one transaction each
 //! ([`Session`]); `store init` fills an empty store.
@@ -40,6 +42,7 @@
 //! runtime, so the data crates stay free of an async runtime. Geometries go as WKB, written and
 //! read by `geozero`, which the FlatGeobuf code already uses.
 
+mod attach;
 mod follow;
 mod migrations;
 mod read;
@@ -54,6 +57,7 @@ use kvarter_data::store::FollowState;
 
 use postgres::{Client, NoTls};
 
+pub use attach::Attachment;
 pub use migrations::{MIGRATIONS, Migration, latest};
 pub use read::{Held, Status};
 pub use session::Session;
@@ -135,6 +139,17 @@ pub enum PgStoreError {
     /// A layer could not be encoded.
     #[error(transparent)]
     Fgb(#[from] kvarter_data::fgb::FgbError),
+    /// An attached table or view cannot be read as a layer (see the cause).
+    #[error("the table {relation} attached in {store} does not read as a layer")]
+    Attached {
+        /// The table or view.
+        relation: String,
+        /// The store.
+        store: String,
+        /// Why.
+        #[source]
+        source: Box<kvarter_data::import::ImportError>,
+    },
 }
 
 /// A PostgreSQL database as Kvarter's layer store. Nothing is connected until it is used.

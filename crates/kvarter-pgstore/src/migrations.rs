@@ -21,11 +21,18 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "the manifest, layers, areas, lines, files and the current_areas view",
-    sql: include_str!("../migrations/0001_layers.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "the manifest, layers, areas, lines, files and the current_areas view",
+        sql: include_str!("../migrations/0001_layers.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "layers attached from tables or views the GIS department keeps",
+        sql: include_str!("../migrations/0002_attached.sql"),
+    },
+];
 
 /// The schema version this Kvarter reads and writes.
 pub fn latest() -> i32 {

@@ -117,18 +117,37 @@ impl PgStore {
     }
 
     /// The layers `manifest_bytes` lists, read from their rows and checked as a folder's files
-    /// are.
+    /// are, then the attached layers ([`crate::Attachment`]), read from their tables. With
+    /// attached layers, their checksums join the data version.
     pub(crate) fn layers_in(
         &self,
         client: &mut impl GenericClient,
         manifest_bytes: &[u8],
     ) -> Result<(Dataset, Manifest), PgStoreError> {
         let origin = self.origin();
-        Ok(dataset::load_with(manifest_bytes, &origin, |file| {
+        let (mut dataset, mut manifest) = dataset::load_with(manifest_bytes, &origin, |file| {
             self.layer_file(client, file)
                 .map(|bytes| bytes.map(Cow::Owned))
                 .map_err(|error| self.as_load_error(&format!("layer file {file}"), error))
-        })?)
+        })?;
+        let attached = self.attached_in(client)?;
+        if attached.is_empty() {
+            return Ok((dataset, manifest));
+        }
+        let mut versioned = manifest_bytes.to_vec();
+        for (entry, layer) in attached {
+            if manifest.layers.iter().any(|l| l.meta.id == entry.meta.id) {
+                return Err(PgStoreError::Load(LoadError::BadEntry {
+                    what: format!("the attached layer {}", entry.meta.id),
+                    reason: "the manifest has a layer with that id too; detach one".into(),
+                }));
+            }
+            versioned.extend_from_slice(format!("\n{} {}", entry.file, entry.sha256).as_bytes());
+            manifest.layers.push(entry);
+            dataset.layers.push(layer);
+        }
+        dataset.version = kvarter_data::manifest::data_version(&versioned);
+        Ok((dataset, manifest))
     }
 
     /// The FlatGeobuf encoding of the layer version `file` (as a data folder would hold it),

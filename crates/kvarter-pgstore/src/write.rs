@@ -208,8 +208,8 @@ impl PgStore {
         transaction: &mut impl GenericClient,
         manifest_bytes: &[u8],
     ) -> Result<String, PgStoreError> {
-        let (_, manifest) = self.layers_in(transaction, manifest_bytes)?;
-        let data_version = manifest::data_version(manifest_bytes);
+        let (dataset, manifest) = self.layers_in(transaction, manifest_bytes)?;
+        let data_version = dataset.version;
         let body = std::str::from_utf8(manifest_bytes).map_err(|error| {
             PgStoreError::Load(LoadError::BadEntry {
                 what: format!("the manifest for {}", self.shown),

@@ -87,12 +87,10 @@ pub enum StatusArg {
     Imported,
 }
 
-/// What `kvarter layers import` takes: the source, the layer's metadata (required, never
-/// guessed) and how to read the source.
+/// The metadata of a layer (required, never guessed), as `layers import` and `store attach`
+/// take it.
 #[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The file, or a WFS GetFeature URL (http:// or https://, GeoJSON output).
-    pub source: String,
+pub struct MetaArgs {
     /// The layer id (lower-case letters, digits, '-'), e.g. udsatte-byomraader-2025.
     #[arg(long)]
     pub id: LayerId,
@@ -120,7 +118,7 @@ pub struct ImportArgs {
     /// The English title.
     #[arg(long)]
     pub title_en: String,
-    /// `official` states that this is the authority's own file; the default is `imported`.
+    /// `official` states that this is the authority's own data; the default is `imported`.
     #[arg(long, value_enum, default_value = "imported")]
     pub status: StatusArg,
     /// The original publisher, e.g. "Københavns Kommune".
@@ -135,6 +133,48 @@ pub struct ImportArgs {
     /// The licence, e.g. "CC BY 4.0".
     #[arg(long)]
     pub licence: String,
+}
+
+impl MetaArgs {
+    /// The request the admin API takes too, with the fields and reading options given.
+    pub fn request(&self, fields: &import::Fields) -> ImportRequest {
+        ImportRequest {
+            id: self.id.clone(),
+            kind: self.kind.into(),
+            authority: self.authority.clone(),
+            policy: self.policy.clone(),
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            validity_note: self.validity_note.clone(),
+            title_da: self.title_da.clone(),
+            title_en: self.title_en.clone(),
+            status: match self.status {
+                StatusArg::Official => Status::Official,
+                StatusArg::Imported => Status::Imported,
+            },
+            source_publisher: self.source_publisher.clone(),
+            source_url: self.source_url.clone(),
+            vintage: self.vintage.clone(),
+            licence: self.licence.clone(),
+            name_field: fields.name.clone(),
+            id_field: fields.id.clone(),
+            parent_field: fields.parent.clone(),
+            crs: None,
+            table: None,
+            wkt_column: None,
+            replace: false,
+        }
+    }
+}
+
+/// What `kvarter layers import` takes: the source, the layer's metadata (required, never
+/// guessed) and how to read the source.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file, or a WFS GetFeature URL (http:// or https://, GeoJSON output).
+    pub source: String,
+    #[command(flatten)]
+    pub meta: MetaArgs,
     /// The attribute holding each area's name.
     #[arg(long)]
     pub name_field: Option<String>,
@@ -177,31 +217,17 @@ impl ImportArgs {
             ),
             Source::Wfs(url) => url.clone(),
         };
+        let fields = import::Fields {
+            id: self.id_field.clone(),
+            name: self.name_field.clone(),
+            parent: self.parent_field.clone(),
+        };
         let request = ImportRequest {
-            id: self.id.clone(),
-            kind: self.kind.into(),
-            authority: self.authority.clone(),
-            policy: self.policy.clone(),
-            valid_from: self.valid_from,
-            valid_to: self.valid_to,
-            validity_note: self.validity_note.clone(),
-            title_da: self.title_da.clone(),
-            title_en: self.title_en.clone(),
-            status: match self.status {
-                StatusArg::Official => Status::Official,
-                StatusArg::Imported => Status::Imported,
-            },
-            source_publisher: self.source_publisher.clone(),
-            source_url: self.source_url.clone(),
-            vintage: self.vintage.clone(),
-            licence: self.licence.clone(),
-            name_field: self.name_field.clone(),
-            id_field: self.id_field.clone(),
-            parent_field: self.parent_field.clone(),
             crs: self.crs.map(|crs| format!("EPSG:{}", crs.epsg())),
             table: self.table.clone(),
             wkt_column: self.wkt_column.clone(),
             replace: self.replace,
+            ..self.meta.request(&fields)
         };
         Ok(request.options(&file)?)
     }

@@ -26,6 +26,37 @@ pub enum StoreCommand {
     Migrate,
     /// The store's schema version, data version and layers.
     Status,
+    /// Serve a table or view the GIS department keeps in the store's database as a layer, read
+    /// again on every reload: its rows go through the import's checks (CRS from the SRID,
+    /// coordinates in Denmark, geometries validated and repaired), with the metadata given here.
+    Attach(Box<AttachArgs>),
+    /// Stop serving an attached table (the table stays as it is).
+    Detach {
+        /// The layer's id.
+        id: String,
+    },
+}
+
+/// What `kvarter store attach` takes: the table, its columns and the layer's metadata.
+#[derive(Debug, clap::Args)]
+pub struct AttachArgs {
+    /// The table or view: `schema.name`, e.g. `plan.udsatte_2025`.
+    #[arg(long)]
+    pub table: String,
+    /// The column holding each area's id.
+    #[arg(long)]
+    pub id_column: String,
+    /// The column holding each area's name.
+    #[arg(long)]
+    pub name_column: String,
+    /// The column holding each area's parent (e.g. its byområde).
+    #[arg(long)]
+    pub parent_column: Option<String>,
+    /// The geometry column (polygons, with an SRID of 4326, 25832 or 3857).
+    #[arg(long, default_value = "geom")]
+    pub geometry_column: String,
+    #[command(flatten)]
+    pub meta: crate::layers::MetaArgs,
 }
 
 /// Fills `store` with the data folder `from`, or else the embedded dataset.
@@ -98,6 +129,37 @@ pub fn run(command: StoreCommand, store: Option<&PgStore>) -> anyhow::Result<()>
                     migration.version, migration.name
                 );
             }
+        }
+        StoreCommand::Attach(args) => {
+            let fields = kvarter_data::import::Fields {
+                id: Some(args.id_column.clone()),
+                name: Some(args.name_column.clone()),
+                parent: args.parent_column.clone(),
+            };
+            let meta = args.meta.request(&fields).options(&args.table)?.meta;
+            let attachment = kvarter_pgstore::Attachment {
+                relation: args.table.clone(),
+                id_column: args.id_column.clone(),
+                name_column: args.name_column.clone(),
+                parent_column: args.parent_column.clone(),
+                geometry_column: args.geometry_column.clone(),
+            };
+            let areas = store
+                .attach(&attachment, &meta)
+                .with_context(|| format!("cannot attach {}", args.table))?;
+            println!(
+                "attached {} as the layer {} (areas read: {areas}); every `kvarter serve --store` on {} reads it again on each reload",
+                args.table,
+                meta.id,
+                store.shown()
+            );
+        }
+        StoreCommand::Detach { id } => {
+            let detached = store
+                .detach(&id)
+                .with_context(|| format!("cannot detach {id}"))?;
+            anyhow::ensure!(detached, "{} has no attached layer {id}", store.shown());
+            println!("detached {id}; its table stays as it is");
         }
         StoreCommand::Status => {
             let status = store

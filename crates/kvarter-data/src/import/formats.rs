@@ -104,7 +104,7 @@ pub(crate) fn read_source(
         Format::ShapefileZip => super::shp_zip::read(path, options)?,
         Format::GeoPackage => super::gpkg::read(path, options)?,
         Format::CsvWkt => super::csv_wkt::read(path, options)?,
-        Format::Wfs => {
+        Format::Wfs | Format::PostgisTable => {
             return Err(ReadError::UnknownFormat { origin }.into());
         }
     };

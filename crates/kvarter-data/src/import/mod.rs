@@ -491,7 +491,10 @@ pub fn read_source(source: &Source, options: &ReadOptions) -> Result<RawFile, Im
 
 /// The metadata an import may write: `official` or `imported` only (a reconstruction is built
 /// by the data build, synthetic data by tests), with every provenance field filled in.
-fn check_meta(meta: &LayerMeta) -> Result<(), ImportError> {
+///
+/// # Errors
+/// [`ImportError::Metadata`] naming what is missing or not allowed.
+pub fn check_meta(meta: &LayerMeta) -> Result<(), ImportError> {
     let wrong = |reason: String| ImportError::Metadata {
         layer: meta.id.to_string(),
         reason,

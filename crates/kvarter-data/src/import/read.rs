@@ -55,6 +55,9 @@ pub enum Format {
     CsvWkt,
     /// A WFS `GetFeature` URL answering GeoJSON, paged with `count`/`startIndex`.
     Wfs,
+    /// A table or view in the layer store's database, read on each load (`kvarter store
+    /// attach`).
+    PostgisTable,
 }
 
 impl Format {
@@ -68,6 +71,7 @@ impl Format {
             Self::GeoPackage => "GeoPackage",
             Self::CsvWkt => "CSV with WKT",
             Self::Wfs => "WFS (GeoJSON)",
+            Self::PostgisTable => "PostGIS table",
         }
     }
 
