@@ -102,9 +102,17 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// Stops nginx with SIGTERM, so its master stops the workers too (a master killed with
+    /// SIGKILL leaves them running, holding the port); SIGKILL if it has not stopped in 5 s.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let stopped = within(5, || matches!(self.child.try_wait(), Ok(Some(_))));
+        if stopped.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
