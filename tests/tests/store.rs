@@ -203,6 +203,15 @@ fn kill_import_before_commit(store: &[&str], source: &str) {
     child.wait().unwrap();
 }
 
+/// A private PostgreSQL with the database `kort` filled by `kvarter store init`, and its URL.
+fn filled_store() -> (Postgres, String) {
+    let postgres = Postgres::start();
+    let url = postgres.database("kort");
+    let (ok, text) = kvarter(&["--store", &url, "store", "init"]);
+    assert!(ok, "{text}");
+    (postgres, url)
+}
+
 /// The rows of the store's tables and its data version, to see that a change left nothing.
 fn store_state(postgres: &Postgres) -> String {
     postgres.psql(
@@ -214,11 +223,8 @@ fn store_state(postgres: &Postgres) -> String {
 
 #[test]
 fn an_import_into_the_store_is_one_transaction_bad_input_and_kill_9_change_nothing() {
-    let postgres = Postgres::start();
-    let url = postgres.database("kort");
+    let (postgres, url) = filled_store();
     let store = ["--store", url.as_str()];
-    let (ok, text) = kvarter(&[&store[..], &["store", "init"]].concat());
-    assert!(ok, "{text}");
     let source = kvarter_e2e::udsatte_2017_geojson();
     let source = source.to_str().unwrap();
 
@@ -265,11 +271,8 @@ fn an_import_into_the_store_is_one_transaction_bad_input_and_kill_9_change_nothi
 
 #[test]
 fn a_table_the_city_keeps_is_attached_and_detached_from_the_command_line() {
-    let postgres = Postgres::start();
-    let url = postgres.database("kort");
+    let (postgres, url) = filled_store();
     let store = ["--store", url.as_str()];
-    let (ok, text) = kvarter(&[&store[..], &["store", "init"]].concat());
-    assert!(ok, "{text}");
     // A table the city keeps, attached from the command line and listed as a layer.
     postgres.psql(
         "kort",

@@ -229,8 +229,8 @@ impl PgStore {
     }
 }
 
-/// `error` and its causes, as one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// `error` and its causes, as one line (`a: b: c`), as the command line prints them.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(error) = cause {

@@ -10,24 +10,12 @@ use geo::BoundingRect as _;
 use kvarter_data::dataset::LoadError;
 use kvarter_data::manifest;
 use kvarter_data::store::{DataDir, DataSource};
-use kvarter_pgstore::{Init, MIGRATIONS, PgStore};
+use kvarter_pgstore::{Init, MIGRATIONS, PgStore, error_chain};
 use kvarter_testkit::postgres::Postgres;
 
 /// The repository's data folder: the dataset the binary embeds.
 fn geodata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata")
-}
-
-/// `error` and its causes, as the command line prints them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        text.push_str(": ");
-        text.push_str(&error.to_string());
-        cause = error.source();
-    }
-    text
 }
 
 /// Fills `store` with the default dataset.
@@ -50,7 +38,7 @@ fn the_store_serves_the_default_dataset_exactly_as_the_data_folder_does() {
     let server = Postgres::start();
     let store = PgStore::new(&server.database("kort")).unwrap();
 
-    let error = chain(&store.load().unwrap_err());
+    let error = error_chain(&store.load().unwrap_err());
     assert!(error.contains("holds no Kvarter data yet"), "{error}");
     assert!(error.contains("store init"), "{error}");
 
@@ -102,7 +90,7 @@ fn an_area_edited_behind_kvarters_back_is_refused_by_its_layer() {
         "kort",
         "UPDATE kvarter.areas SET name = 'Ændret' WHERE layer_id = 'bydele-2023' AND ord = 0",
     );
-    let error = chain(&store.load_layers().unwrap_err());
+    let error = error_chain(&store.load_layers().unwrap_err());
     assert!(error.contains("layer bydele-2023"), "{error}");
     assert!(error.contains("checksum"), "{error}");
 }
@@ -116,10 +104,10 @@ fn a_store_migrated_by_a_newer_kvarter_is_refused_by_its_version() {
         "kort",
         "INSERT INTO kvarter.migrations (version, name) VALUES (99, 'from the future')",
     );
-    let error = chain(&store.load().unwrap_err());
+    let error = error_chain(&store.load().unwrap_err());
     assert!(error.contains("schema version 99"), "{error}");
     assert!(error.contains("upgrade kvarter"), "{error}");
-    let error = chain(&store.migrate().unwrap_err());
+    let error = error_chain(&store.migrate().unwrap_err());
     assert!(error.contains("upgrade kvarter"), "{error}");
 }
 
@@ -184,7 +172,7 @@ fn a_table_the_city_keeps_is_attached_read_on_each_load_and_checked_as_an_import
     let attached = || server.psql("kort", "SELECT count(*) FROM kvarter.attached");
 
     // Refused, naming the table and the reason, and nothing recorded.
-    let error = chain(
+    let error = error_chain(
         &store
             .attach(&attachment("plan.points"), &meta_2025())
             .unwrap_err(),
@@ -197,9 +185,9 @@ fn a_table_the_city_keeps_is_attached_read_on_each_load_and_checked_as_an_import
         name_column: "navn".into(),
         ..attachment("plan.udsatte_2025")
     };
-    let error = chain(&store.attach(&missing, &meta_2025()).unwrap_err());
+    let error = error_chain(&store.attach(&missing, &meta_2025()).unwrap_err());
     assert!(error.contains("navn"), "{error}");
-    let error = chain(
+    let error = error_chain(
         &store
             .attach(&attachment("plan.nowhere"), &meta_2025())
             .unwrap_err(),
